@@ -1,0 +1,43 @@
+/**
+ * The library's one error class. Every failure a user can cause or fix carries a stable
+ * `code` (for programs), a message that says what to do (for people), the context that
+ * explains it, and the underlying `cause` when there is one.
+ */
+export type ZsreErrorCode =
+  | 'INVALID_INPUT' // an item, option or relation fails validation
+  | 'EMPTY_TEXT'
+  | 'ENTITY_NOT_FOUND'
+  | 'ENTITY_OVERLAP' // head and tail identical or overlapping
+  | 'SPAN_OUT_OF_RANGE'
+  | 'EMPTY_RELATIONS'
+  | 'DUPLICATE_RELATION_ID'
+  | 'RELATIONS_FILE' // a relations file is missing or unreadable
+  | 'JSONL_PARSE' // a malformed JSONL line (context.line is 1-based)
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_INVALID' // manifest missing, unparsable or failing the schema
+  | 'MODEL_CHECKSUM' // a file's sha256 differs from the manifest
+  | 'MODEL_IO_MISMATCH' // ONNX inputs/outputs differ from the manifest
+  | 'MODEL_RUNTIME' // onnxruntime failed while running a graph
+  | 'INDEX_INVALID' // a persisted label index is unreadable
+  | 'DISPOSED'; // the extractor was used after dispose()
+
+export interface ZsreErrorOptions {
+  cause?: unknown;
+  context?: Record<string, unknown>;
+}
+
+export class ZsreError extends Error {
+  override readonly name = 'ZsreError';
+  readonly code: ZsreErrorCode;
+  readonly context: Record<string, unknown>;
+
+  constructor(code: ZsreErrorCode, message: string, options: ZsreErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.context = options.context ?? {};
+  }
+}
+
+export function isZsreError(value: unknown): value is ZsreError {
+  return value instanceof ZsreError;
+}
