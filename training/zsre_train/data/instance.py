@@ -15,7 +15,7 @@ class Instance:
     tokens: tuple[str, ...]
     head: tuple[int, ...]  # word indices of the head entity, ascending, contiguous
     tail: tuple[int, ...]  # word indices of the tail entity, ascending, contiguous
-    relation: str  # relation id, e.g. "P26" or "semeval:Cause-Effect(e1,e2)"
+    relation: str  # relation id, e.g. "P26" or "semeval:Cause-Effect" (both directions, see extra.py)
     source: str  # data set name, e.g. "fewrel", "semeval2010"
 
 

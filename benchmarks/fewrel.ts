@@ -1,0 +1,86 @@
+/**
+ * FewRel / Wiki-ZSL zero-shot benchmark through the public API.
+ *
+ *   npm run bench:fewrel -- [--data-dir ../shared/data] [--models training/exports]
+ *       [--splits 5_ori,5_42] [--methods bi,emma2,emma3,emma4,fullcross] [--per-relation N]
+ *       [--dataset fewrel|wikizsl] [--wikizsl-file PATH]
+ *
+ * For each split it loads the model trained on that split's seen relations
+ * (<models>/<dataset>_m<m>_<seed>/), predicts among the m unseen relations for their instances,
+ * and writes benchmarks/results/<dataset>_m<m>_<seed>.json.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fewrelItems, fewrelRelations, fewrelSplit, wikizslItems, wikizslRelations, wikizslSplit } from './lib/datasets.js';
+import { argValue, runEnvironment, writeResult } from './lib/environment.js';
+import { classificationScores } from './lib/metrics.js';
+import { allMethods, type MethodName, runMethod } from './lib/methods.js';
+
+const args = process.argv.slice(2);
+const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
+const modelsDir = resolve(argValue(args, '--models') ?? 'training/exports');
+const dataset = (argValue(args, '--dataset') ?? 'fewrel') as 'fewrel' | 'wikizsl';
+const splits = (argValue(args, '--splits') ?? '5_ori,5_42,10_ori,10_42,15_ori,15_42').split(',');
+const methods = (argValue(args, '--methods')?.split(',') ?? allMethods) as MethodName[];
+const perRelationArg = argValue(args, '--per-relation');
+const perRelation = perRelationArg ? Number(perRelationArg) : undefined;
+const wikizslFile = resolve(argValue(args, '--wikizsl-file') ?? join(dataDir, 'wikizsl', 'sample_6rel.json'));
+
+for (const method of methods) {
+  if (!allMethods.includes(method)) throw new Error(`Unknown method "${method}": expected one of ${allMethods.join(', ')}`);
+}
+
+for (const splitArg of splits) {
+  const [mText, seed] = splitArg.split('_');
+  const m = Number(mText);
+  if (!seed || !Number.isInteger(m)) throw new Error(`Invalid split "${splitArg}": expected <m>_<seed>, e.g. 5_ori`);
+  const split = dataset === 'fewrel' ? fewrelSplit(dataDir, m, seed) : wikizslSplit(dataDir, m, seed);
+  const model = join(modelsDir, split.name);
+  if (!existsSync(join(model, 'manifest.json'))) {
+    console.error(`skip ${split.name}: no model at ${model} (train it with training/train.py on this split)`);
+    continue;
+  }
+  const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as {
+    name: string;
+    graphs: Record<string, { files: Record<string, { sha256: string }> }>;
+    provenance: Record<string, unknown>;
+  };
+  const relations = dataset === 'fewrel' ? fewrelRelations(dataDir, split.test) : wikizslRelations(dataDir, split.test);
+  const items = dataset === 'fewrel' ? fewrelItems(dataDir, split.test, perRelation) : wikizslItems(wikizslFile, split.test, perRelation);
+  const partial = split.test.filter((id) => items.filter((item) => item.gold === id).length < (perRelation ?? 700));
+  const gold = items.map((item) => item.gold);
+  const rows: Record<string, unknown>[] = [];
+  for (const method of methods) {
+    const run = await runMethod({
+      method,
+      model,
+      relations,
+      items,
+      onProgress: (done, total) => process.stderr.write(`\r${split.name} ${method}: ${done}/${total}`),
+    });
+    process.stderr.write('\n');
+    const scores = classificationScores(gold, run.predicted);
+    rows.push({ method, ...scores, seconds: run.seconds, sentencesPerSecond: run.sentencesPerSecond });
+    console.log(`${split.name} ${method}: P=${(scores.precision * 100).toFixed(2)} R=${(scores.recall * 100).toFixed(2)} F1=${(scores.f1 * 100).toFixed(2)} acc=${(scores.accuracy * 100).toFixed(2)} (${run.sentencesPerSecond.toFixed(1)} sent/s)`);
+  }
+  const path = writeResult(split.name, {
+    benchmark: `${dataset}-zero-shot`,
+    split: split.name,
+    m,
+    seed,
+    testRelations: split.test,
+    relationsWithFewerInstances: partial,
+    perRelation: perRelation ?? 'all',
+    sentences: items.length,
+    model: {
+      directory: model,
+      name: manifest.name,
+      sha256: Object.fromEntries(Object.entries(manifest.graphs).map(([g, v]) => [g, v.files.int8?.sha256])),
+      provenance: manifest.provenance,
+    },
+    settings: { precision: 'int8', threads: 2, closedSet: true },
+    environment: runEnvironment(),
+    methods: rows,
+  });
+  console.log(`wrote ${path}`);
+}

@@ -1,0 +1,76 @@
+/**
+ * Knowledge-graph scale: FewRel test sentences against all 11,665 Wikidata properties
+ * (the gold one among them). hits@1 (fused) and hits@10 (bi-encoder recall), time per sentence
+ * with exact search and with the HNSW index, index build time and size.
+ *
+ *   npm run bench:wikidata -- [--data-dir ../shared/data] [--models training/exports] [--split 5_ori] [--per-relation N]
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createExtractor } from '../src/index.js';
+import { fewrelItems, fewrelSplit } from './lib/datasets.js';
+import { argValue, runEnvironment, writeResult } from './lib/environment.js';
+
+const args = process.argv.slice(2);
+const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
+const modelsDir = resolve(argValue(args, '--models') ?? 'training/exports');
+const [mText, seed] = (argValue(args, '--split') ?? '5_ori').split('_');
+const perRelation = Number(argValue(args, '--per-relation') ?? '40');
+const split = fewrelSplit(dataDir, Number(mText), seed ?? 'ori');
+const model = argValue(args, '--model') ?? join(modelsDir, split.name);
+const items = fewrelItems(dataDir, split.test, perRelation);
+const inputs = items.map(({ tokens, head, tail }) => ({ tokens, head, tail }));
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
+}
+
+const runs: Record<string, unknown>[] = [];
+for (const index of ['exact', 'hnsw'] as const) {
+  const cacheDir = mkdtempSync(join(tmpdir(), `zsre-bench-${index}-`));
+  try {
+    const buildStart = performance.now();
+    const recall = await createExtractor({ model, relations: 'wikidata', index, cacheDir, useCrossEncoder: false, topK: 10, recallK: 10 });
+    const buildSeconds = (performance.now() - buildStart) / 1000;
+    const recallStart = performance.now();
+    const recallResults = await recall.extractBatch(inputs);
+    const recallMs = (performance.now() - recallStart) / inputs.length;
+    await recall.dispose();
+    const fused = await createExtractor({ model, relations: 'wikidata', index, cacheDir });
+    const fusedStart = performance.now();
+    const fusedResults = await fused.extractBatch(inputs);
+    const fusedMs = (performance.now() - fusedStart) / inputs.length;
+    await fused.dispose();
+    const hits = (rank: number) =>
+      recallResults.filter((r, i) => r.candidates.slice(0, rank).some((c) => c.id === items[i]!.gold)).length / items.length;
+    const row = {
+      index,
+      indexBuildSeconds: buildSeconds,
+      indexBytes: folderBytes(cacheDir),
+      biHitsAt1: hits(1),
+      biHitsAt10: hits(10),
+      fusedHitsAt1: fusedResults.filter((r, i) => r.candidates[0]?.id === items[i]!.gold).length / items.length,
+      msPerSentenceRecall: recallMs,
+      msPerSentenceFused: fusedMs,
+    };
+    console.log(row);
+    runs.push(row);
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+const result = {
+  benchmark: 'wikidata-scale',
+  split: split.name,
+  labels: 11665,
+  sentences: items.length,
+  perRelation,
+  model,
+  settings: { precision: 'int8', threads: 2, batch: 'extractBatch default' },
+  environment: runEnvironment(),
+  runs,
+};
+console.log(`wrote ${writeResult(`wikidata-scale_${split.name}`, result)}`);

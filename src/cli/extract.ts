@@ -1,0 +1,191 @@
+import { existsSync, statSync } from 'node:fs';
+import { truncate } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
+import { readJsonl, readLines } from './jsonl.js';
+import { JsonlAppender } from './output.js';
+import { createProgress } from './progress.js';
+import { inputId, prepareLine, runBatch, type PreparedLine } from './records.js';
+import { prepareResume, type ResumeState } from './resume.js';
+import { openExtractor } from './setup.js';
+
+export const extractHelp = `Usage: zsre extract --relations FILE|wikidata --input IN.jsonl --output OUT.jsonl [options]
+
+Classifies the relation between head and tail of every line of IN.jsonl and writes one line per
+input line to OUT.jsonl, in input order.
+
+Input lines: {"text": "...", "head": ENTITY, "tail": ENTITY, "id"?: "..."} or
+  {"tokens": [...], "head": [i, ...], "tail": [j, ...], "id"?: "..."} where ENTITY is a string in the
+  text, {"text": "...", "occurrence": n} or {"start": s, "end": e}. Other top-level fields are
+  ignored; blank lines are skipped.
+Output lines: {"line": n, "id"?: "...", "result": {...}} or, for a bad line,
+  {"line": n, "id"?: "...", "error": {"code": "...", "message": "..."}}; n is the 1-based input line.
+
+Resume: if OUT.jsonl exists (say, the last run was killed), lines already in it are skipped, a
+  partial last line is cut away, and the rest is appended, so every input line appears exactly once.
+
+Options:
+  --relations FILE|wikidata  relation set: .json or .jsonl file, or the built-in "wikidata"
+  --input FILE               input JSONL
+  --output FILE              output JSONL (appended to when it exists; see Resume)
+  --model DIR                model directory (default: the bundled default model)
+  --top-k N                  candidates re-scored by the cross-encoder (default: from the model)
+  --threshold X              probability below which the answer is "no relation" (0..1)
+  --batch-size N             sentences per model call and per output write (default 32)
+  --overwrite                start from scratch instead of resuming
+  -h, --help                 show this help
+
+Exit codes: 0 all lines ok; 1 some lines had errors (see their error records and stderr),
+  the others were processed; 2 usage error; 3 the model or the relation set failed to load or run.
+  130 interrupted (Ctrl-C) after finishing the batch in progress: rerun to resume.
+`;
+
+const options = {
+  relations: { type: 'string' },
+  input: { type: 'string' },
+  output: { type: 'string' },
+  model: { type: 'string' },
+  'top-k': { type: 'string' },
+  threshold: { type: 'string' },
+  'batch-size': { type: 'string' },
+  overwrite: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function runExtract(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, options);
+  if (values.help === true) {
+    process.stdout.write(extractHelp);
+    return exitCodes.ok;
+  }
+  const relations = requireOption(values.relations, '--relations');
+  const input = requireOption(values.input, '--input');
+  const output = requireOption(values.output, '--output');
+  const topK = positiveInteger(values['top-k'], '--top-k');
+  const threshold = probability(values.threshold, '--threshold');
+  const batchSize = positiveInteger(values['batch-size'], '--batch-size') ?? 32;
+  if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`input file ${input} does not exist`);
+  if (resolve(input) === resolve(output)) throw new UsageError('--output must differ from --input');
+
+  if (values.overwrite === true && existsSync(output)) await truncate(output, 0);
+  const resume = await prepareResume(output);
+  if (resume.removedBytes > 0) process.stderr.write(`zsre: cut ${resume.removedBytes} bytes of partial output from the end of ${output}\n`);
+  if (resume.done.size > 0) process.stderr.write(`zsre: resuming: ${resume.done.size} lines already in ${output}\n`);
+
+  const total = await countRemaining(input, output, resume);
+  if (total === 0) {
+    process.stderr.write(`zsre: nothing to do: every line of ${input} is already in ${output}\n`);
+    return resume.errorLines > 0 ? exitCodes.lineErrors : exitCodes.ok;
+  }
+
+  const extractor = await openExtractor({
+    relations,
+    ...(values.model === undefined ? {} : { model: values.model }),
+    ...(topK === undefined ? {} : { topK }),
+    ...(threshold === undefined ? {} : { threshold }),
+    batchSize,
+  });
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  let writer: JsonlAppender;
+  try {
+    writer = await JsonlAppender.open(output);
+  } catch (error) {
+    await extractor.dispose();
+    throw error;
+  }
+  process.once('SIGINT', onSigint);
+  const progress = createProgress({ total, label: 'extract' });
+  const started = performance.now();
+  let errors = 0;
+  let written = 0;
+  try {
+    let pending: PreparedLine[] = [];
+    let runnable = 0;
+    const flush = async () => {
+      const records = await runBatch(extractor, pending);
+      await writer.writeRecords(records);
+      for (const record of records) {
+        if ('error' in record) {
+          errors += 1;
+          progress.log(`zsre: line ${record.line}: ${record.error.code}: ${record.error.message}`);
+        }
+      }
+      written += records.length;
+      progress.advance(records.length);
+      pending = [];
+      runnable = 0;
+    };
+    for await (const parsed of readJsonl(input)) {
+      if (resume.done.has(parsed.line)) continue;
+      const prepared = prepareLine(parsed);
+      pending.push(prepared);
+      if ('item' in prepared) runnable += 1;
+      if (runnable >= batchSize || pending.length >= 4 * batchSize) {
+        await flush();
+        if (interrupted) break;
+      }
+    }
+    if (!interrupted && pending.length > 0) await flush();
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    progress.finish();
+    await writer.close();
+    await extractor.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(
+    `zsre: wrote ${written} lines (${errors} with errors) to ${output} in ${seconds.toFixed(1)}s` +
+      ` (${(written / Math.max(seconds, 1e-9)).toFixed(1)} lines/s)\n`,
+  );
+  if (interrupted) {
+    process.stderr.write('zsre: interrupted; rerun the same command to process the remaining lines\n');
+    return 130;
+  }
+  return errors + resume.errorLines > 0 ? exitCodes.lineErrors : exitCodes.ok;
+}
+
+/**
+ * One streaming pass over the input, before any model is loaded: counts the non-blank lines not
+ * yet in the output, and refuses an output that was written for another input (a record past the
+ * input's last line, or one whose id differs from its input line's id).
+ */
+async function countRemaining(input: string, output: string, resume: ResumeState): Promise<number> {
+  let remaining = 0;
+  let lastLine = 0;
+  for await (const { line, text } of readLines(input)) {
+    lastLine = line;
+    if (text.trim() === '') continue;
+    if (!resume.done.has(line)) remaining += 1;
+    else checkSameInput(line, resume.done.get(line), idOfLine(text), output);
+  }
+  let largest = 0;
+  for (const line of resume.done.keys()) largest = Math.max(largest, line);
+  if (largest > lastLine) {
+    throw new UsageError(
+      `${output} holds a result for line ${largest}, but ${input} has only ${lastLine} lines: the output was written ` +
+        'for another input; pass a new --output, or --overwrite',
+    );
+  }
+  return remaining;
+}
+
+function idOfLine(text: string): string | undefined {
+  try {
+    return inputId(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A record whose id differs from its input line's id means the output belongs to another input. */
+function checkSameInput(line: number, doneId: string | undefined, id: string | undefined, output: string): void {
+  if (doneId !== id) {
+    throw new UsageError(
+      `${output} has a result for input line ${line} with id ${JSON.stringify(doneId)} but the input has ${JSON.stringify(id)}: ` +
+        'the output was written for another input; pass a new --output, or --overwrite',
+    );
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * A progress display on stderr: done/total, percentage, rate and ETA. On a terminal it redraws
+ * one line in place (at most 10 times a second); when stderr is a file or pipe (CI logs,
+ * `2> log`) carriage returns would pile up, so it prints a plain line every few seconds.
+ */
+export interface ProgressOptions {
+  total: number;
+  label: string;
+  stream?: NodeJS.WriteStream;
+  /** Seconds between plain lines when the stream is not a TTY. */
+  plainIntervalSeconds?: number;
+  now?: () => number;
+}
+
+export interface Progress {
+  /** Adds finished units of work. */
+  advance(count: number): void;
+  /** Prints a message without garbling the bar. */
+  log(message: string): void;
+  /** Draws the final state and ends the line. */
+  finish(): void;
+}
+
+export function createProgress(options: ProgressOptions): Progress {
+  const stream = options.stream ?? process.stderr;
+  const now = options.now ?? (() => performance.now());
+  const isTty = stream.isTTY === true;
+  const plainIntervalMs = (options.plainIntervalSeconds ?? 5) * 1000;
+  const redrawIntervalMs = 100;
+  const started = now();
+  let done = 0;
+  let lastDraw = -Infinity;
+  let barVisible = false;
+
+  const render = (): string => {
+    const elapsed = (now() - started) / 1000;
+    const rate = elapsed > 0 ? done / elapsed : 0;
+    const total = Math.max(options.total, 0);
+    const percent = total > 0 ? (100 * done) / total : 100;
+    const eta = rate > 0 && done < total ? formatDuration((total - done) / rate) : done >= total ? '0s' : '?';
+    return `${options.label} ${done}/${total} (${percent.toFixed(1)}%) ${rate.toFixed(1)}/s ETA ${eta}`;
+  };
+
+  const draw = (force: boolean): void => {
+    const time = now();
+    if (isTty) {
+      if (!force && time - lastDraw < redrawIntervalMs) return;
+      const columns = stream.columns ?? 80;
+      stream.write(`\r${render().slice(0, columns - 1)}\u001b[K`);
+      barVisible = true;
+    } else {
+      if (!force && time - lastDraw < plainIntervalMs) return;
+      stream.write(`${render()}\n`);
+    }
+    lastDraw = time;
+  };
+
+  return {
+    advance(count) {
+      done += count;
+      draw(false);
+    },
+    log(message) {
+      if (isTty && barVisible) {
+        stream.write('\r\u001b[K');
+        barVisible = false;
+      }
+      stream.write(`${message}\n`);
+      if (isTty) draw(true);
+    },
+    finish() {
+      draw(true);
+      if (isTty) stream.write('\n');
+      barVisible = false;
+    },
+  };
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole}s`;
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes}m${String(whole % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}

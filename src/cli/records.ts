@@ -1,0 +1,92 @@
+import { isZsreError, ZsreError, type ZsreErrorCode } from '../errors.js';
+import { extractItemSchema, parseInput, type ExtractItem, type ExtractResult, type Extractor } from '../schemas.js';
+import type { ParsedLine } from './jsonl.js';
+
+/** One output line of `zsre extract`. */
+export type OutputRecord =
+  | { line: number; id?: string; result: ExtractResult }
+  | { line: number; id?: string; error: { code: string; message: string } };
+
+export type PreparedLine = { line: number; id?: string; item: ExtractItem } | { line: number; id?: string; record: OutputRecord };
+
+// The CLI keeps only these top-level fields of an input line, so JSONL that carries extra data
+// (a gold label, a source) can be fed as it is; the fields kept are still validated strictly.
+const itemFields = ['text', 'tokens', 'head', 'tail', 'id'] as const;
+
+/** Errors that belong to one item; anything else (model failure) stops the run. */
+const itemErrorCodes: ReadonlySet<ZsreErrorCode> = new Set([
+  'INVALID_INPUT',
+  'EMPTY_TEXT',
+  'ENTITY_NOT_FOUND',
+  'ENTITY_OVERLAP',
+  'SPAN_OUT_OF_RANGE',
+]);
+
+export function isItemError(error: unknown): error is ZsreError {
+  return isZsreError(error) && itemErrorCodes.has(error.code);
+}
+
+export function inputId(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const id = (value as { id?: unknown }).id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function errorRecord(line: number, id: string | undefined, code: string, message: string): OutputRecord {
+  return id === undefined ? { line, error: { code, message } } : { line, id, error: { code, message } };
+}
+
+/** Turns a parsed input line into an item to run, or straight into an error record. */
+export function prepareLine(parsed: ParsedLine): PreparedLine {
+  if (!parsed.ok) {
+    const message = `malformed JSON at line ${parsed.line}: ${parsed.message}`;
+    return { line: parsed.line, record: errorRecord(parsed.line, undefined, 'JSONL_PARSE', message) };
+  }
+  const id = inputId(parsed.value);
+  if (parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
+    const message = `line ${parsed.line} is not a JSON object: expected {text, head, tail, id?} or {tokens, head, tail, id?}`;
+    return { line: parsed.line, record: errorRecord(parsed.line, id, 'INVALID_INPUT', message) };
+  }
+  const source = parsed.value as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const field of itemFields) if (field in source) picked[field] = source[field];
+  try {
+    const item = parseInput(extractItemSchema, picked, `item at line ${parsed.line}`);
+    return id === undefined ? { line: parsed.line, item } : { line: parsed.line, id, item };
+  } catch (error) {
+    if (!isZsreError(error)) throw error;
+    return { line: parsed.line, record: errorRecord(parsed.line, id, error.code, error.message) };
+  }
+}
+
+/**
+ * Runs the items of a batch in one extractBatch call. When that call rejects an item (an entity
+ * not in its text, say), the batch is rerun item by item so that only the bad lines get error
+ * records; a failure that is not about one item (the model) is thrown.
+ */
+export async function runBatch(extractor: Extractor, lines: readonly PreparedLine[]): Promise<OutputRecord[]> {
+  const runnable = lines.filter((entry): entry is Extract<PreparedLine, { item: ExtractItem }> => 'item' in entry);
+  const results = new Map<number, OutputRecord>();
+  try {
+    const batch = await extractor.extractBatch(runnable.map((entry) => entry.item));
+    runnable.forEach((entry, index) => results.set(entry.line, resultRecord(entry, batch[index])));
+  } catch (error) {
+    if (!isItemError(error)) throw error;
+    for (const entry of runnable) {
+      try {
+        results.set(entry.line, resultRecord(entry, await extractor.extract(entry.item)));
+      } catch (itemError) {
+        if (!isItemError(itemError)) throw itemError;
+        results.set(entry.line, errorRecord(entry.line, entry.id, itemError.code, itemError.message));
+      }
+    }
+  }
+  return lines.map((entry) => ('record' in entry ? entry.record : (results.get(entry.line) as OutputRecord)));
+}
+
+function resultRecord(entry: { line: number; id?: string }, result: ExtractResult | undefined): OutputRecord {
+  if (result === undefined) {
+    throw new ZsreError('MODEL_RUNTIME', `extractBatch returned fewer results than items (missing line ${entry.line}); this is a bug in zsre.`);
+  }
+  return entry.id === undefined ? { line: entry.line, result } : { line: entry.line, id: entry.id, result };
+}

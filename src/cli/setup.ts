@@ -1,0 +1,40 @@
+import { isZsreError } from '../errors.js';
+import { loadRelations, type Relation } from '../relations/index.js';
+import type { Extractor, ExtractorOptions } from '../schemas.js';
+
+/** The model or relation set could not be loaded (exit code 3). */
+export class LoadFailure extends Error {
+  override readonly name = 'LoadFailure';
+}
+
+/** One line for stderr: the error code when there is one, then the message (which says what to do). */
+export function describeError(error: unknown): string {
+  if (isZsreError(error)) return `[${error.code}] ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Loads the relations first (cheap, and their errors name the file), then the model, so a typo
+ * in --relations is reported before seconds of model loading. Both failures become LoadFailure.
+ */
+export async function openExtractor(
+  options: Omit<ExtractorOptions, 'relations'> & { relations: string | Relation[] },
+): Promise<Extractor> {
+  let relations: Relation[];
+  try {
+    relations = await loadRelations(options.relations);
+  } catch (error) {
+    const name = typeof options.relations === 'string' ? `"${options.relations}"` : '';
+    throw new LoadFailure(`cannot load relations ${name}: ${describeError(error)}`, { cause: error });
+  }
+  try {
+    // Imported on first use: the library pulls in onnxruntime's native module, which `--help`
+    // and usage errors should not have to wait for.
+    const { createExtractor } = await import('../index.js');
+    return await createExtractor({ ...options, relations });
+  } catch (error) {
+    throw new LoadFailure(`cannot load the model${options.model === undefined ? '' : ` "${options.model}"`}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,33 @@
+import { padBatch } from '../tokenizer/batch.js';
+import type { PairSequence } from '../tokenizer/sequences.js';
+import { runInLengthOrder } from './batching.js';
+import type { GraphSession } from './session.js';
+
+/** Batched calls of the cross-encoder: one logit per (sentence, description) pair. */
+export interface CrossEncoder {
+  score(pairs: readonly PairSequence[]): Promise<number[]>;
+}
+
+export function createCrossEncoder(session: GraphSession, options: { padId: number; batchSize: number }): CrossEncoder {
+  return {
+    score(pairs) {
+      return runInLengthOrder(pairs, (pair) => pair.ids.length, options.batchSize, async (batch) => {
+        const padded = padBatch(
+          batch.map((pair) => pair.ids),
+          options.padId,
+          batch.map((pair) => pair.typeIds),
+        );
+        const dims = [padded.batchSize, padded.length];
+        const result = await session.run(
+          {
+            input_ids: { data: padded.inputIds, dims },
+            attention_mask: { data: padded.attentionMask, dims },
+            token_type_ids: { data: padded.tokenTypeIds ?? new BigInt64Array(padded.inputIds.length), dims },
+          },
+          ['score'],
+        );
+        return Array.from((result['score'] as { data: Float32Array }).data.subarray(0, batch.length));
+      });
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import { createBiEncoder } from './encoders/biEncoder.js';
+import { createCrossEncoder } from './encoders/crossEncoder.js';
+import { createGraphSession, type GraphSession } from './encoders/session.js';
+import { checkText, locateEntity } from './entities/locate.js';
+import { ZsreError } from './errors.js';
+import type { FusionParams } from './fusion/fuse.js';
+import { defaultCacheDir } from './labels/cacheDir.js';
+import { labelFingerprint } from './labels/fingerprint.js';
+import { openLabelIndex } from './labels/labelIndex.js';
+import { defaultModelDirectory } from './model/defaultModel.js';
+import { downloadHubModel, isHubId } from './model/hub.js';
+import { loadModelDirectory, type ModelDirectory } from './model/loadModel.js';
+import { prepareItem } from './pipeline/prepare.js';
+import { rankCandidates } from './pipeline/rank.js';
+import { loadRelations } from './relations/index.js';
+import {
+  extractAllInputSchema,
+  type ExtractItem,
+  type ExtractResult,
+  type Extractor,
+  type ExtractorOptions,
+  extractorOptionsSchema,
+  parseInput,
+  type Precision,
+  type Relation,
+  type Triple,
+} from './schemas.js';
+import { chunk } from './tokenizer/batch.js';
+import { loadTokenizer } from './tokenizer/load.js';
+import { buildDescriptionSequence, buildPairSequence, descriptionText } from './tokenizer/sequences.js';
+
+/**
+ * createExtractor: loads the model (checked against its manifest), the tokenizer and the
+ * relations, builds or loads the label index, and returns the extractor. The pipeline per
+ * batch: prepare items -> bi-encoder -> label index top-K -> cross-encoder on the top-k pairs of
+ * all sentences of the batch -> fuse and abstain.
+ */
+export async function createExtractor(options: ExtractorOptions): Promise<Extractor> {
+  const settings = parseInput(extractorOptionsSchema, options, 'extractor options');
+  const precision: Precision = settings.precision ?? 'int8';
+  const useCrossEncoder = settings.useCrossEncoder ?? true;
+  const cacheDir = settings.cacheDir ?? defaultCacheDir();
+  const threads = settings.threads ?? 2;
+  const batchSize = settings.batchSize ?? 32;
+
+  const relationsLoading = loadRelations(settings.relations);
+  // Attach a handler now so a relations error while the model loads is not "unhandled".
+  relationsLoading.catch(() => undefined);
+  const directory = await resolveModelDirectory(settings.model, precision, cacheDir, useCrossEncoder);
+  const model = await loadModelDirectory(directory, precision, { crossEncoder: useCrossEncoder });
+  const { manifest } = model;
+  const sessions = await openSessions(model, threads);
+  try {
+    const [tokenizer, relations] = await Promise.all([loadTokenizer(model.directory, manifest), relationsLoading]);
+    const topK = Math.min(settings.topK ?? manifest.fusion.topK, relations.length);
+    const recallK = Math.min(settings.recallK ?? Math.max(settings.topK ?? manifest.fusion.topK, 10), relations.length);
+    if (recallK < topK) {
+      throw new ZsreError('INVALID_INPUT', `recallK (${settings.recallK}) is smaller than topK (${topK}): pass recallK >= topK, or leave it out.`, {
+        context: { recallK: settings.recallK, topK },
+      });
+    }
+    const fusion: FusionParams = useCrossEncoder
+      ? { ...manifest.fusion, threshold: settings.threshold ?? manifest.fusion.threshold }
+      : { ...manifest.fusion.biOnly, crossWeight: 0, threshold: settings.threshold ?? manifest.fusion.biOnly.threshold };
+
+    const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize });
+    const crossEncoder = sessions.crossEncoder === null ? null : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize });
+    const descriptionIds = new Map<number, number[]>();
+    const describe = (index: number): number[] => {
+      let ids = descriptionIds.get(index);
+      if (ids === undefined) {
+        const text = descriptionText(relations[index] as Relation, manifest.description);
+        ids = buildDescriptionSequence(tokenizer.encode(text), tokenizer.special, manifest.maxLength.description);
+        descriptionIds.set(index, ids);
+      }
+      return ids;
+    };
+    const labels = await openLabelIndex({
+      fingerprint: labelFingerprint({
+        biEncoderSha256: model.graphs.biEncoder?.sha256 ?? '',
+        precision,
+        template: manifest.description.template,
+        nameOnlyTemplate: manifest.description.nameOnlyTemplate,
+        descriptionMaxLength: manifest.maxLength.description,
+        relations,
+      }),
+      cacheDir,
+      kind: settings.index ?? 'auto',
+      count: relations.length,
+      dim: manifest.vectorSize,
+      computeVectors: () => biEncoder.encodeDescriptions(relations.map((_, index) => describe(index))),
+    });
+
+    let disposed = false;
+    const checkOpen = (): void => {
+      if (disposed) throw new ZsreError('DISPOSED', 'This extractor was disposed: create a new one with createExtractor() to keep extracting.');
+    };
+
+    const extractBatch: Extractor['extractBatch'] = async (items, batchOptions = {}) => {
+      checkOpen();
+      const prepared = items.map((item, position) => prepareItem(item, tokenizer, manifest.maxLength.sentence, items.length > 1 ? position : undefined));
+      const results: ExtractResult[] = [];
+      for (const group of chunk(prepared, batchSize)) {
+        checkOpen();
+        const vectors = await biEncoder.encodeSentences(group.map((item) => item.sequence));
+        // The index returns recallK; the best topK of those by biScore go to the cross-encoder.
+        const hits = vectors.map((vector) => labels.search(vector, recallK).slice(0, topK));
+        let crossScores: number[][] | null = null;
+        if (crossEncoder !== null) {
+          const pairs = group.flatMap((item, row) => (hits[row] ?? []).map((hit) => buildPairSequence(item.sequence.ids, describe(hit.index))));
+          const flat = await crossEncoder.score(pairs);
+          let offset = 0;
+          crossScores = hits.map((row) => {
+            const scores = flat.slice(offset, offset + row.length);
+            offset += row.length;
+            return scores;
+          });
+        }
+        group.forEach((item, row) => results.push(rankCandidates(item, hits[row] ?? [], crossScores?.[row] ?? null, relations, fusion)));
+        batchOptions.onProgress?.(results.length, items.length);
+      }
+      return results;
+    };
+
+    const extractor: Extractor = {
+      relations,
+      model: { name: manifest.name, directory: model.directory, precision, manifest },
+      async extract(item: ExtractItem) {
+        const [result] = await extractBatch([item]);
+        return result as ExtractResult;
+      },
+      extractBatch,
+      async extractAll(input) {
+        checkOpen();
+        const { text, entities } = parseInput(extractAllInputSchema, input, 'extractAll input');
+        checkText(text);
+        const spans = entities.map((entity, position) => {
+          const span = locateEntity(text, entity, `entity ${position}`);
+          return { ...span, position };
+        });
+        const items: ExtractItem[] = [];
+        for (const head of spans) {
+          for (const tail of spans) {
+            if (head === tail || overlaps(head, tail)) continue;
+            items.push({ text, head: { start: head.start, end: head.end }, tail: { start: tail.start, end: tail.end } });
+          }
+        }
+        if (items.length === 0) return [];
+        const results = await extractBatch(items);
+        return results.flatMap((result): Triple[] => (result.relation === null ? [] : [{ head: result.head, tail: result.tail, relation: result.relation }]));
+      },
+      async dispose() {
+        if (disposed) return;
+        disposed = true;
+        await sessions.release();
+      },
+    };
+    return extractor;
+  } catch (error) {
+    await sessions.release();
+    throw error;
+  }
+}
+
+/** Loads, runs and disposes: for one-off use. Keep an extractor from createExtractor for repeated calls. */
+export async function extractRelations(items: ExtractItem[], options: ExtractorOptions): Promise<ExtractResult[]> {
+  const extractor = await createExtractor(options);
+  try {
+    return await extractor.extractBatch(items);
+  } finally {
+    await extractor.dispose();
+  }
+}
+
+function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+async function resolveModelDirectory(model: string | undefined, precision: Precision, cacheDir: string, withCrossEncoder: boolean): Promise<string> {
+  if (model === undefined) return defaultModelDirectory();
+  if (await isHubId(model)) return downloadHubModel(model, precision, cacheDir, withCrossEncoder);
+  return model;
+}
+
+interface Sessions {
+  biEncoder: GraphSession;
+  crossEncoder: GraphSession | null;
+  release(): Promise<void>;
+}
+
+/** Opens the graphs in parallel; if one fails, the other is released before the error surfaces. */
+async function openSessions(model: ModelDirectory, threads: number): Promise<Sessions> {
+  const open = (name: 'biEncoder' | 'crossEncoder', label: string): Promise<GraphSession | null> => {
+    const file = model.graphs[name];
+    return file === null ? Promise.resolve(null) : createGraphSession(file.path, model.manifest.graphs[name], { threads, label });
+  };
+  const settled = await Promise.allSettled([open('biEncoder', 'bi-encoder'), open('crossEncoder', 'cross-encoder')]);
+  const opened = settled.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value !== null ? [outcome.value] : []));
+  const release = async (): Promise<void> => {
+    await Promise.all(opened.map((session) => session.release()));
+  };
+  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure !== undefined) {
+    await release();
+    throw failure.reason;
+  }
+  const [bi, cross] = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : null));
+  return { biEncoder: bi as GraphSession, crossEncoder: cross ?? null, release };
+}

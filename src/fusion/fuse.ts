@@ -1,0 +1,54 @@
+/**
+ * Score fusion and abstention, exactly as docs/model-directory.md ("Scores and fusion") states:
+ *   z_j = biWeight * biScore_j + crossWeight * crossScore_j   (bi-only: biOnly.biWeight * biScore_j)
+ *   p = softmax([noneLogit, z_1, ..., z_k]);  relation = argmax_j p_j if p_j >= threshold else none.
+ * Pure: numbers in, numbers out.
+ */
+
+export interface FusionParams {
+  biWeight: number;
+  /** ignored in bi-only mode. */
+  crossWeight: number;
+  noneLogit: number;
+  threshold: number;
+}
+
+export interface ScoredCandidate {
+  biScore: number;
+  /** null in bi-encoder-only mode. */
+  crossScore: number | null;
+}
+
+export interface FusionResult {
+  /** per candidate, in input order. */
+  probabilities: number[];
+  /** the "no relation" share. */
+  noneProbability: number;
+  /** index of the best candidate, or null when it is below the threshold (or there are none). */
+  best: number | null;
+}
+
+export function fuse(candidates: readonly ScoredCandidate[], params: FusionParams): FusionResult {
+  const logits = candidates.map(({ biScore, crossScore }) =>
+    crossScore === null ? params.biWeight * biScore : params.biWeight * biScore + params.crossWeight * crossScore,
+  );
+  const [none, ...probabilities] = softmax([params.noneLogit, ...logits]);
+  let best: number | null = null;
+  probabilities.forEach((probability, index) => {
+    if (best === null || probability > (probabilities[best] ?? 0)) best = index;
+  });
+  const bestProbability = best === null ? 0 : (probabilities[best] ?? 0);
+  return {
+    probabilities,
+    noneProbability: none ?? 1,
+    best: best !== null && bestProbability >= params.threshold ? best : null,
+  };
+}
+
+/** Softmax with the maximum subtracted first, so large logits (weights of 30-40) cannot overflow. */
+export function softmax(logits: readonly number[]): number[] {
+  const max = Math.max(...logits);
+  const exps = logits.map((logit) => Math.exp(logit - max));
+  const sum = exps.reduce((total, value) => total + value, 0);
+  return exps.map((value) => value / sum);
+}

@@ -1,0 +1,24 @@
+// The package's one public entry: re-exports only.
+export { createExtractor, extractRelations } from './extractor.js';
+export { ZsreError, isZsreError, type ZsreErrorCode, type ZsreErrorOptions } from './errors.js';
+export { loadRelations } from './relations/index.js';
+export type {
+  Candidate,
+  EntityRef,
+  ExtractAllInput,
+  ExtractBatchOptions,
+  ExtractItem,
+  ExtractResult,
+  Extractor,
+  ExtractorOptions,
+  LoadedModelInfo,
+  Manifest,
+  Precision,
+  PredictedRelation,
+  Relation,
+  RelationSource,
+  Span,
+  TextItem,
+  TokenItem,
+  Triple,
+} from './schemas.js';

@@ -1,0 +1,38 @@
+import { fuse, type FusionParams } from '../fusion/fuse.js';
+import type { Hit } from '../labels/topK.js';
+import type { Candidate, ExtractResult, Relation } from '../schemas.js';
+import type { PreparedItem } from './prepare.js';
+
+/**
+ * Turns one item's re-scored candidates into its result: fuse, abstain, order best first.
+ * `crossScores` is null in bi-encoder-only mode.
+ */
+export function rankCandidates(
+  item: PreparedItem,
+  hits: readonly Hit[],
+  crossScores: readonly number[] | null,
+  relations: readonly Relation[],
+  params: FusionParams,
+): ExtractResult {
+  const scored = hits.map((hit, position) => ({ biScore: hit.score, crossScore: crossScores === null ? null : (crossScores[position] ?? null) }));
+  const fused = fuse(scored, params);
+  const candidates: Candidate[] = hits.map((hit, position) => {
+    const relation = relations[hit.index] as Relation;
+    return {
+      id: relation.id,
+      name: relation.name,
+      probability: fused.probabilities[position] ?? 0,
+      biScore: hit.score,
+      crossScore: scored[position]?.crossScore ?? null,
+    };
+  });
+  const best = fused.best === null ? null : (candidates[fused.best] ?? null);
+  const result: ExtractResult = {
+    relation: best === null ? null : { id: best.id, name: best.name, probability: best.probability },
+    // Stable sort: equal probabilities keep the bi-encoder's order.
+    candidates: [...candidates].sort((a, b) => b.probability - a.probability),
+    head: item.head,
+    tail: item.tail,
+  };
+  return item.id === undefined ? result : { id: item.id, ...result };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { ZsreError } from '../errors.js';
+
+/**
+ * One candidate relation. Ids, names and descriptions are trimmed, because stray whitespace
+ * from hand-edited files would otherwise change the description text the model encodes.
+ * An empty description counts as none (the model then uses its name-only template).
+ */
+export const relationSchema = z.object({
+  id: z.string().trim().min(1, 'must be a non-empty string'),
+  name: z.string().trim().min(1, 'must be a non-empty string'),
+  description: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? undefined : value)),
+});
+
+export type Relation = { id: string; name: string; description?: string };
+
+/** Names an entry for error messages: "entry 3" for arrays, "line 7 of file.jsonl" for files. */
+export type DescribeEntry = (position: number) => string;
+
+export const describeArrayEntry: DescribeEntry = (index) => `entry ${index} (0-based)`;
+
+/** Validates one raw value as a relation; throws INVALID_INPUT naming the entry and the field. */
+export function parseRelation(
+  value: unknown,
+  position: number,
+  describe: DescribeEntry,
+  context: Record<string, unknown> = {},
+): Relation {
+  const parsed = relationSchema.safeParse(value);
+  if (parsed.success) {
+    const { id, name, description } = parsed.data;
+    return description === undefined ? { id, name } : { id, name, description };
+  }
+  const issue = parsed.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(the entry itself)';
+  const received = describeReceived(value, issue?.path ?? []);
+  throw new ZsreError(
+    'INVALID_INPUT',
+    `Invalid relation at ${describe(position)}: field "${field}" ${issue?.message ?? 'is invalid'}` +
+      ` (received ${received}). Each relation needs {"id": string, "name": string, "description"?: string}.`,
+    { cause: parsed.error, context: { ...context, position, field } },
+  );
+}
+
+/**
+ * Checks the whole set: at least one relation, and no id twice (a duplicate id would make two
+ * labels indistinguishable in results). Positions are reported through `describe`.
+ */
+export function checkRelationSet(
+  relations: readonly Relation[],
+  describe: DescribeEntry,
+  positions: readonly number[] = relations.map((_, index) => index),
+  context: Record<string, unknown> = {},
+): void {
+  if (relations.length === 0) {
+    throw new ZsreError(
+      'EMPTY_RELATIONS',
+      'The relation set is empty: pass at least one relation {id, name, description?}, a file that holds some, or the built-in name "wikidata".',
+      { context },
+    );
+  }
+  const firstSeen = new Map<string, number>();
+  relations.forEach((relation, index) => {
+    const position = positions[index] ?? index;
+    const earlier = firstSeen.get(relation.id);
+    if (earlier !== undefined) {
+      throw new ZsreError(
+        'DUPLICATE_RELATION_ID',
+        `Duplicate relation id "${relation.id}" at ${describe(earlier)} and ${describe(position)}: ` +
+          'relation ids must be unique; remove or rename one of them.',
+        { context: { ...context, id: relation.id, firstPosition: earlier, secondPosition: position } },
+      );
+    }
+    firstSeen.set(relation.id, position);
+  });
+}
+
+function describeReceived(value: unknown, path: readonly PropertyKey[]): string {
+  let current: unknown = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return 'nothing';
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  if (current === undefined) return 'nothing';
+  if (current === null) return 'null';
+  if (Array.isArray(current)) return 'an array';
+  if (typeof current === 'string') return JSON.stringify(current.length > 40 ? `${current.slice(0, 40)}…` : current);
+  return typeof current;
+}

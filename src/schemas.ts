@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { ZsreError } from './errors.js';
+import type { Manifest } from './model/manifest.js';
+import type { Relation } from './relations/schema.js';
+
+/**
+ * Input schemas at the library boundary. Public types are derived from them (z.infer), so the
+ * documented shape and the checked shape cannot drift apart. Past validation the code trusts
+ * the types.
+ */
+
+const nonNegativeInt = z.number().int().nonnegative();
+
+/** An entity: a string found in the text, its n-th occurrence (0-based), or a [start, end) span. */
+export const entityRefSchema = z.union([
+  z.string(),
+  z.object({ text: z.string(), occurrence: nonNegativeInt.optional() }).strict(),
+  z.object({ start: nonNegativeInt, end: nonNegativeInt }).strict(),
+]);
+
+export const textItemSchema = z
+  .object({ text: z.string(), head: entityRefSchema, tail: entityRefSchema, id: z.string().optional() })
+  .strict();
+
+/** FewRel form: words plus word indices; result offsets refer to `tokens.join(' ')`. */
+export const tokenItemSchema = z
+  .object({
+    tokens: z.array(z.string()),
+    head: z.array(nonNegativeInt).min(1, 'must list at least one token index'),
+    tail: z.array(nonNegativeInt).min(1, 'must list at least one token index'),
+    id: z.string().optional(),
+  })
+  .strict();
+
+export const extractItemSchema = z.union([textItemSchema, tokenItemSchema]);
+
+export const extractAllInputSchema = z
+  .object({ text: z.string(), entities: z.array(entityRefSchema) })
+  .strict();
+
+const relationInputSchema = z
+  .object({ id: z.string(), name: z.string(), description: z.string().optional() })
+  .strict();
+
+export const extractorOptionsSchema = z
+  .object({
+    relations: z.union([z.array(relationInputSchema), z.string().min(1)]),
+    model: z.string().min(1).optional(),
+    precision: z.enum(['int8', 'fp32']).optional(),
+    topK: z.number().int().positive().optional(),
+    recallK: z.number().int().positive().optional(),
+    useCrossEncoder: z.boolean().optional(),
+    threshold: z.number().min(0).max(1).optional(),
+    index: z.enum(['auto', 'exact', 'hnsw']).optional(),
+    cacheDir: z.string().min(1).optional(),
+    threads: z.number().int().positive().optional(),
+    batchSize: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export type EntityRef = z.infer<typeof entityRefSchema>;
+export type TextItem = z.infer<typeof textItemSchema>;
+export type TokenItem = z.infer<typeof tokenItemSchema>;
+export type ExtractItem = z.infer<typeof extractItemSchema>;
+export type ExtractAllInput = z.infer<typeof extractAllInputSchema>;
+export type ExtractorOptions = z.infer<typeof extractorOptionsSchema>;
+export type RelationSource = ExtractorOptions['relations'];
+export type Precision = 'int8' | 'fp32';
+export type { Relation, Manifest };
+
+/** A character span [start, end) in JS string indices of the caller's text, with its text. */
+export interface Span {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface Candidate {
+  id: string;
+  name: string;
+  probability: number;
+  biScore: number;
+  /** null in bi-encoder-only mode. */
+  crossScore: number | null;
+}
+
+export interface PredictedRelation {
+  id: string;
+  name: string;
+  probability: number;
+}
+
+export interface ExtractResult {
+  id?: string;
+  /** null = no relation (the best candidate is below the threshold). */
+  relation: PredictedRelation | null;
+  /** Best first. */
+  candidates: Candidate[];
+  head: Span;
+  tail: Span;
+}
+
+export interface Triple {
+  head: Span;
+  tail: Span;
+  relation: PredictedRelation;
+}
+
+export interface ExtractBatchOptions {
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface LoadedModelInfo {
+  name: string;
+  directory: string;
+  precision: Precision;
+  manifest: Manifest;
+}
+
+export interface Extractor {
+  extract(item: ExtractItem): Promise<ExtractResult>;
+  extractBatch(items: ExtractItem[], options?: ExtractBatchOptions): Promise<ExtractResult[]>;
+  /** Every ordered pair of distinct entities; only pairs with a relation above the threshold. */
+  extractAll(input: ExtractAllInput): Promise<Triple[]>;
+  readonly relations: readonly Relation[];
+  readonly model: LoadedModelInfo;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Parses a value against a schema; on failure throws INVALID_INPUT naming the field, what was
+ * expected and what was received.
+ */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  throw new ZsreError(
+    'INVALID_INPUT',
+    `Invalid ${what}: field "${field}": ${issue?.message ?? 'is invalid'}. ` +
+      `Pass the ${what} in the documented shape (docs/api.md).`,
+    { cause: parsed.error, context: { field } },
+  );
+}

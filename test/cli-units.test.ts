@@ -1,0 +1,150 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { positiveInteger, probability, UsageError } from '../src/cli/args.js';
+import { readJsonl } from '../src/cli/jsonl.js';
+import { createProgress, formatDuration } from '../src/cli/progress.js';
+import { prepareLine } from '../src/cli/records.js';
+import { prepareResume } from '../src/cli/resume.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'zsre-cli-units-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+const record = (line: number, id?: string) => JSON.stringify({ line, ...(id === undefined ? {} : { id }), result: { relation: null } });
+
+describe('prepareResume', () => {
+  it('returns an empty state when the output does not exist', async () => {
+    const state = await prepareResume(join(folder, 'missing.jsonl'));
+    expect(state.done.size).toBe(0);
+    expect(state.removedBytes).toBe(0);
+  });
+
+  it('keeps complete records and cuts a partial last line away', async () => {
+    const path = join(folder, 'partial.jsonl');
+    const complete = `${record(1, 'a')}\n${JSON.stringify({ line: 2, error: { code: 'JSONL_PARSE', message: 'x' } })}\n${record(3)}\n`;
+    writeFileSync(path, `${complete}{"line": 4, "result": {"rel`);
+    const state = await prepareResume(path);
+    expect([...state.done.keys()]).toEqual([1, 2, 3]);
+    expect(state.done.get(1)).toBe('a');
+    expect(state.done.get(3)).toBeUndefined();
+    expect(state.errorLines).toBe(1);
+    expect(state.keptBytes).toBe(Buffer.byteLength(complete));
+    expect(readFileSync(path, 'utf8')).toBe(complete);
+  });
+
+  it('cuts from the first line that is not a record, even if later lines parse', async () => {
+    const path = join(folder, 'garbage.jsonl');
+    const good = `${record(1)}\n`;
+    writeFileSync(path, `${good}{"no": "line number"}\n${record(3)}\n`);
+    const state = await prepareResume(path);
+    expect([...state.done.keys()]).toEqual([1]);
+    expect(readFileSync(path, 'utf8')).toBe(good);
+  });
+
+  it('reads records that span many read chunks, with multi-byte text', async () => {
+    const path = join(folder, 'big.jsonl');
+    const long = 'é'.repeat(50_000);
+    const lines = [1, 2, 3].map((line) => JSON.stringify({ line, result: { text: long } }));
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const state = await prepareResume(path);
+    expect([...state.done.keys()]).toEqual([1, 2, 3]);
+    expect(state.removedBytes).toBe(0);
+  });
+});
+
+describe('readJsonl', () => {
+  it('numbers lines from 1, skips blank lines and reports malformed ones', async () => {
+    const path = join(folder, 'input.jsonl');
+    writeFileSync(path, '{"a":1}\r\n\n{bad\n{"b":2}');
+    const lines = [];
+    for await (const line of readJsonl(path)) lines.push(line);
+    expect(lines.map((line) => [line.line, line.ok])).toEqual([
+      [1, true],
+      [3, false],
+      [4, true],
+    ]);
+  });
+});
+
+describe('prepareLine', () => {
+  it('keeps item fields and drops other top-level fields', () => {
+    const prepared = prepareLine({ line: 5, ok: true, value: { id: 'x', text: 'A met B.', head: 'A', tail: 'B', gold: 'P26' } });
+    expect(prepared).toEqual({ line: 5, id: 'x', item: { id: 'x', text: 'A met B.', head: 'A', tail: 'B' } });
+  });
+
+  it('turns malformed JSON, non-objects and invalid items into error records', () => {
+    expect(prepareLine({ line: 2, ok: false, message: 'Unexpected token' })).toMatchObject({
+      record: { line: 2, error: { code: 'JSONL_PARSE' } },
+    });
+    expect(prepareLine({ line: 3, ok: true, value: [1, 2] })).toMatchObject({ record: { line: 3, error: { code: 'INVALID_INPUT' } } });
+    expect(prepareLine({ line: 4, ok: true, value: { id: 'q', text: 'no entities' } })).toMatchObject({
+      record: { line: 4, id: 'q', error: { code: 'INVALID_INPUT' } },
+    });
+  });
+});
+
+describe('progress', () => {
+  function capture(isTTY: boolean) {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, callback) {
+        chunks.push(String(chunk));
+        callback();
+      },
+    }) as unknown as NodeJS.WriteStream;
+    stream.isTTY = isTTY;
+    stream.columns = 200;
+    return { stream, text: () => chunks.join('') };
+  }
+
+  it('prints plain lines at most every interval when stderr is not a terminal', () => {
+    let time = 0;
+    const out = capture(false);
+    const progress = createProgress({ total: 100, label: 'extract', stream: out.stream, plainIntervalSeconds: 5, now: () => time });
+    for (let step = 0; step < 10; step += 1) {
+      time += 1000; // one second and 10 items per step
+      progress.advance(10);
+    }
+    progress.finish();
+    const lines = out.text().trimEnd().split('\n');
+    // First advance prints, then one line per 5 s, then the final state.
+    expect(lines).toEqual(['extract 10/100 (10.0%) 10.0/s ETA 9s', 'extract 60/100 (60.0%) 10.0/s ETA 4s', 'extract 100/100 (100.0%) 10.0/s ETA 0s']);
+    expect(out.text()).not.toContain('\r');
+  });
+
+  it('redraws in place on a terminal and keeps log lines readable', () => {
+    let time = 0;
+    const out = capture(true);
+    const progress = createProgress({ total: 4, label: 'extract', stream: out.stream, now: () => time });
+    time = 500;
+    progress.advance(1);
+    progress.log('line 2: bad');
+    time = 1000;
+    progress.advance(3);
+    progress.finish();
+    expect(out.text()).toContain('\rextract 1/4');
+    expect(out.text()).toContain('\r\u001b[Kline 2: bad\n');
+    expect(out.text().endsWith('\n')).toBe(true);
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(5)).toBe('5s');
+    expect(formatDuration(125)).toBe('2m05s');
+    expect(formatDuration(7300)).toBe('2h01m');
+    expect(formatDuration(Infinity)).toBe('?');
+  });
+});
+
+describe('argument checks', () => {
+  it('accepts positive integers and probabilities, rejects the rest with UsageError', () => {
+    expect(positiveInteger('8', '--batch-size')).toBe(8);
+    expect(positiveInteger(undefined, '--batch-size')).toBeUndefined();
+    expect(() => positiveInteger('0', '--batch-size')).toThrow(UsageError);
+    expect(() => positiveInteger('2.5', '--top-k')).toThrow(/--top-k must be a positive integer/);
+    expect(probability('0.4', '--threshold')).toBe(0.4);
+    expect(() => probability('1.5', '--threshold')).toThrow(UsageError);
+    expect(() => probability('', '--threshold')).toThrow(UsageError);
+  });
+});

