@@ -49,9 +49,12 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
   const directory = await resolveModelDirectory(settings.model, precision, cacheDir, useCrossEncoder);
   const model = await loadModelDirectory(directory, precision, { crossEncoder: useCrossEncoder });
   const { manifest } = model;
+  // Sessions, tokenizer and relations load in parallel; sessions are released if anything fails.
+  const tokenizerLoading = loadTokenizer(model.directory, manifest);
+  tokenizerLoading.catch(() => undefined);
   const sessions = await openSessions(model, threads);
   try {
-    const [tokenizer, relations] = await Promise.all([loadTokenizer(model.directory, manifest), relationsLoading]);
+    const [tokenizer, relations] = await Promise.all([tokenizerLoading, relationsLoading]);
     const topK = Math.min(settings.topK ?? manifest.fusion.topK, relations.length);
     const recallK = Math.min(settings.recallK ?? Math.max(settings.topK ?? manifest.fusion.topK, 10), relations.length);
     if (recallK < topK) {
@@ -95,9 +98,19 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
     const checkOpen = (): void => {
       if (disposed) throw new ZsreError('DISPOSED', 'This extractor was disposed: create a new one with createExtractor() to keep extracting.');
     };
+    // Calls still running when dispose() is called finish their current model call first:
+    // releasing a session under a running inference is not safe in onnxruntime.
+    const running = new Set<Promise<unknown>>();
+    const track = <T>(work: Promise<T>): Promise<T> => {
+      running.add(work);
+      const forget = (): void => {
+        running.delete(work);
+      };
+      work.then(forget, forget);
+      return work;
+    };
 
-    const extractBatch: Extractor['extractBatch'] = async (items, batchOptions = {}) => {
-      checkOpen();
+    const runBatch: Extractor['extractBatch'] = async (items, batchOptions = {}) => {
       const prepared = items.map((item, position) => prepareItem(item, tokenizer, manifest.maxLength.sentence, items.length > 1 ? position : undefined));
       const results: ExtractResult[] = [];
       for (const group of chunk(prepared, batchSize)) {
@@ -121,6 +134,17 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       }
       return results;
     };
+    const extractBatch: Extractor['extractBatch'] = (items, batchOptions) => {
+      try {
+        checkOpen();
+        if (!Array.isArray(items)) {
+          throw new ZsreError('INVALID_INPUT', `extractBatch expects an array of items, received ${typeof items}: wrap a single item in [ ] or call extract().`);
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return track(runBatch(items, batchOptions));
+    };
 
     const extractor: Extractor = {
       relations,
@@ -134,9 +158,11 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         checkOpen();
         const { text, entities } = parseInput(extractAllInputSchema, input, 'extractAll input');
         checkText(text);
-        const spans = entities.map((entity, position) => {
+        // The same span named twice (e.g. a string and its explicit span) is one entity.
+        const spans: { start: number; end: number }[] = [];
+        entities.forEach((entity, position) => {
           const span = locateEntity(text, entity, `entity ${position}`);
-          return { ...span, position };
+          if (!spans.some((seen) => seen.start === span.start && seen.end === span.end)) spans.push(span);
         });
         const items: ExtractItem[] = [];
         for (const head of spans) {
@@ -152,6 +178,7 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       async dispose() {
         if (disposed) return;
         disposed = true;
+        await Promise.allSettled([...running]);
         await sessions.release();
       },
     };

@@ -12,11 +12,14 @@ import type { Relation } from './relations/schema.js';
 const nonNegativeInt = z.number().int().nonnegative();
 
 /** An entity: a string found in the text, its n-th occurrence (0-based), or a [start, end) span. */
-export const entityRefSchema = z.union([
-  z.string(),
-  z.object({ text: z.string(), occurrence: nonNegativeInt.optional() }).strict(),
-  z.object({ start: nonNegativeInt, end: nonNegativeInt }).strict(),
-]);
+export const entityRefSchema = z.union(
+  [
+    z.string(),
+    z.object({ text: z.string(), occurrence: nonNegativeInt.optional() }).strict(),
+    z.object({ start: nonNegativeInt, end: nonNegativeInt }).strict(),
+  ],
+  { error: 'must be a string, { text, occurrence? } or { start, end } with non-negative integers' },
+);
 
 export const textItemSchema = z
   .object({ text: z.string(), head: entityRefSchema, tail: entityRefSchema, id: z.string().optional() })
@@ -38,9 +41,11 @@ export const extractAllInputSchema = z
   .object({ text: z.string(), entities: z.array(entityRefSchema) })
   .strict();
 
-const relationInputSchema = z
-  .object({ id: z.string(), name: z.string(), description: z.string().optional() })
-  .strict();
+/**
+ * Relations are validated by loadRelations (src/relations/), which names the bad entry and field;
+ * here the schema only carries their type, so that one place owns those messages.
+ */
+const relationInputSchema = z.custom<{ id: string; name: string; description?: string }>(() => true);
 
 export const extractorOptionsSchema = z
   .object({
@@ -134,12 +139,26 @@ export interface Extractor {
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  const issue = mostSpecificIssue(parsed.error.issues, []);
+  const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
   throw new ZsreError(
     'INVALID_INPUT',
-    `Invalid ${what}: field "${field}": ${issue?.message ?? 'is invalid'}. ` +
-      `Pass the ${what} in the documented shape (docs/api.md).`,
+    `Invalid ${what}: field "${field}" ${issue.message}. Pass the ${what} in the documented shape (docs/api.md).`,
     { cause: parsed.error, context: { field } },
   );
+}
+
+/**
+ * zod reports a failed union (text item or token item) as one "Invalid input"; the branch with
+ * the fewest problems is the one the caller meant, so its first problem is the useful message.
+ */
+function mostSpecificIssue(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): { path: PropertyKey[]; message: string } {
+  const issue = issues[0];
+  if (issue === undefined) return { path: prefix, message: 'is invalid' };
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.message === 'Invalid input' && issue.errors.length > 0) {
+    const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+    return mostSpecificIssue(closest, path);
+  }
+  return { path, message: issue.message.replace(/^Invalid input: /, 'is invalid: ') };
 }

@@ -124,9 +124,18 @@ describe('progress', () => {
     time = 1000;
     progress.advance(3);
     progress.finish();
-    expect(out.text()).toContain('\rextract 1/4');
+    expect(out.text()).toContain('\rextract [#####---------------] 1/4 (25.0%) 2.0/s ETA 2s\u001b[K');
     expect(out.text()).toContain('\r\u001b[Kline 2: bad\n');
+    expect(out.text()).toContain('\rextract [####################] 4/4 (100.0%)');
     expect(out.text().endsWith('\n')).toBe(true);
+  });
+
+  it('keeps the whole line on a terminal that reports no width', () => {
+    const out = capture(true);
+    out.stream.columns = 0;
+    const progress = createProgress({ total: 10, label: 'extract', stream: out.stream, now: () => 1000 });
+    progress.finish();
+    expect(out.text()).toContain('ETA ?\u001b[K');
   });
 
   it('formats durations', () => {

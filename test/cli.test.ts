@@ -93,8 +93,11 @@ describe('zsre help and usage errors', () => {
     [['extract', '--input', 'x.jsonl', '--output', 'y.jsonl'], /missing required option --relations/],
     [['extract', '--relations', 'wikidata', '--input', 'missing.jsonl', '--output', 'y.jsonl'], /input file missing.jsonl does not exist/],
     [['extract', '--relations', 'wikidata', '--input', 'x', '--output', 'y', '--top-k', '0'], /--top-k must be a positive integer/],
+    [['extract', '--relations', 'wikidata', '--input', 'relations.json', '--output', 'relations.json'], /--output must differ from --input/],
+    [['extract', '--relations', 'wikidata', '--input', 'relations.json', '--output', 'no/such/dir/out.jsonl'], /folder of --output .* does not exist/],
     [['extract', '--relations', 'wikidata', '--input', 'x', '--output', 'y', '--threshold', '2'], /--threshold must be a number between 0 and 1/],
     [['index', '--model', 'm', '--relations', 'wikidata', '--index', 'tree'], /--index must be one of auto, exact, hnsw/],
+    [['index', '--model', 'm', '--relations', 'wikidata', '--cache-dir', 'relations.json'], /cannot write the index to .*relations.json\/labels/],
   ])('exits 2 on %j', async (args, message) => {
     const outcome = await zsre(...args);
     expect(outcome.code).toBe(2);
@@ -180,6 +183,12 @@ describe('zsre extract with the tiny model', () => {
     const again = await zsre('extract', '--relations', relationsFile, '--input', input, '--output', output, '--model', model);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('nothing to do');
+
+    // --overwrite starts again from an empty output instead of resuming.
+    const fresh = await zsre('extract', '--relations', relationsFile, '--input', input, '--output', output, '--model', model, '--overwrite');
+    expect(fresh.code).toBe(1);
+    expect(fresh.stderr).not.toContain('resuming');
+    expect(readRecords(output).map((record) => record.line)).toEqual([1, 2, 3, 4, 6, 7]);
   });
 
   it('after SIGKILL midway and a rerun, every input line is in the output exactly once', async () => {

@@ -2,6 +2,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExtractor, type Extractor, extractRelations, isZsreError, type Relation, type ZsreError } from '../src/index.js';
+import { decodeVectors } from '../src/labels/store.js';
 import { fixtureDir, tempDir } from './helpers/modelDir.js';
 
 /** End to end on the real tiny ONNX fixture (test/fixtures/tiny-model, produced by training/). */
@@ -59,7 +60,7 @@ describe('extract', () => {
   });
 
   it('accepts the FewRel token form with offsets into the joined tokens', async () => {
-    const result = await extractor.extract({ tokens: text.split(' '), head: [0, 1], tail: [5] });
+    const result = await extractor.extract({ tokens: text.split(' '), head: [0, 1], tail: [6] });
     expect(result.head).toEqual({ start: 0, end: 11, text: 'Marie Curie' });
     expect(result.tail).toEqual({ start: 36, end: 41, text: 'Paris' });
   });
@@ -120,8 +121,11 @@ describe('extractBatch', () => {
   ];
 
   it('reports progress after each batch and matches one-by-one results', async () => {
+    // fp32: int8 graphs quantise activations per batch, so their scores shift slightly (~1e-4)
+    // with the batch's other rows; fp32 results must not depend on batching.
+    const fp32 = await createExtractor({ model: fixtureDir, relations, cacheDir, batchSize: 2, precision: 'fp32' });
     const progress: [number, number][] = [];
-    const results = await extractor.extractBatch(items, { onProgress: (done, total) => progress.push([done, total]) });
+    const results = await fp32.extractBatch(items, { onProgress: (done, total) => progress.push([done, total]) });
     expect(progress).toEqual([
       [2, 5],
       [4, 5],
@@ -129,14 +133,16 @@ describe('extractBatch', () => {
     ]);
     expect(results[3]?.id).toBe('x');
     for (const [index, item] of items.entries()) {
-      const single = await extractor.extract(item);
+      const single = await fp32.extract(item);
       const batched = results[index];
       expect(batched?.candidates.map((candidate) => candidate.id)).toEqual(single.candidates.map((candidate) => candidate.id));
       batched?.candidates.forEach((candidate, position) => {
-        expect(candidate.biScore).toBeCloseTo(single.candidates[position]?.biScore ?? Number.NaN, 4);
-        expect(candidate.probability).toBeCloseTo(single.candidates[position]?.probability ?? Number.NaN, 4);
+        expect(candidate.biScore).toBeCloseTo(single.candidates[position]?.biScore ?? Number.NaN, 5);
+        expect(candidate.crossScore).toBeCloseTo(single.candidates[position]?.crossScore ?? Number.NaN, 4);
+        expect(candidate.probability).toBeCloseTo(single.candidates[position]?.probability ?? Number.NaN, 5);
       });
     }
+    await fp32.dispose();
   });
 
   it('names the failing item in batch errors', async () => {
@@ -144,6 +150,28 @@ describe('extractBatch', () => {
     expect(error.code).toBe('ENTITY_NOT_FOUND');
     expect(error.message).toMatch(/^Item 1: The head entity "Nobody" was not found/);
     expect(error.context.item).toBe(1);
+  });
+
+  it('rejects a non-array with INVALID_INPUT', async () => {
+    expect((await failure(extractor.extractBatch(items[0] as never))).code).toBe('INVALID_INPUT');
+  });
+
+  it('lets a running batch finish its model call when disposed mid-way, then refuses the rest', async () => {
+    const short = await createExtractor({ model: fixtureDir, relations, cacheDir, batchSize: 1 });
+    let disposing: Promise<void> | undefined;
+    const outcome = short
+      .extractBatch(items, {
+        onProgress: (done) => {
+          if (done === 1) disposing = short.dispose();
+        },
+      })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    const error = await outcome;
+    await disposing;
+    expect(isZsreError(error) && error.code).toBe('DISPOSED');
   });
 
   it('returns an empty list for no items', async () => {
@@ -245,13 +273,19 @@ describe('label index cache', () => {
       const repaired = await createExtractor({ model: fixtureDir, relations, cacheDir: dir });
       expect((await repaired.extract(item)).candidates).toEqual(before.candidates);
       await repaired.dispose();
+      // ... and its file was rewritten whole.
+      const valid = await Promise.all(
+        (await files()).map(async (name) => decodeVectors(await readFile(path.join(dir, 'labels', name)), name.replace('.vectors', ''), repaired.model.manifest.vectorSize)),
+      );
+      expect(valid.filter((vectors) => vectors !== null)).toHaveLength(1); // the current set; the stale one stays corrupt
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it('HNSW and exact indexes give the same candidates', async () => {
-    const hnsw = await createExtractor({ model: fixtureDir, relations, cacheDir, index: 'hnsw' });
+    // Same batch size as `extractor`, so that int8 batches are identical too.
+    const hnsw = await createExtractor({ model: fixtureDir, relations, cacheDir, index: 'hnsw', batchSize: 2 });
     try {
       const item = { text, head: 'Paris', tail: 'France' };
       expect((await hnsw.extract(item)).candidates).toEqual((await extractor.extract(item)).candidates);

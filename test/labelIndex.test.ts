@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLabelIndex, type OpenLabelIndexOptions } from '../src/labels/labelIndex.js';
+import { autoHnswMinLabels, openLabelIndex, type OpenLabelIndexOptions } from '../src/labels/labelIndex.js';
 import { decodeVectors, encodeVectors, hnswPath, vectorsPath } from '../src/labels/store.js';
 
 const dim = 8;
@@ -111,8 +111,23 @@ describe('openLabelIndex', () => {
     expect(rebuilt.search(normalised(3), 3)).toEqual(exact.search(normalised(3), 3));
   });
 
-  it("'auto' picks exact search for small label sets", async () => {
+  it('loads a persisted HNSW graph instead of rebuilding it', async () => {
+    const first = await openLabelIndex(options({ kind: 'hnsw' }));
+    const file = hnswPath(cacheDir, 'f'.repeat(64));
+    const written = (await stat(file)).mtimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await openLabelIndex(options({ kind: 'hnsw' }));
+    expect((await stat(file)).mtimeMs).toBe(written);
+    expect(second.source).toBe('cache');
+    expect(second.search(normalised(5), 4)).toEqual(first.search(normalised(5), 4));
+  });
+
+  it("'auto' picks exact search below the measured size and HNSW from it", async () => {
     expect((await openLabelIndex(options({ kind: 'auto' }))).kind).toBe('exact');
+    const many = Array.from({ length: autoHnswMinLabels }, (_, index) => normalised(index + 1));
+    const large = await openLabelIndex(options({ kind: 'auto', fingerprint: 'e'.repeat(64), count: many.length, computeVectors: async () => many }));
+    expect(large.kind).toBe('hnsw');
+    expect(large.search(many[1234] as Float32Array, 1)[0]?.index).toBe(1234);
   });
 
   it('still works when the cache directory cannot be written', async () => {

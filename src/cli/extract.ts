@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
 import { readJsonl, readLines } from './jsonl.js';
 import { JsonlAppender } from './output.js';
@@ -23,6 +23,8 @@ Output lines: {"line": n, "id"?: "...", "result": {...}} or, for a bad line,
 
 Resume: if OUT.jsonl exists (say, the last run was killed), lines already in it are skipped, a
   partial last line is cut away, and the rest is appended, so every input line appears exactly once.
+  Resuming assumes the same input, --relations and --model (an output whose line numbers or ids
+  do not match the input is refused); after changing the relations or model, pass --overwrite.
 
 Options:
   --relations FILE|wikidata  relation set: .json or .jsonl file, or the built-in "wikidata"
@@ -66,6 +68,7 @@ export async function runExtract(args: string[]): Promise<number> {
   const batchSize = positiveInteger(values['batch-size'], '--batch-size') ?? 32;
   if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`input file ${input} does not exist`);
   if (resolve(input) === resolve(output)) throw new UsageError('--output must differ from --input');
+  if (!existsSync(dirname(resolve(output)))) throw new UsageError(`the folder of --output ${output} does not exist; create it first`);
 
   if (values.overwrite === true && existsSync(output)) await truncate(output, 0);
   const resume = await prepareResume(output);

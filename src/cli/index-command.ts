@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defaultCacheDir } from '../labels/cacheDir.js';
 import { exitCodes, parseCommandArgs, requireOption, UsageError } from './args.js';
@@ -52,6 +53,14 @@ export async function runIndex(args: string[]): Promise<number> {
   // Files the extractor writes under <cacheDir>/labels/ while it builds are the index; anything
   // older that it reads back instead means the index was already up to date.
   const labelsDir = join(cacheDir, 'labels');
+  // The library treats the cache as optional and skips a failed write silently; this command's
+  // whole point is the write, so an unwritable folder is an error here, found before the build.
+  try {
+    await mkdir(labelsDir, { recursive: true });
+    await access(labelsDir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`cannot write the index to ${labelsDir} (${(error as Error).message}); pass a writable --cache-dir`);
+  }
   const before = await listFiles(labelsDir);
   const started = performance.now();
   const extractor = await openExtractor({ model, relations, cacheDir, index: kind });

@@ -36,16 +36,18 @@ export function createProgress(options: ProgressOptions): Progress {
     const elapsed = (now() - started) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
     const total = Math.max(options.total, 0);
-    const percent = total > 0 ? (100 * done) / total : 100;
+    const fraction = total > 0 ? Math.min(done / total, 1) : 1;
     const eta = rate > 0 && done < total ? formatDuration((total - done) / rate) : done >= total ? '0s' : '?';
-    return `${options.label} ${done}/${total} (${percent.toFixed(1)}%) ${rate.toFixed(1)}/s ETA ${eta}`;
+    const bar = isTty ? `[${'#'.repeat(Math.round(fraction * 20)).padEnd(20, '-')}] ` : '';
+    return `${options.label} ${bar}${done}/${total} (${(100 * fraction).toFixed(1)}%) ${rate.toFixed(1)}/s ETA ${eta}`;
   };
 
   const draw = (force: boolean): void => {
     const time = now();
     if (isTty) {
       if (!force && time - lastDraw < redrawIntervalMs) return;
-      const columns = stream.columns ?? 80;
+      // A pseudo-terminal without a size reports 0 columns.
+      const columns = stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
       stream.write(`\r${render().slice(0, columns - 1)}\u001b[K`);
       barVisible = true;
     } else {

@@ -30,6 +30,9 @@ export async function createGraphSession(file: string, spec: GraphSpec, options:
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionProviders: ['cpu'],
+      // Failures reach the caller as ZsreError with the feed's shapes; onnxruntime's own stderr
+      // log of the same failure would only duplicate it.
+      logSeverityLevel: 4,
     });
   } catch (cause) {
     throw new ZsreError(

@@ -1,13 +1,14 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ZsreError } from '../errors.js';
 import type { Precision } from '../schemas.js';
-import { manifestSchema } from './manifest.js';
+import { type Manifest, manifestSchema } from './manifest.js';
 
 /**
  * Hub model ids ("org/name") for online users: the directory's files are downloaded once into
- * `<cacheDir>/hub/org--name/` and then loaded like any local model directory (so checksums are
- * verified by the same code). Not exercised by the test suite: no hub is reachable there.
+ * `<cacheDir>/hub/org--name/` and then loaded like any local model directory, so checksums are
+ * verified by the same code. A complete earlier download is reused without the network (delete
+ * the folder to fetch a newer revision). Not exercised by the test suite: no hub is reachable there.
  */
 
 const hubIdPattern = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
@@ -15,28 +16,46 @@ const hubIdPattern = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 /** A string is a hub id when no such local path exists and it has the "org/name" shape. */
 export async function isHubId(model: string): Promise<boolean> {
   if (!hubIdPattern.test(model)) return false;
-  return (await stat(model).catch(() => null)) === null;
+  return !(await exists(model));
 }
 
 export async function downloadHubModel(id: string, precision: Precision, cacheDir: string, withCrossEncoder: boolean): Promise<string> {
   const target = path.join(cacheDir, 'hub', id.replace('/', '--'));
-  await mkdir(target, { recursive: true });
+  const cached = await readFile(path.join(target, 'manifest.json'), 'utf8').catch(() => null);
+  if (cached !== null) {
+    const manifest = manifestSchema.safeParse(JSON.parse(cached) as unknown);
+    if (manifest.success && (await allExist(target, neededFiles(manifest.data, precision, withCrossEncoder)))) return target;
+  }
   const base = `https://huggingface.co/${id}/resolve/main/`;
   const manifestBytes = await fetchFile(base, 'manifest.json', id);
-  const manifest = manifestSchema.parse(JSON.parse(new TextDecoder().decode(manifestBytes)));
-  const files = [...manifest.tokenizer.files];
-  const graphs = withCrossEncoder ? [manifest.graphs.biEncoder, manifest.graphs.crossEncoder] : [manifest.graphs.biEncoder];
-  for (const graph of graphs) {
-    const ref = graph.files[precision];
-    if (ref !== undefined) files.push(ref.file);
+  const parsed = manifestSchema.safeParse(JSON.parse(new TextDecoder().decode(manifestBytes)) as unknown);
+  if (!parsed.success) {
+    throw new ZsreError('MODEL_INVALID', `The manifest.json of hub model "${id}" is not a zsre model manifest: check the model id.`, {
+      cause: parsed.error,
+      context: { id },
+    });
   }
-  for (const file of files) {
-    if ((await stat(path.join(target, file)).catch(() => null)) !== null) continue;
+  for (const file of neededFiles(parsed.data, precision, withCrossEncoder)) {
+    if (await exists(path.join(target, file))) continue;
     await saveAtomically(path.join(target, file), await fetchFile(base, file, id));
   }
-  // The manifest goes last: a directory with a manifest is a complete download.
+  // The manifest goes last: a folder with a manifest holds a complete download.
   await saveAtomically(path.join(target, 'manifest.json'), manifestBytes);
   return target;
+}
+
+function neededFiles(manifest: Manifest, precision: Precision, withCrossEncoder: boolean): string[] {
+  const graphs = withCrossEncoder ? [manifest.graphs.biEncoder, manifest.graphs.crossEncoder] : [manifest.graphs.biEncoder];
+  return [...manifest.tokenizer.files, ...graphs.flatMap((graph) => (graph.files[precision] ? [graph.files[precision].file] : []))];
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => null)) !== null;
+}
+
+async function allExist(directory: string, files: readonly string[]): Promise<boolean> {
+  const found = await Promise.all(files.map((file) => exists(path.join(directory, file))));
+  return found.every(Boolean);
 }
 
 async function fetchFile(base: string, file: string, id: string): Promise<Uint8Array> {

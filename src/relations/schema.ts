@@ -16,6 +16,11 @@ export const relationSchema = z.object({
     .transform((value) => (value === undefined || value === '' ? undefined : value)),
 });
 
+/**
+ * Written out rather than z.infer'd: the transform above makes zod's output type carry
+ * `description: string | undefined` as a required key, while results omit the key when there is
+ * no description (parseRelation below), which is what callers spreading relations expect.
+ */
 export type Relation = { id: string; name: string; description?: string };
 
 /** Names an entry for error messages: "entry 3" for arrays, "line 7 of file.jsonl" for files. */

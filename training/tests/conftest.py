@@ -1,10 +1,17 @@
-"""Make the training package importable when pytest runs from the repository root
-(`.venv/bin/python -m pytest training/tests -q`) without installing it."""
+"""Shared fixtures: the training package on sys.path and the real MiniLM tokenizer (offline)."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-TRAINING_DIR = str(Path(__file__).resolve().parents[1])
-if TRAINING_DIR not in sys.path:
-    sys.path.insert(0, TRAINING_DIR)
+import pytest
+
+TRAINING = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TRAINING))
+
+from zsre_train.backbone import load_tokenizer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    return load_tokenizer()

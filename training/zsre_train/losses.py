@@ -14,11 +14,15 @@ def in_batch_contrastive_loss(
 
     Row i's positive is column i (its own relation's description). Another sentence of the
     same relation brings the same description: it is not a negative, so it is masked out
-    rather than pushed away.
+    rather than pushed away. A relation that several other sentences share counts as one
+    negative (its first column), so the loss equals a softmax over the batch's distinct relations.
     """
     logits = sentence_vectors @ description_vectors.T / temperature
     n = len(relations)
-    same = torch.tensor([[relations[i] == relations[j] and i != j for j in range(n)] for i in range(n)], device=logits.device)
+    first = [relations.index(r) for r in relations]
+    same = torch.tensor(
+        [[j != i and (relations[j] == relations[i] or first[j] != j) for j in range(n)] for i in range(n)], device=logits.device
+    )
     logits = logits.masked_fill(same, torch.finfo(logits.dtype).min)
     return F.cross_entropy(logits, torch.arange(n, device=logits.device))
 

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# CI smoke: train the tiny recipe and export it (parity and int8 gates included) in a temp dir.
+# Usage: training/smoke.sh [MODEL_DIR]   (MODEL_DIR: keep the exported model there, e.g. for the TypeScript loader)
+# Env: PYTHON (default .venv/bin/python), DATA_DIR (default ../shared/data).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-.venv/bin/python}"
+DATA_DIR="${DATA_DIR:-../shared/data}"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+OUT="${1:-$TMP/model}"
+"$PY" training/train.py --config training/configs/tiny.yaml --out "$TMP/run" --data-dir "$DATA_DIR"
+"$PY" training/export.py --run "$TMP/run" --out "$OUT"
+echo "smoke ok: $OUT"

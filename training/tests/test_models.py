@@ -1,0 +1,93 @@
+"""Model invariants and the ONNX round trip on a random tiny backbone."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from transformers import BertConfig
+
+from zsre_train.models import BiEncoder, CrossEncoder, build_bert
+from zsre_train.onnx_graphs import export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
+
+
+def tiny_bert():
+    torch.manual_seed(0)
+    return build_bert(BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                 intermediate_size=32, max_position_embeddings=256), None)
+
+
+@pytest.fixture()
+def bi():
+    return BiEncoder(tiny_bert(), max_description_length=8, vocab_buckets=64).eval()
+
+
+def test_vectors_are_normalised_and_use_the_marker_positions(bi):
+    ids = torch.randint(1, 64, (2, 10))
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        s, d = bi(ids, mask, torch.tensor([2, 3]), torch.tensor([5, 7]))
+        hidden = bi.encoder(ids, mask)
+    assert s.shape == (2, 48) and d.shape == (2, 48)
+    assert torch.allclose(s.norm(dim=-1), torch.ones(2)) and torch.allclose(d.norm(dim=-1), torch.ones(2))
+    raw = torch.cat([hidden[0, 0], hidden[0, 2], hidden[0, 5]])
+    assert torch.allclose(s[0], raw / raw.norm(), atol=1e-6)
+
+
+def test_description_pooling_ignores_padding_and_longer_inputs_work(bi):
+    ids = torch.tensor([[1, 5, 6, 7, 2]])
+    padded = torch.tensor([[1, 5, 6, 7, 2, 0, 0, 0]])
+    mask = torch.tensor([[1, 1, 1, 1, 1, 0, 0, 0]])
+    zero = torch.zeros(1, dtype=torch.long)
+    with torch.no_grad():
+        _, d1 = bi(ids, torch.ones_like(ids), zero, zero)
+        _, d2 = bi(padded, mask, zero, zero)
+        _, long = bi(torch.randint(1, 64, (1, 40)), torch.ones(1, 40, dtype=torch.long), zero, zero)  # past the 8-position bias
+    assert torch.allclose(d1, d2, atol=1e-6)
+    assert torch.isfinite(long).all()
+
+
+def test_description_pooling_excludes_cls(bi):
+    ids = torch.tensor([[1, 5, 6, 7, 2]])
+    zero = torch.zeros(1, dtype=torch.long)
+    with torch.no_grad():
+        hidden = bi.encoder(ids, torch.ones_like(ids))
+        pools = bi._attention_pools(hidden, torch.ones_like(ids)).view(2, -1)
+    # Each pool is a convex combination of rows 1..4 only: solve for its weights over all rows.
+    weights = torch.linalg.lstsq(hidden[0].T, pools.T).solution.T
+    assert weights[:, 0].abs().max() < 1e-4
+
+
+def test_cross_encoder_heads():
+    linear = CrossEncoder(tiny_bert(), "linear", vocab_buckets=64).eval()
+    ids = torch.randint(1, 64, (6, 9))
+    args = (ids, torch.ones_like(ids), torch.zeros_like(ids))
+    assert linear(*args).shape == (6,)
+    assert linear.group_scores(*args, k=3).shape == (2, 3)
+    concat = CrossEncoder(tiny_bert(), "concat", k=3, vocab_buckets=64).eval()
+    assert concat.group_scores(*args, k=3).shape == (2, 3)
+    with pytest.raises(ValueError, match="group_scores"):
+        concat(*args)
+
+
+def test_onnx_matches_torch_on_other_batch_and_sequence_sizes(tmp_path, bi):
+    export_bi_encoder(bi, tmp_path / "bi.onnx")
+    quantize(tmp_path / "bi.onnx", tmp_path / "bi.int8.onnx")
+    ids = torch.randint(1, 5000, (3, 41))  # ids past the 64 buckets exercise the modulo in the graph
+    mask = torch.ones_like(ids)
+    mask[2, 30:] = 0
+    head, tail = torch.tensor([1, 4, 9]), torch.tensor([6, 20, 29])
+    with torch.no_grad():
+        expected = bi(ids, mask, head, tail)
+    for name in ("bi.onnx", "bi.int8.onnx"):
+        got = ort_bi_runner(session(tmp_path / name))(ids.numpy(), mask.numpy(), head.numpy(), tail.numpy())
+        tolerance = 1e-5 if name == "bi.onnx" else 0.1
+        for a, b in zip(got, expected):
+            assert np.abs(a - b.numpy()).max() < tolerance
+    cross = CrossEncoder(tiny_bert(), "linear", vocab_buckets=64).eval()
+    export_cross_encoder(cross, tmp_path / "cross.onnx")
+    types = torch.zeros_like(ids)
+    types[:, 20:] = 1
+    with torch.no_grad():
+        expected_scores = cross(ids, mask, types).numpy()
+    got_scores = ort_cross_runner(session(tmp_path / "cross.onnx"))(ids.numpy(), mask.numpy(), types.numpy())
+    assert np.abs(got_scores - expected_scores).max() < 1e-5
