@@ -11,7 +11,9 @@ export default defineConfig([
     shims: true,
   },
   {
-    entry: { cli: 'src/cli/main.ts' },
+    // worker: the worker-thread entry of createWorkerPool (src/workers/), which the pool loads
+    // as ./worker.js next to the bundle that contains it.
+    entry: { cli: 'src/cli/main.ts', worker: 'src/workers/worker.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

@@ -21,13 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="data folder (default ../shared/data)")
     args = parser.parse_args(argv)
+    out = args.out or REPO_ROOT / "training" / "runs" / args.config.stem
     try:
-        config = load_config(args.config)
-    except ConfigError as error:
+        train(load_config(args.config), args.config, args.data_dir, out, args.resume)
+    except (ConfigError, FileExistsError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    out = args.out or REPO_ROOT / "training" / "runs" / args.config.stem
-    train(config, args.config, args.data_dir, out, args.resume)
     return 0
 
 

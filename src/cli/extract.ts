@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
-import { truncate } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
 import { readJsonl, readLines } from './jsonl.js';
-import { JsonlAppender } from './output.js';
 import { createProgress } from './progress.js';
-import { inputId, prepareLine, runBatch, type PreparedLine } from './records.js';
-import { prepareResume, type ResumeState } from './resume.js';
-import { openExtractor } from './setup.js';
+import { inputId, prepareLine, runBatch, type BatchRunner, type PreparedLine } from './records.js';
+import type { ResumeState } from './resume.js';
+import { outputFormats, prepareTarget, type OutputFormat, type OutputSink } from './sinks.js';
+import { openExtractor, openWorkerPool } from './setup.js';
 
 export const extractHelp = `Usage: zsre extract --relations FILE|wikidata --input IN.jsonl --output OUT.jsonl [options]
 
@@ -18,18 +18,30 @@ Input lines: {"text": "...", "head": ENTITY, "tail": ENTITY, "id"?: "..."} or
   {"tokens": [...], "head": [i, ...], "tail": [j, ...], "id"?: "..."} where ENTITY is a string in the
   text, {"text": "...", "occurrence": n} or {"start": s, "end": e}. Other top-level fields are
   ignored; blank lines are skipped.
-Output lines: {"line": n, "id"?: "...", "result": {...}} or, for a bad line,
+  Optional "headId"/"tailId" fields (a Wikidata QID such as Q42, an IRI, or any id) name the
+  entities in RDF output.
+Output (--format jsonl, the default): {"line": n, "id"?: "...", "result": {...}} or, for a bad line,
   {"line": n, "id"?: "...", "error": {"code": "...", "message": "..."}}; n is the 1-based input line.
+  --format ntriples|turtle: RDF, one triple per relation found, with an rdf:Statement carrying
+  zsre:probability (xsd:decimal), source line and rdfs:label (docs/knowledge-graphs.md).
+  Wikidata relation ids (P26) become wdt: properties, others IRIs under --base-iri.
+  --format csv: one row per input line (header: line,id,head,...,relation_id,probability,...).
 
-Resume: if OUT.jsonl exists (say, the last run was killed), lines already in it are skipped, a
-  partial last line is cut away, and the rest is appended, so every input line appears exactly once.
-  Resuming assumes the same input, --relations and --model (an output whose line numbers or ids
-  do not match the input is refused); after changing the relations or model, pass --overwrite.
+Resume (jsonl and ntriples): if OUT exists (say, the last run was killed), lines already in it are
+  skipped, a partial last batch is cut away, and the rest is appended, so every input line appears
+  exactly once. Resuming assumes the same input, --relations and --model (an output whose line
+  numbers or ids do not match the input is refused); after changing them, pass --overwrite.
+  csv and turtle are written whole to a temporary file and renamed at the end: never half-written,
+  not resumable; an existing OUT is refused without --overwrite.
 
 Options:
   --relations FILE|wikidata  relation set: .json or .jsonl file, or the built-in "wikidata"
   --input FILE               input JSONL
-  --output FILE              output JSONL (appended to when it exists; see Resume)
+  --output FILE              output file (appended to when it exists; see Resume)
+  --format F                 jsonl (default), ntriples, turtle or csv
+  --base-iri IRI             base for minted relation and entity IRIs (default urn:zsre:)
+  --workers N                worker threads, each with its own model copy (default 1: no pool)
+  --threads-per-worker N     onnxruntime threads per worker with --workers (default 1)
   --model DIR                model directory (default: the bundled default model)
   --top-k N                  candidates re-scored by the cross-encoder (default: from the model)
   --threshold X              probability below which the answer is "no relation" (0..1)
@@ -50,6 +62,10 @@ const options = {
   'top-k': { type: 'string' },
   threshold: { type: 'string' },
   'batch-size': { type: 'string' },
+  format: { type: 'string' },
+  'base-iri': { type: 'string' },
+  workers: { type: 'string' },
+  'threads-per-worker': { type: 'string' },
   overwrite: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -66,12 +82,24 @@ export async function runExtract(args: string[]): Promise<number> {
   const topK = positiveInteger(values['top-k'], '--top-k');
   const threshold = probability(values.threshold, '--threshold');
   const batchSize = positiveInteger(values['batch-size'], '--batch-size') ?? 32;
+  const format = outputFormat(values.format);
+  const baseIri = values['base-iri'] ?? defaultBaseIri;
+  try {
+    checkBaseIri(baseIri);
+  } catch (error) {
+    throw new UsageError(`--base-iri: ${(error as Error).message}`);
+  }
+  const workers = positiveInteger(values.workers, '--workers') ?? 1;
+  const threadsPerWorker = positiveInteger(values['threads-per-worker'], '--threads-per-worker');
+  if (threadsPerWorker !== undefined && workers === 1 && values.workers === undefined) {
+    throw new UsageError('--threads-per-worker needs --workers N');
+  }
   if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`input file ${input} does not exist`);
   if (resolve(input) === resolve(output)) throw new UsageError('--output must differ from --input');
   if (!existsSync(dirname(resolve(output)))) throw new UsageError(`the folder of --output ${output} does not exist; create it first`);
 
-  if (values.overwrite === true && existsSync(output)) await truncate(output, 0);
-  const resume = await prepareResume(output);
+  const target = await prepareTarget(format, output, { overwrite: values.overwrite === true, baseIri });
+  const { resume } = target;
   if (resume.removedBytes > 0) process.stderr.write(`zsre: cut ${resume.removedBytes} bytes of partial output from the end of ${output}\n`);
   if (resume.done.size > 0) process.stderr.write(`zsre: resuming: ${resume.done.size} lines already in ${output}\n`);
 
@@ -81,20 +109,26 @@ export async function runExtract(args: string[]): Promise<number> {
     return resume.errorLines > 0 ? exitCodes.lineErrors : exitCodes.ok;
   }
 
-  const extractor = await openExtractor({
+  const extractorOptions = {
     relations,
     ...(values.model === undefined ? {} : { model: values.model }),
     ...(topK === undefined ? {} : { topK }),
     ...(threshold === undefined ? {} : { threshold }),
     batchSize,
-  });
+  };
+  const extractor: BatchRunner & { dispose(): Promise<void> } =
+    workers > 1 || values.workers !== undefined
+      ? await openWorkerPool({ ...extractorOptions, workers, ...(threadsPerWorker === undefined ? {} : { threadsPerWorker }) })
+      : await openExtractor(extractorOptions);
+  // With a pool, one flush hands every worker a full batch.
+  const flushSize = batchSize * workers;
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
   };
-  let writer: JsonlAppender;
+  let writer: OutputSink;
   try {
-    writer = await JsonlAppender.open(output);
+    writer = await target.open();
   } catch (error) {
     await extractor.dispose();
     throw error;
@@ -104,12 +138,13 @@ export async function runExtract(args: string[]): Promise<number> {
   const started = performance.now();
   let errors = 0;
   let written = 0;
+  let failed = true;
   try {
     let pending: PreparedLine[] = [];
     let runnable = 0;
     const flush = async () => {
       const records = await runBatch(extractor, pending);
-      await writer.writeRecords(records);
+      await writer.write(records.map((record, index) => ({ record, ...ids(pending[index]) })));
       for (const record of records) {
         if ('error' in record) {
           errors += 1;
@@ -126,16 +161,19 @@ export async function runExtract(args: string[]): Promise<number> {
       const prepared = prepareLine(parsed);
       pending.push(prepared);
       if ('item' in prepared) runnable += 1;
-      if (runnable >= batchSize || pending.length >= 4 * batchSize) {
+      if (runnable >= flushSize || pending.length >= 4 * flushSize) {
         await flush();
         if (interrupted) break;
       }
     }
     if (!interrupted && pending.length > 0) await flush();
+    failed = false;
   } finally {
     process.removeListener('SIGINT', onSigint);
     progress.finish();
-    await writer.close();
+    // Whole-file formats (csv, turtle) keep nothing of a failed or interrupted run.
+    if (failed || (interrupted && !target.resumable)) await writer.abort();
+    else await writer.close();
     await extractor.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
@@ -144,10 +182,25 @@ export async function runExtract(args: string[]): Promise<number> {
       ` (${(written / Math.max(seconds, 1e-9)).toFixed(1)} lines/s)\n`,
   );
   if (interrupted) {
-    process.stderr.write('zsre: interrupted; rerun the same command to process the remaining lines\n');
+    process.stderr.write(
+      target.resumable
+        ? 'zsre: interrupted; rerun the same command to process the remaining lines\n'
+        : `zsre: interrupted; --format ${format} is written whole, so nothing was kept: rerun the command\n`,
+    );
     return 130;
   }
   return errors + resume.errorLines > 0 ? exitCodes.lineErrors : exitCodes.ok;
+}
+
+function outputFormat(value: string | undefined): OutputFormat {
+  if (value === undefined) return 'jsonl';
+  const found = outputFormats.find((format) => format === value);
+  if (found === undefined) throw new UsageError(`--format must be one of ${outputFormats.join(', ')}, received "${value}"`);
+  return found;
+}
+
+function ids(line: PreparedLine | undefined): { ids?: { head?: string; tail?: string } } {
+  return line?.ids === undefined ? {} : { ids: line.ids };
 }
 
 /**

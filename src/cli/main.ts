@@ -6,12 +6,14 @@ import { exitCodes, UsageError } from './args.js';
 import { runDemo } from './demo.js';
 import { runExtract } from './extract.js';
 import { runIndex } from './index-command.js';
+import { runQueue } from './queue-command.js';
 import { describeError, LoadFailure } from './setup.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
   demo: { run: runDemo, summary: 'run built-in example sentences and print the predictions' },
   extract: { run: runExtract, summary: 'classify every line of a JSONL file (resumable)' },
   index: { run: runIndex, summary: 'precompute and persist the label index of a relation set' },
+  queue: { run: runQueue, summary: 'run extract across machines: shard jobs on Redis (BullMQ), workers, merge' },
 };
 
 const mainHelp = `Usage: zsre <command> [options]

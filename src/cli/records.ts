@@ -1,4 +1,5 @@
 import { isZsreError, ZsreError, type ZsreErrorCode } from '../errors.js';
+import { entityTerm } from '../triples/index.js';
 import { extractItemSchema, parseInput, type ExtractItem, type ExtractResult, type Extractor } from '../schemas.js';
 import type { ParsedLine } from './jsonl.js';
 
@@ -7,7 +8,18 @@ export type OutputRecord =
   | { line: number; id?: string; result: ExtractResult }
   | { line: number; id?: string; error: { code: string; message: string } };
 
-export type PreparedLine = { line: number; id?: string; item: ExtractItem } | { line: number; id?: string; record: OutputRecord };
+/** Entity ids an input line may carry beside head and tail (headId, tailId), used by RDF output. */
+export interface LineEntityIds {
+  head?: string;
+  tail?: string;
+}
+
+export type PreparedLine = ({ line: number; id?: string; item: ExtractItem } | { line: number; id?: string; record: OutputRecord }) & {
+  ids?: LineEntityIds;
+};
+
+/** What runBatch needs of an extractor: a single extractor and a worker pool both provide it. */
+export type BatchRunner = Pick<Extractor, 'extract' | 'extractBatch'>;
 
 // The CLI keeps only these top-level fields of an input line, so JSONL that carries extra data
 // (a gold label, a source) can be fed as it is; the fields kept are still validated strictly.
@@ -51,12 +63,22 @@ export function prepareLine(parsed: ParsedLine): PreparedLine {
   const picked: Record<string, unknown> = {};
   for (const field of itemFields) if (field in source) picked[field] = source[field];
   try {
+    const ids = entityIds(source);
     const item = parseInput(extractItemSchema, picked, `item at line ${parsed.line}`);
-    return id === undefined ? { line: parsed.line, item } : { line: parsed.line, id, item };
+    return { line: parsed.line, ...(id === undefined ? {} : { id }), item, ...(ids === undefined ? {} : { ids }) };
   } catch (error) {
     if (!isZsreError(error)) throw error;
     return { line: parsed.line, record: errorRecord(parsed.line, id, error.code, error.message) };
   }
+}
+
+/** headId/tailId, checked here so that an id no RDF writer could write fails its own line only. */
+function entityIds(source: Record<string, unknown>): LineEntityIds | undefined {
+  const head = typeof source.headId === 'string' && source.headId !== '' ? source.headId : undefined;
+  const tail = typeof source.tailId === 'string' && source.tailId !== '' ? source.tailId : undefined;
+  if (head === undefined && tail === undefined) return undefined;
+  for (const id of [head, tail]) if (id !== undefined) entityTerm(id, 'check');
+  return { ...(head === undefined ? {} : { head }), ...(tail === undefined ? {} : { tail }) };
 }
 
 /**
@@ -64,7 +86,7 @@ export function prepareLine(parsed: ParsedLine): PreparedLine {
  * not in its text, say), the batch is rerun item by item so that only the bad lines get error
  * records; a failure that is not about one item (the model) is thrown.
  */
-export async function runBatch(extractor: Extractor, lines: readonly PreparedLine[]): Promise<OutputRecord[]> {
+export async function runBatch(extractor: BatchRunner, lines: readonly PreparedLine[]): Promise<OutputRecord[]> {
   const runnable = lines.filter((entry): entry is Extract<PreparedLine, { item: ExtractItem }> => 'item' in entry);
   const results = new Map<number, OutputRecord>();
   try {

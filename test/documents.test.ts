@@ -1,0 +1,132 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scoreEntities } from '../benchmarks/lib/entityScore.js';
+import { createExtractor, isZsreError, type Extractor, type Relation } from '../src/index.js';
+import { extractDocument, findEntities } from '../src/documents/index.js';
+import { resolveEntity, wordsBetween, wordStarts } from '../src/documents/spans.js';
+import { tinyModel } from './triples-cli.js';
+
+const cacheDir = mkdtempSync(join(tmpdir(), 'zsre-documents-'));
+const relations: Relation[] = [
+  { id: 'spouse', name: 'spouse', description: 'the head entity is married to the tail entity' },
+  { id: 'born_in', name: 'place of birth', description: 'the head person was born in the tail place' },
+];
+// Threshold 0: every classified pair is a triple, so pair selection and de-duplication are what
+// the counts below measure (the fixture model is untrained).
+let everything: Extractor;
+beforeAll(async () => {
+  everything = await createExtractor({ relations, model: tinyModel, cacheDir, threshold: 0, precision: 'fp32' });
+});
+afterAll(async () => {
+  await everything?.dispose();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+const paragraph =
+  'Marie Curie was born in Warsaw in 1867. She moved to Paris to study, and there she married Pierre Curie. ' +
+  'Many years later, long after all of this had happened, and after a great number of other events that need not concern us here at all, her daughter Irène Joliot-Curie was born in Paris.';
+
+describe('word distance', () => {
+  it('counts the words strictly between two spans, in either order', () => {
+    const text = 'Ada met the famous Bob today';
+    const starts = wordStarts(text);
+    const ada = resolveEntity(text, 'Ada', 0);
+    const bob = resolveEntity(text, 'Bob', 1);
+    expect(wordsBetween(starts, ada, bob)).toBe(3);
+    expect(wordsBetween(starts, bob, ada)).toBe(3);
+    expect(wordsBetween(starts, resolveEntity(text, 'famous', 2), bob)).toBe(0);
+  });
+
+  it('resolves the n-th occurrence and reports a missing entity with its code', () => {
+    expect(resolveEntity('Paris, then Paris', { text: 'Paris', occurrence: 1 }, 0)).toEqual({ start: 12, end: 17 });
+    let error: unknown;
+    try {
+      resolveEntity('Paris', 'Rome', 3);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isZsreError(error) && error.code).toBe('ENTITY_NOT_FOUND');
+  });
+});
+
+describe('extractDocument', () => {
+  const entities = ['Marie Curie', 'Warsaw', 'Paris', 'Pierre Curie', 'Irène Joliot-Curie', { text: 'Paris', occurrence: 1 }];
+
+  it('classifies the pairs within the distance, in both directions, in one batch', async () => {
+    const calls: number[] = [];
+    const counting = { extractBatch: (items: Parameters<Extractor['extractBatch']>[0]) => (calls.push(items.length), everything.extractBatch(items)) };
+    const all = await extractDocument(counting, { text: paragraph, entities, maxTokenDistance: 1000 });
+    expect(all.entities.map((entity) => entity.text)).toEqual(['Marie Curie', 'Warsaw', 'Paris', 'Pierre Curie', 'Irène Joliot-Curie', 'Paris']);
+    expect(all.results).toHaveLength(6 * 5);
+    expect(calls).toEqual([30]);
+    const near = await extractDocument(everything, { text: paragraph, entities, maxTokenDistance: 12 });
+    const pairs = near.results.map((result) => `${result.head.text}@${result.head.start}>${result.tail.text}@${result.tail.start}`);
+    // Marie Curie and Warsaw are 4 words apart: both directions are in.
+    expect(pairs).toContain('Marie Curie@0>Warsaw@24');
+    expect(pairs).toContain('Warsaw@24>Marie Curie@0');
+    // Irène is 30+ words from the first sentence: no pair with Marie Curie.
+    expect(pairs.some((pair) => pair.startsWith('Irène') && pair.includes('Marie Curie'))).toBe(false);
+    expect(pairs.some((pair) => pair.startsWith('Irène') && pair.includes('Paris@'))).toBe(true);
+    expect(near.results.length).toBeLessThan(30);
+    const forward = await extractDocument(everything, { text: paragraph, entities, maxTokenDistance: 12, directions: 'forward' });
+    expect(forward.results.length * 2).toBe(near.results.length);
+    expect(forward.results.every((result) => result.head.start < result.tail.start)).toBe(true);
+  });
+
+  it('de-duplicates the same entity named twice (string and span)', async () => {
+    const twice = await extractDocument(everything, { text: paragraph, entities: ['Marie Curie', 'Warsaw', { start: 24, end: 30 }, { text: 'Warsaw' }] });
+    expect(twice.entities).toHaveLength(2);
+    expect(twice.results).toHaveLength(2);
+    expect(twice.triples).toHaveLength(2);
+    const keys = twice.triples.map((triple) => `${triple.head.start}-${triple.tail.start}-${triple.relation.id}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('finds candidate entities itself when none are given (compromise)', async () => {
+    const found = findEntities(paragraph);
+    expect(found.map((entity) => entity.text)).toEqual(expect.arrayContaining(['Marie Curie', 'Warsaw', 'Pierre Curie']));
+    // Offsets are JS string indices, edge punctuation trimmed.
+    for (const entity of found) expect(paragraph.slice(entity.start, entity.end)).toBe(entity.text);
+    const document = await extractDocument(everything, { text: paragraph });
+    expect(document.entities.map((entity) => entity.text)).toEqual(found.map((entity) => entity.text));
+    expect(document.results.length).toBeGreaterThan(0);
+  });
+
+  it('returns nothing to classify for fewer than two entities', async () => {
+    expect(await extractDocument(everything, { text: 'Only Ada here.', entities: ['Ada'] })).toEqual({
+      entities: [{ start: 5, end: 8, text: 'Ada' }],
+      results: [],
+      triples: [],
+    });
+  });
+});
+
+describe('entity scoring (benchmarks/entities-compromise.ts)', () => {
+  it('computes exact and overlap precision/recall', () => {
+    const score = scoreEntities(
+      [
+        { start: 0, end: 5 },
+        { start: 10, end: 15 },
+      ],
+      [
+        { start: 0, end: 5 },
+        { start: 10, end: 16 },
+        { start: 20, end: 22 },
+      ],
+    );
+    expect(score.exact).toMatchObject({ matched: 1, precision: 1 / 3, recall: 0.5 });
+    expect(score.overlap).toMatchObject({ precision: 2 / 3, recall: 1 });
+  });
+
+  it('has a recorded result for the hand-annotated fixture', () => {
+    const recorded = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'benchmarks', 'results', 'entities-compromise.json'), 'utf8')) as {
+      paragraphs: number;
+      pooled: { gold: number; exact: { precision: number; recall: number } };
+    };
+    expect(recorded.paragraphs).toBe(5);
+    expect(recorded.pooled.gold).toBe(31);
+    expect(recorded.pooled.exact.recall).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,82 @@
+"""End to end on the tiny recipe: train -> export (parity and int8 gates) -> a valid model directory.
+
+Needs the shared FewRel data (../shared/data from the repo root, or DATA_DIR); about a minute on 2 cores.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TRAINING = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("DATA_DIR", TRAINING.parent.parent / "shared" / "data"))
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=TRAINING.parent)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    assert DATA_DIR.is_dir(), f"FewRel data not found at {DATA_DIR}: set DATA_DIR"
+    tmp = tmp_path_factory.mktemp("smoke")
+    train = run("training/train.py", "--config", "training/configs/tiny.yaml", "--out", str(tmp / "run"), "--data-dir", str(DATA_DIR))
+    assert train.returncode == 0, train.stderr[-3000:]
+    export = run("training/export.py", "--run", str(tmp / "run"), "--out", str(tmp / "model"))
+    assert export.returncode == 0, export.stderr[-3000:]
+    return tmp
+
+
+def test_model_directory_matches_the_contract(exported):
+    model = exported / "model"
+    manifest = json.loads((model / "manifest.json").read_text())
+    assert manifest["format"] == "zsre-model" and manifest["formatVersion"] == 1 and manifest["name"] == "tiny-fixture"
+    assert manifest["vectorSize"] == 3 * manifest["backbone"]["hiddenSize"]
+    for graph in manifest["graphs"].values():
+        for entry in graph["files"].values():
+            assert hashlib.sha256((model / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
+    for name in manifest["tokenizer"]["files"]:
+        assert (model / name).is_file()
+    fusion = manifest["fusion"]
+    assert set(fusion) == {"topK", "biWeight", "crossWeight", "noneLogit", "threshold", "biOnly", "fittedOn"}
+    assert fusion["fittedOn"]["relations"] == ["P413", "P206", "P412", "P155", "P26"]  # the split's eval relations
+    checks = manifest["provenance"]["exportChecks"]
+    assert checks["fusedTop1Agreement"] >= 0.99 and max(checks["fp32MaxAbsDiff"].values()) <= 1e-4
+    assert sum(p.stat().st_size for p in model.iterdir()) < 2_000_000
+
+
+def test_parity_file_is_consistent(exported):
+    parity = json.loads((exported / "model" / "parity.json").read_text())
+    n = len(parity["items"])
+    assert n >= 24 and all(len(parity[k]) == n for k in ("sentenceInputIds", "headIndex", "tailIndex", "sentenceVectors", "candidates", "relation"))
+    assert len(parity["descriptionInputIds"]) == len(parity["relations"]) == len(parity["descriptionVectors"])
+    for ids, head, tail in zip(parity["sentenceInputIds"], parity["headIndex"], parity["tailIndex"]):
+        assert len(ids) <= 128 and ids[head] == 1001 and ids[tail] == 1030  # '#' and '@' in the MiniLM vocabulary
+    assert max(len(ids) for ids in parity["sentenceInputIds"]) == 128  # the windowing cases are present
+    assert any(r["description"] is None for r in parity["relations"])
+
+
+def test_resume_of_a_finished_run_does_not_retrain(exported):
+    again = run("training/train.py", "--config", "training/configs/tiny.yaml", "--out", str(exported / "run"),
+                "--data-dir", str(DATA_DIR), "--resume")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert '"event": "resumed", "step": 60' in again.stdout
+    refused = run("training/train.py", "--config", "training/configs/tiny.yaml", "--out", str(exported / "run"), "--data-dir", str(DATA_DIR))
+    assert refused.returncode == 2 and "pass --resume" in refused.stderr
+
+
+def test_export_refuses_a_run_without_cross_encoder_fusion(exported):
+    broken = exported / "broken"
+    shutil.copytree(exported / "run", broken)
+    fusion = json.loads((broken / "fusion.json").read_text())
+    del fusion["biWeight"]
+    (broken / "fusion.json").write_text(json.dumps(fusion))
+    result = run("training/export.py", "--run", str(broken), "--out", str(exported / "broken_model"))
+    assert result.returncode == 1 and "linear cross-encoder head" in result.stderr
+    assert not (exported / "broken_model" / "manifest.json").exists()
