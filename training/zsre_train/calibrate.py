@@ -15,7 +15,7 @@ def _report(probs: np.ndarray, target: np.ndarray, threshold: float) -> dict:
     return {
         "answered": round(float(answered.mean()), 4),
         "precision": round(float(correct.sum() / max(1, answered.sum())), 4),
-        "accuracy": round(float(((chosen == target)).mean()), 4),  # abstaining on a "none" target counts as right
+        "accuracy": round(float((chosen == target).mean()), 4),  # abstaining on a "none" target counts as right
     }
 
 

@@ -26,6 +26,9 @@ class DataConfig:
     files: list[str]  # FewRel-format files relative to data_dir, read and merged
     max_per_relation: int | None  # subsample of training sentences per seen relation (None: all)
     max_eval_per_relation: int | None  # sentences per eval relation for fusion fitting and export checks
+    extra_sets: list[str]  # extra/ sets added to training (semeval2010, kbp37, chemprot, docred_sentences); [] for benchmark models
+    max_per_extra_relation: int | None  # subsample of sentences per extra-set relation (None: all)
+    exclude_relations: list[str]  # extra-set relations left out because they mean the same as a held-out relation
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,90 @@
+/**
+ * Held-out scores of a general-purpose (default) model, as its model card reports them:
+ *  - FewRel: the 10 `test` relations of the m=10 "ori" split, closed set among those 10
+ *    (default_holdout.yaml never trains on them, nor on extra-set relations of the same meaning);
+ *  - ChemProt (a whole data set held out): its test file, closed set among its 13 labels, with the
+ *    team's descriptions from training/data/relation_descriptions.json.
+ *
+ *   npm run bench:heldout -- --model DIR [--data-dir ../shared/data] [--per-relation 100]
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createExtractor, type ExtractItem } from '../src/index.js';
+import { fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
+import { argValue, runEnvironment, writeResult } from './lib/environment.js';
+import { classificationScores } from './lib/metrics.js';
+
+const args = process.argv.slice(2);
+const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
+const modelArg = argValue(args, '--model');
+if (!modelArg) throw new Error('Missing --model DIR: the model directory to evaluate');
+const model = resolve(modelArg);
+const perRelation = Number(argValue(args, '--per-relation') ?? '100');
+const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as { name: string; provenance: unknown };
+
+async function score(relations: { id: string; name: string; description?: string }[], items: ExtractItem[], gold: string[]) {
+  const rows: Record<string, unknown>[] = [];
+  for (const useCrossEncoder of [false, true]) {
+    const extractor = await createExtractor({ model, relations, useCrossEncoder, threads: 2 });
+    const started = performance.now();
+    const results = await extractor.extractBatch(items);
+    const seconds = (performance.now() - started) / 1000;
+    await extractor.dispose();
+    const predicted = results.map((r) => r.candidates[0]!.id);
+    rows.push({ method: useCrossEncoder ? 'emma-fused' : 'bi', ...classificationScores(gold, predicted), sentencesPerSecond: items.length / seconds });
+  }
+  return rows;
+}
+
+// FewRel held-out relations.
+const split = fewrelSplit(dataDir, 10, 'ori');
+const fewrel = fewrelItems(dataDir, split.test, perRelation);
+const fewrelRows = await score(
+  fewrelRelations(dataDir, split.test),
+  fewrel.map(({ tokens, head, tail }) => ({ tokens, head, tail })),
+  fewrel.map((item) => item.gold),
+);
+
+// ChemProt: "<< head >>" and "[[ tail ]]" mark the entities; strip the markers, keep character spans.
+const descriptions = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'training', 'data', 'relation_descriptions.json'), 'utf8')) as Record<string, { name: string; description: string }>;
+const chemprotRelations = Object.entries(descriptions)
+  .filter(([id]) => id.startsWith('chemprot:'))
+  .map(([id, { name, description }]) => ({ id, name, description }));
+const perLabel = new Map<string, number>();
+const chemprotItems: ExtractItem[] = [];
+const chemprotGold: string[] = [];
+for (const line of readFileSync(join(dataDir, 'extra', 'chemprot', 'test.txt'), 'utf8').split('\n')) {
+  if (!line.trim()) continue;
+  const { text, label } = JSON.parse(line) as { text: string; label: string };
+  const id = `chemprot:${label}`;
+  if (!descriptions[id] || (perLabel.get(id) ?? 0) >= perRelation) continue;
+  const marked = /<< (.+?) >>|\[\[ (.+?) \]\]/g;
+  let plain = '';
+  let last = 0;
+  const spans: Record<'head' | 'tail', { start: number; end: number } | undefined> = { head: undefined, tail: undefined };
+  for (const match of text.matchAll(marked)) {
+    plain += text.slice(last, match.index);
+    const inner = match[1] ?? match[2]!;
+    spans[match[1] !== undefined ? 'head' : 'tail'] = { start: plain.length, end: plain.length + inner.length };
+    plain += inner;
+    last = match.index + match[0].length;
+  }
+  plain += text.slice(last);
+  if (!spans.head || !spans.tail) continue;
+  perLabel.set(id, (perLabel.get(id) ?? 0) + 1);
+  chemprotItems.push({ text: plain, head: spans.head, tail: spans.tail });
+  chemprotGold.push(id);
+}
+const chemprotRows = await score(chemprotRelations, chemprotItems, chemprotGold);
+
+const result = {
+  benchmark: 'default-model-heldout',
+  model: { directory: model, name: manifest.name, provenance: manifest.provenance },
+  perRelation,
+  fewrel: { relations: split.test, sentences: fewrel.length, methods: fewrelRows },
+  chemprot: { relations: chemprotRelations.length, sentences: chemprotItems.length, methods: chemprotRows },
+  settings: { precision: 'int8', threads: 2, closedSet: true },
+  environment: runEnvironment(),
+};
+console.log(JSON.stringify({ fewrel: fewrelRows, chemprot: chemprotRows }, null, 2));
+console.log(`wrote ${writeResult(`heldout_${manifest.name}`, result)}`);
