@@ -9,7 +9,11 @@ import { loadModelDirectory, type ModelDirectory } from '../src/model/loadModel.
 import { prepareItem } from '../src/pipeline/prepare.js';
 import { loadTokenizer, type TextTokenizer } from '../src/tokenizer/load.js';
 import { buildDescriptionSequence, descriptionText } from '../src/tokenizer/sequences.js';
-import { fixtureDir, tempDir } from './helpers/modelDir.js';
+import { fixtureDir as committedFixture, tempDir } from './helpers/modelDir.js';
+
+// ZSRE_PARITY_MODEL points the check at another exported directory (CI: the model the smoke test
+// just trained and exported; by hand: any export that still has its fp32 graphs and parity.json).
+const fixtureDir = process.env.ZSRE_PARITY_MODEL ? path.resolve(process.env.ZSRE_PARITY_MODEL) : committedFixture;
 
 /**
  * The contract's parity check: the fp32 fixture run through this library's own pipeline must
