@@ -34,7 +34,7 @@ for (const dataset of ['fewrel', 'wikizsl']) {
       const f1 = meanAndStd(runs.map((x) => x.f1));
       const mean = (key: keyof MethodRow) => meanAndStd(runs.map((x) => x[key] as number)).mean;
       const seeds = atM.filter((r) => r.methods.some((x) => x.method === method)).map((r) => r.seed).join(', ');
-      lines.push(`| ${m} | ${method} | ${seeds} | ${pct(mean('precision'))} | ${pct(mean('recall'))} | ${pct(f1.mean)} ± ${pct(f1.std)} | ${pct(mean('accuracy'))} | ${pct(mean('macroF1'))} | ${mean('sentencesPerSecond').toFixed(1)} |`);
+      lines.push(`| ${m} | ${method} | ${seeds} | ${pct(mean('precision'))} | ${pct(mean('recall'))} | ${pct(f1.mean)}${f1.n > 1 ? ` ± ${pct(f1.std)}` : ''} | ${pct(mean('accuracy'))} | ${pct(mean('macroF1'))} | ${mean('sentencesPerSecond').toFixed(1)} |`);
       if (dataset === 'fewrel') points.push({ label: method, m, f1: f1.mean, speed: mean('sentencesPerSecond') });
     }
   }
@@ -42,7 +42,7 @@ for (const dataset of ['fewrel', 'wikizsl']) {
   lines.push('| split | sentences | per relation | partial relations | train instances | epochs | commit |', '|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const p = r.model.provenance;
-    lines.push(`| ${r.split} | ${r.sentences} | ${r.perRelation} | ${r.relationsWithFewerInstances.join(' ') || '-'} | ${String(p.trainInstances ?? '?')} | ${String(p.epochs ?? '?')} | ${r.environment.commit.slice(0, 8)} |`);
+    lines.push(`| ${r.split} | ${r.sentences} | ${r.perRelation} | ${r.relationsWithFewerInstances.join(' ') || '-'} | ${String(p.trainInstances ?? '?')} | ${typeof p.epochs === 'object' && p.epochs !== null ? Object.entries(p.epochs).map(([k, v]) => `${k} ${String(v)}`).join(', ') : String(p.epochs ?? '?')} | ${r.environment.commit.slice(0, 8)} |`);
   }
   lines.push('');
 }
