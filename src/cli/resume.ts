@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat, truncate } from 'node:fs/promises';
+import { keepCompletedLines } from './completedLines.js';
 
 /**
  * What an earlier, possibly killed, `zsre extract` run left in its output file. The output is
@@ -18,50 +17,17 @@ export interface ResumeState {
   removedBytes: number;
 }
 
-const NEWLINE = 0x0a;
-
 export async function prepareResume(path: string): Promise<ResumeState> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { done: new Map(), errorLines: 0, keptBytes: 0, removedBytes: 0 };
-    throw error;
-  }
   const done = new Map<number, string | undefined>();
-  let keptBytes = 0;
   let errorLines = 0;
-  let offset = 0;
-  let pending: Buffer[] = [];
-  let stopped = false;
-
-  const stream = createReadStream(path);
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let index = chunk.indexOf(NEWLINE); index !== -1; index = chunk.indexOf(NEWLINE, start)) {
-        pending.push(chunk.subarray(start, index));
-        const lineBytes = Buffer.concat(pending);
-        pending = [];
-        const record = parseRecord(lineBytes.toString('utf8'));
-        if (record === null) {
-          stopped = true;
-          break;
-        }
-        done.set(record.line, record.id);
-        if (record.isError) errorLines += 1;
-        offset += lineBytes.length + 1;
-        keptBytes = offset;
-        start = index + 1;
-      }
-      if (stopped) break;
-      pending.push(chunk.subarray(start));
-    }
-  } finally {
-    stream.destroy();
-  }
-  if (keptBytes < size) await truncate(path, keptBytes);
-  return { done, errorLines, keptBytes, removedBytes: size - keptBytes };
+  const { keptBytes, removedBytes } = await keepCompletedLines(path, (text) => {
+    const record = parseRecord(text);
+    if (record === null) return 'stop';
+    done.set(record.line, record.id);
+    if (record.isError) errorLines += 1;
+    return 'record';
+  });
+  return { done, errorLines, keptBytes, removedBytes };
 }
 
 /** An output record is `{line: n, ...}` with a result or an error; anything else ends the valid prefix. */

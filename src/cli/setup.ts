@@ -14,6 +14,16 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Loads the relation set; a failure becomes LoadFailure naming the file. */
+async function openRelations(source: string | Relation[]): Promise<Relation[]> {
+  try {
+    return await loadRelations(source);
+  } catch (error) {
+    const name = typeof source === 'string' ? `"${source}"` : '';
+    throw new LoadFailure(`cannot load relations ${name}: ${describeError(error)}`, { cause: error });
+  }
+}
+
 /**
  * Loads the relations first (cheap, and their errors name the file), then the model, so a typo
  * in --relations is reported before seconds of model loading. Both failures become LoadFailure.
@@ -21,13 +31,7 @@ export function describeError(error: unknown): string {
 export async function openExtractor(
   options: Omit<ExtractorOptions, 'relations'> & { relations: string | Relation[] },
 ): Promise<Extractor> {
-  let relations: Relation[];
-  try {
-    relations = await loadRelations(options.relations);
-  } catch (error) {
-    const name = typeof options.relations === 'string' ? `"${options.relations}"` : '';
-    throw new LoadFailure(`cannot load relations ${name}: ${describeError(error)}`, { cause: error });
-  }
+  const relations = await openRelations(options.relations);
   try {
     // Imported on first use: the library pulls in onnxruntime's native module, which `--help`
     // and usage errors should not have to wait for.
@@ -44,13 +48,7 @@ export async function openExtractor(
 export async function openWorkerPool(
   options: Omit<WorkerPoolOptions, 'relations'> & { relations: string | Relation[] },
 ): Promise<WorkerPool> {
-  let relations: Relation[];
-  try {
-    relations = await loadRelations(options.relations);
-  } catch (error) {
-    const name = typeof options.relations === 'string' ? `"${options.relations}"` : '';
-    throw new LoadFailure(`cannot load relations ${name}: ${describeError(error)}`, { cause: error });
-  }
+  const relations = await openRelations(options.relations);
   try {
     const { createWorkerPool } = await import('../workers/index.js');
     return await createWorkerPool({ ...options, relations });

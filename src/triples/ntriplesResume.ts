@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat, truncate } from 'node:fs/promises';
+import { keepCompletedLines } from '../cli/completedLines.js';
 
 /**
  * Resume for N-Triples output. After the triples of each input line the CLI writes a comment
@@ -27,44 +26,18 @@ export interface MarkerScan {
   removedBytes: number;
 }
 
-const NEWLINE = 0x0a;
-
 export async function scanLineMarkers(path: string): Promise<MarkerScan> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { done: new Map(), errorLines: 0, keptBytes: 0, removedBytes: 0 };
-    throw error;
-  }
   const done = new Map<number, string | undefined>();
   let errorLines = 0;
-  let keptBytes = 0;
-  let offset = 0;
-  let pending: Buffer[] = [];
-  const stream = createReadStream(path);
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let index = chunk.indexOf(NEWLINE); index !== -1; index = chunk.indexOf(NEWLINE, start)) {
-        pending.push(chunk.subarray(start, index));
-        const bytes = Buffer.concat(pending);
-        pending = [];
-        offset += bytes.length + 1;
-        start = index + 1;
-        const marker = parseMarker(bytes.toString('utf8'));
-        if (marker === null) continue;
-        done.set(marker.line, marker.id);
-        if (marker.error !== undefined) errorLines += 1;
-        keptBytes = offset;
-      }
-      pending.push(chunk.subarray(start));
-    }
-  } finally {
-    stream.destroy();
-  }
-  if (keptBytes < size) await truncate(path, keptBytes);
-  return { done, errorLines, keptBytes, removedBytes: size - keptBytes };
+  // Triples between markers are kept only up to the last complete marker.
+  const { keptBytes, removedBytes } = await keepCompletedLines(path, (text) => {
+    const marker = parseMarker(text);
+    if (marker === null) return 'other';
+    done.set(marker.line, marker.id);
+    if (marker.error !== undefined) errorLines += 1;
+    return 'record';
+  });
+  return { done, errorLines, keptBytes, removedBytes };
 }
 
 function parseMarker(text: string): LineMarker | null {

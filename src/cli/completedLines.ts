@@ -1,0 +1,65 @@
+import { createReadStream } from 'node:fs';
+import { stat, truncate } from 'node:fs/promises';
+
+/**
+ * What a line handed to {@link keepCompletedLines} is:
+ * - `'record'`: keep it; the kept prefix now ends after this line.
+ * - `'other'`: keep it only if a later line is a record (a line between records).
+ * - `'stop'`: the valid prefix ended before this line; nothing from here on is read or kept.
+ */
+export type LineVerdict = 'record' | 'other' | 'stop';
+
+export interface KeptLines {
+  /** Bytes kept: the end of the last line answered `'record'`; the file was truncated to this length. */
+  keptBytes: number;
+  /** Bytes removed from the end (a partial last line, and whatever followed the last record). */
+  removedBytes: number;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Streams an append-only, line-oriented file and hands each complete (newline-terminated) line,
+ * without its newline, to `onLine`. A partial last line is never handed over. The file is then
+ * truncated after the last line answered `'record'`. A missing file is an empty one (nothing to
+ * keep, nothing removed, `onLine` never called).
+ */
+export async function keepCompletedLines(path: string, onLine: (line: string) => LineVerdict): Promise<KeptLines> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { keptBytes: 0, removedBytes: 0 };
+    throw error;
+  }
+  let keptBytes = 0;
+  let offset = 0;
+  let pending: Buffer[] = [];
+  let stopped = false;
+
+  const stream = createReadStream(path);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let index = chunk.indexOf(NEWLINE); index !== -1; index = chunk.indexOf(NEWLINE, start)) {
+        pending.push(chunk.subarray(start, index));
+        const lineBytes = Buffer.concat(pending);
+        pending = [];
+        const verdict = onLine(lineBytes.toString('utf8'));
+        if (verdict === 'stop') {
+          stopped = true;
+          break;
+        }
+        offset += lineBytes.length + 1;
+        if (verdict === 'record') keptBytes = offset;
+        start = index + 1;
+      }
+      if (stopped) break;
+      pending.push(chunk.subarray(start));
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (keptBytes < size) await truncate(path, keptBytes);
+  return { keptBytes, removedBytes: size - keptBytes };
+}
