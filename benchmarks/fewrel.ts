@@ -3,7 +3,7 @@
  *
  *   npm run bench:fewrel -- [--data-dir ../shared/data] [--models training/exports]
  *       [--splits 5_ori,5_42] [--methods bi,emma2,emma3,emma4,fullcross] [--per-relation N]
- *       [--dataset fewrel|wikizsl] [--wikizsl-file PATH]
+ *       [--dataset fewrel|wikizsl] [--wikizsl-file PATH] [--model DIR]
  *
  * For each split it loads the model trained on that split's seen relations
  * (<models>/<dataset>_m<m>_<seed>/), predicts among the m unseen relations for their instances,
@@ -19,6 +19,8 @@ import { allMethods, type MethodName, runMethod } from './lib/methods.js';
 const args = process.argv.slice(2);
 const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
 const modelsDir = resolve(argValue(args, '--models') ?? 'training/exports');
+// --model DIR evaluates one model directory (e.g. the shipped models/<name>/) on the given split(s).
+const modelOverride = argValue(args, '--model');
 const dataset = (argValue(args, '--dataset') ?? 'fewrel') as 'fewrel' | 'wikizsl';
 const splits = (argValue(args, '--splits') ?? '5_ori,5_42,10_ori,10_42,15_ori,15_42').split(',');
 const methods = (argValue(args, '--methods')?.split(',') ?? allMethods) as MethodName[];
@@ -35,7 +37,7 @@ for (const splitArg of splits) {
   const m = Number(mText);
   if (!seed || !Number.isInteger(m)) throw new Error(`Invalid split "${splitArg}": expected <m>_<seed>, e.g. 5_ori`);
   const split = dataset === 'fewrel' ? fewrelSplit(dataDir, m, seed) : wikizslSplit(dataDir, m, seed);
-  const model = join(modelsDir, split.name);
+  const model = modelOverride ? resolve(modelOverride) : join(modelsDir, split.name);
   if (!existsSync(join(model, 'manifest.json'))) {
     console.error(`skip ${split.name}: no model at ${model} (train it with training/train.py on this split)`);
     continue;
