@@ -15,7 +15,11 @@ export interface TaskStartEvent {
   items: number;
   /** How many times this task was started before (a worker died under it). */
   attempt: number;
-  /** Stops that worker thread now, as a crash would: for tests of the re-queueing. */
+  /**
+   * Makes that worker thread exit as soon as it receives the task, without answering, as a crash
+   * would: for tests of the re-queueing. (Not worker.terminate(): tearing a thread down while
+   * onnxruntime-node runs in it can abort the whole process with a native Napi::Error.)
+   */
   terminate(): void;
 }
 
@@ -132,10 +136,10 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
       while (task !== undefined && task.batch.failed) task = queue.shift();
       if (task === undefined) return;
       slot.task = task;
-      const message: ToWorker = { type: 'run', taskId: task.id, items: task.items };
+      let crash = false;
+      onTaskStart?.({ slot: slot.index, taskId: task.id, items: task.items.length, attempt: task.attempts, terminate: () => { crash = true; } });
+      const message: ToWorker = { type: 'run', taskId: task.id, items: task.items, crash };
       slot.worker.postMessage(message);
-      const worker = slot.worker;
-      onTaskStart?.({ slot: slot.index, taskId: task.id, items: task.items.length, attempt: task.attempts, terminate: () => void worker.terminate() });
     }
   };
 

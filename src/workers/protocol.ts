@@ -6,7 +6,8 @@ export interface WorkerInit {
   options: ExtractorOptions;
 }
 
-export type ToWorker = { type: 'run'; taskId: number; items: ExtractItem[] } | { type: 'close' };
+// crash: exit on receipt without answering (the pool's test hook for a worker dying mid-task).
+export type ToWorker = { type: 'run'; taskId: number; items: ExtractItem[]; crash: boolean } | { type: 'close' };
 
 export interface SerializedError {
   name: string;

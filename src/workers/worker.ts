@@ -29,6 +29,7 @@ port.on('message', (message: ToWorker) => {
     void extractor.dispose().finally(() => port.close());
     return;
   }
+  if (message.crash) process.exit(70);
   extractor.extractBatch(message.items).then(
     (results) => post({ type: 'result', taskId: message.taskId, results }),
     (error: unknown) => post({ type: 'error', taskId: message.taskId, error: serializeError(error) }),
