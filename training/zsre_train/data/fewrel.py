@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFormatError
+from .errors import DataFormatError, grouped_records
 from .instance import Instance
 from .spans import span_problem
 
@@ -36,16 +36,9 @@ def read_fewrel(path: str | Path) -> dict[str, list[Instance]]:
     FewRel's positions are exact, so a bad one means a wrong or damaged file, not noise to skip.
     """
     path = Path(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise DataFormatError(f"FewRel file not found: {path}; pass the path of val_wiki.json or train_wiki_rebuilt.json") from error
-    if not isinstance(raw, dict):
-        raise DataFormatError(f"{path}: expected a JSON object {{PID: [instances]}}, received {type(raw).__name__}")
     result: dict[str, list[Instance]] = {}
-    for pid, records in raw.items():
-        if not isinstance(records, list):
-            raise DataFormatError(f"{path}: relation {pid}: expected a list of instances, received {type(records).__name__}")
+    missing = f"FewRel file not found: {path}; pass the path of val_wiki.json or train_wiki_rebuilt.json"
+    for pid, records in grouped_records(path, missing):
         instances = []
         for index, record in enumerate(records):
             where = f"{path}: relation {pid}, instance {index}"

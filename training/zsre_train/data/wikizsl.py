@@ -8,12 +8,11 @@ counted) and one lists two mentions in one flat list ([7, 30]; the first is kept
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from .errors import DataFormatError
+from .errors import DataFormatError, grouped_records
 from .instance import Instance
 from .spans import first_run, span_problem
 from .splits import shuffle_split
@@ -31,16 +30,8 @@ def read_wikizsl(path: str | Path, counts: Counter[str] | None = None) -> dict[s
     """
     path = Path(path)
     counts = counts if counts is not None else Counter()
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise DataFormatError(f"Wiki-ZSL file not found: {path}; pass a file shaped like wikizsl/sample_6rel.json") from error
-    if not isinstance(raw, dict):
-        raise DataFormatError(f"{path}: expected a JSON object {{PID: [instances]}}, received {type(raw).__name__}")
     result: dict[str, list[Instance]] = {}
-    for pid, records in raw.items():
-        if not isinstance(records, list):
-            raise DataFormatError(f"{path}: relation {pid}: expected a list of instances, received {type(records).__name__}")
+    for pid, records in grouped_records(path, f"Wiki-ZSL file not found: {path}; pass a file shaped like wikizsl/sample_6rel.json"):
         instances = []
         for index, record in enumerate(records):
             try:
