@@ -8,7 +8,6 @@ entity, as in FewRel's own loaders.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
