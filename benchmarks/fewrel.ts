@@ -4,6 +4,12 @@
  *   npm run bench:fewrel -- [--data-dir ../shared/data] [--models training/exports]
  *       [--splits 5_ori,5_42] [--methods bi,emma2,emma3,emma4,fullcross] [--per-relation N]
  *       [--dataset fewrel|wikizsl] [--wikizsl-file PATH] [--model DIR]
+ *       [--speed-sample 1000] [--emma-direct]
+ *
+ * EMMA at k = 2, 3, 4 is decided from the full cross-encoder run's per-candidate scores
+ * (lib/emmaFromScores.ts: the same fusion, without scoring the pairs again); its speed, and
+ * its agreement with a direct run, are measured through the API on --speed-sample sentences
+ * spread over all relations. --emma-direct runs every EMMA setting on every sentence instead.
  *
  * For each split it loads the model trained on that split's seen relations
  * (<models>/<dataset>_m<m>_<seed>/), predicts among the m unseen relations for their instances,
@@ -14,7 +20,9 @@ import { join, resolve } from 'node:path';
 import { fewrelItems, fewrelRelations, fewrelSplit, wikizslItems, wikizslRelations, wikizslSplit } from './lib/datasets.js';
 import { argValue, runEnvironment, writeResult } from './lib/environment.js';
 import { classificationScores } from './lib/metrics.js';
-import { allMethods, type MethodName, runMethod } from './lib/methods.js';
+import { allMethods, type MethodName, type MethodRun, runMethod } from './lib/methods.js';
+import { emmaFromFullScores } from './lib/emmaFromScores.js';
+import type { FusionParams } from '../src/fusion/fuse.js';
 
 const args = process.argv.slice(2);
 const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
@@ -26,6 +34,9 @@ const splits = (argValue(args, '--splits') ?? '5_ori,5_42,10_ori,10_42,15_ori,15
 const methods = (argValue(args, '--methods')?.split(',') ?? allMethods) as MethodName[];
 const perRelationArg = argValue(args, '--per-relation');
 const perRelation = perRelationArg ? Number(perRelationArg) : undefined;
+const emmaDirect = args.includes('--emma-direct');
+const speedSample = Number(argValue(args, '--speed-sample') ?? 1000);
+if (!Number.isInteger(speedSample) || speedSample < 1) throw new Error(`Invalid --speed-sample: expected a positive integer, e.g. 1000`);
 const wikizslFile = resolve(argValue(args, '--wikizsl-file') ?? join(dataDir, 'wikizsl', 'sample_6rel.json'));
 
 for (const method of methods) {
@@ -46,25 +57,45 @@ for (const splitArg of splits) {
     name: string;
     graphs: Record<string, { files: Record<string, { sha256: string }> }>;
     provenance: Record<string, unknown>;
+    fusion: FusionParams;
   };
   const relations = dataset === 'fewrel' ? fewrelRelations(dataDir, split.test) : wikizslRelations(dataDir, split.test);
   const items = dataset === 'fewrel' ? fewrelItems(dataDir, split.test, perRelation) : wikizslItems(wikizslFile, split.test, perRelation);
   const partial = split.test.filter((id) => items.filter((item) => item.gold === id).length < (perRelation ?? 700));
   const gold = items.map((item) => item.gold);
   const rows: Record<string, unknown>[] = [];
-  for (const method of methods) {
-    const run = await runMethod({
-      method,
-      model,
-      relations,
-      items,
-      onProgress: (done, total) => process.stderr.write(`\r${split.name} ${method}: ${done}/${total}`),
-    });
+  const emmaMethods = methods.filter((method) => method.startsWith('emma'));
+  const deriveEmma = !emmaDirect && methods.includes('fullcross') && emmaMethods.length > 0;
+  const progress = (method: string) => (done: number, total: number) => process.stderr.write(`\r${split.name} ${method}: ${done}/${total}`);
+  const report = (method: string, predicted: string[], timing: MethodRun, extra: Record<string, unknown> = {}) => {
+    const scores = classificationScores(gold, predicted);
+    rows.push({ method, ...scores, seconds: timing.seconds, sentencesPerSecond: timing.sentencesPerSecond, ...extra });
+    console.log(`${split.name} ${method}: P=${(scores.precision * 100).toFixed(2)} R=${(scores.recall * 100).toFixed(2)} F1=${(scores.f1 * 100).toFixed(2)} acc=${(scores.accuracy * 100).toFixed(2)} (${timing.sentencesPerSecond.toFixed(1)} sent/s)`);
+  };
+  let fullCross: MethodRun | undefined;
+  for (const method of deriveEmma ? methods.filter((x) => !x.startsWith('emma')) : methods) {
+    const run = await runMethod({ method, model, relations, items, onProgress: progress(method) });
     process.stderr.write('\n');
-    const scores = classificationScores(gold, run.predicted);
-    rows.push({ method, ...scores, seconds: run.seconds, sentencesPerSecond: run.sentencesPerSecond });
-    console.log(`${split.name} ${method}: P=${(scores.precision * 100).toFixed(2)} R=${(scores.recall * 100).toFixed(2)} F1=${(scores.f1 * 100).toFixed(2)} acc=${(scores.accuracy * 100).toFixed(2)} (${run.sentencesPerSecond.toFixed(1)} sent/s)`);
+    if (method === 'fullcross') fullCross = run;
+    report(method, run.predicted, run);
   }
+  if (deriveEmma && fullCross) {
+    const step = Math.max(1, Math.floor(items.length / speedSample));
+    const sample = items.map((_, i) => i).filter((i) => i % step === 0);
+    for (const method of emmaMethods) {
+      const k = Math.min(Number(method.slice(4)), m);
+      const predicted = fullCross.results.map((result) => emmaFromFullScores(result, k, manifest.fusion));
+      const timed = await runMethod({ method, model, relations, items: sample.map((i) => items[i]!), onProgress: progress(`${method} (speed sample)`) });
+      process.stderr.write('\n');
+      const agreeing = timed.predicted.filter((id, j) => id === predicted[sample[j]!]).length;
+      report(method, predicted, timed, {
+        scoresFrom: 'fullcross',
+        speedMeasuredOnSentences: sample.length,
+        agreementWithDirectRun: agreeing / sample.length,
+      });
+    }
+  }
+  rows.sort((a, b) => methods.indexOf(a.method as MethodName) - methods.indexOf(b.method as MethodName));
   const path = writeResult(split.name, {
     benchmark: `${dataset}-zero-shot`,
     split: split.name,
@@ -80,7 +111,12 @@ for (const splitArg of splits) {
       sha256: Object.fromEntries(Object.entries(manifest.graphs).map(([g, v]) => [g, v.files.int8?.sha256])),
       provenance: manifest.provenance,
     },
-    settings: { precision: 'int8', threads: 2, closedSet: true },
+    settings: {
+      precision: 'int8',
+      threads: 2,
+      closedSet: true,
+      emma: deriveEmma ? `decided from the fullcross run's scores; speed and agreement measured directly on ${speedSample} sentences` : 'direct run on every sentence',
+    },
     environment: runEnvironment(),
     methods: rows,
   });

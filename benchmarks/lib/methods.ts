@@ -3,6 +3,7 @@
  * bi-encoder only, EMMA fused at k candidates, and the full cross-encoder over all m relations.
  */
 import { createExtractor } from '../../src/index.js';
+import type { ExtractResult } from '../../src/index.js';
 import type { BenchRelation, GoldItem } from './datasets.js';
 
 export type MethodName = 'bi' | 'emma2' | 'emma3' | 'emma4' | 'fullcross';
@@ -11,6 +12,8 @@ export const allMethods: MethodName[] = ['bi', 'emma2', 'emma3', 'emma4', 'fullc
 export interface MethodRun {
   method: MethodName;
   predicted: string[];
+  /** the extractor's results, in item order (per-candidate biScore and crossScore). */
+  results: ExtractResult[];
   seconds: number;
   sentencesPerSecond: number;
 }
@@ -52,7 +55,7 @@ export async function runMethod(options: {
       }
       return result.candidates[0]!.id;
     });
-    return { method, predicted, seconds, sentencesPerSecond: items.length / seconds };
+    return { method, predicted, results, seconds, sentencesPerSecond: items.length / seconds };
   } finally {
     await extractor.dispose();
   }
