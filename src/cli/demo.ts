@@ -16,12 +16,12 @@ Exit codes: 0 ok; 2 usage error; 3 the model failed to load or run.
 `;
 
 /** Wikidata properties the demo chooses from; names and descriptions come from the built-in set. */
-const demoRelationIds = [
+export const demoRelationIds = [
   'P26', 'P40', 'P19', 'P20', 'P27', 'P69', 'P108', 'P131', 'P17', 'P36',
   'P169', 'P112', 'P159', 'P50', 'P57', 'P800', 'P61', 'P403',
 ];
 
-const demoItems: TextItem[] = [
+export const demoItems: TextItem[] = [
   { id: 'people', text: 'Marie Curie married the physicist Pierre Curie in 1895 in Sceaux.', head: 'Marie Curie', tail: 'Pierre Curie' },
   { id: 'birth', text: 'Frida Kahlo was born in Coyoacán, a village on the outskirts of Mexico City.', head: 'Frida Kahlo', tail: 'Coyoacán' },
   { id: 'place', text: 'The Eiffel Tower stands on the Champ de Mars in Paris.', head: 'Eiffel Tower', tail: 'Paris' },
