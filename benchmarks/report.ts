@@ -10,7 +10,7 @@ import { resultsDir } from './lib/environment.js';
 import { meanAndStd } from './lib/metrics.js';
 import { renderChart } from './lib/chart.js';
 
-interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number }
+interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
 
 const files = readdirSync(resultsDir).filter((f) => f.endsWith('.json'));
@@ -38,11 +38,20 @@ for (const dataset of ['fewrel', 'wikizsl']) {
       if (dataset === 'fewrel') points.push({ label: method, m, f1: f1.mean, speed: mean('sentencesPerSecond') });
     }
   }
+  if (dataset === 'fewrel') {
+    const run = new Set(rows.map((r) => `${r.m}_${r.seed}`));
+    const missing = [5, 10, 15].flatMap((m) => ['ori', '40', '41', '42', '43'].map((seed) => `${m}_${seed}`)).filter((s) => !run.has(s));
+    lines.push('', `Splits run: ${[...run].join(', ')}.${missing.length ? ` Not run yet (no model trained on them): ${missing.join(', ')}.` : ''}`);
+  }
   lines.push('', 'Per split (training budget from each model\'s manifest provenance):', '');
-  lines.push('| split | sentences | per relation | partial relations | train instances | epochs | commit |', '|---|---|---|---|---|---|---|');
+  lines.push('| split | sentences | per relation | partial relations | train instances | epochs | training wall time | EMMA scores | commit |', '|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const p = r.model.provenance;
-    lines.push(`| ${r.split} | ${r.sentences} | ${r.perRelation} | ${r.relationsWithFewerInstances.join(' ') || '-'} | ${String(p.trainInstances ?? '?')} | ${typeof p.epochs === 'object' && p.epochs !== null ? Object.entries(p.epochs).map(([k, v]) => `${k} ${String(v)}`).join(', ') : String(p.epochs ?? '?')} | ${r.environment.commit.slice(0, 8)} |`);
+    const training = p.training as { seconds?: number; device?: string } | undefined;
+    const wall = training?.seconds === undefined ? '?' : `${Math.round(training.seconds / 60)} min (${training.device ?? '?'})`;
+    const agreements = r.methods.flatMap((x) => (x.agreementWithDirectRun === undefined ? [] : [x.agreementWithDirectRun]));
+    const emma = agreements.length ? `from fullcross scores (>= ${(Math.min(...agreements) * 100).toFixed(1)}% agree with direct runs)` : 'direct';
+    lines.push(`| ${r.split} | ${r.sentences} | ${r.perRelation} | ${r.relationsWithFewerInstances.join(' ') || '-'} | ${String(p.trainInstances ?? '?')} | ${typeof p.epochs === 'object' && p.epochs !== null ? Object.entries(p.epochs).map(([k, v]) => `${k} ${String(v)}`).join(', ') : String(p.epochs ?? '?')} | ${wall} | ${emma} | ${r.environment.commit.slice(0, 8)} |`);
   }
   lines.push('');
 }
