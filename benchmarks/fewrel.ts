@@ -88,10 +88,16 @@ for (const splitArg of splits) {
       const timed = await runMethod({ method, model, relations, items: sample.map((i) => items[i]!), onProgress: progress(`${method} (speed sample)`) });
       process.stderr.write('\n');
       const agreeing = timed.predicted.filter((id, j) => id === predicted[sample[j]!]).length;
+      // Where the two disagree (int8 activations are quantised per batch), is either one better?
+      const share = (right: (j: number) => boolean) => sample.filter((_, j) => right(j)).length / sample.length;
       report(method, predicted, timed, {
         scoresFrom: 'fullcross',
         speedMeasuredOnSentences: sample.length,
         agreementWithDirectRun: agreeing / sample.length,
+        sampleAccuracy: {
+          directRun: share((j) => timed.predicted[j] === gold[sample[j]!]),
+          fromFullcross: share((j) => predicted[sample[j]!] === gold[sample[j]!]),
+        },
       });
     }
   }
