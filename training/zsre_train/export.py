@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .backbone import load_tokenizer
-from .config import load_config
+from .config import GRAPHS, exclusions_for, load_config
 from .corpus import load_corpus
 from .data.instance import Instance, RelationInfo
 from .encode import cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors, top_k, torch_bi_runner, torch_cross_runner
@@ -116,8 +116,8 @@ def export_run(run_dir: Path, out: Path, data_dir: Path | None = None) -> dict:
     export_bi_encoder(bi, out / "bi_encoder.fp32.onnx")
     export_cross_encoder(cross, out / "cross_encoder.fp32.onnx")
     quant = config.export
-    for stem in ("bi_encoder", "cross_encoder"):
-        quantize(out / f"{stem}.fp32.onnx", out / f"{stem}.int8.onnx", quant.quantize_op_types, quant.per_channel, quant.quantize_exclude)
+    for stem in GRAPHS:
+        quantize(out / f"{stem}.fp32.onnx", out / f"{stem}.int8.onnx", quant.quantize_op_types, quant.per_channel, exclusions_for(config, stem))
     tokenizer.save_pretrained(str(out))
 
     held_out, relations = _held_out(config, data_dir or Path(run_info["dataDir"]))
