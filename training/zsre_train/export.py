@@ -33,7 +33,7 @@ TOLERANCE = 1e-4
 # still fails the agreement floor.
 MAX_ACCURACY_DROP = 0.01
 MIN_AGREEMENT = 0.9
-MAX_HELD_OUT = 500
+MAX_HELD_OUT = 1500  # at 500, the accuracy gate (1 point) was within noise: 95% agreement means ~25 flips, +-1 point
 OWN_FILES = ["manifest.json", "parity.json", "bi_encoder.fp32.onnx", "bi_encoder.int8.onnx", "cross_encoder.fp32.onnx",
              "cross_encoder.int8.onnx", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"]
 
