@@ -125,10 +125,11 @@ def export_run(run_dir: Path, out: Path, data_dir: Path | None = None) -> dict:
     descriptions = prepare_descriptions(tokenizer, relations, config.model.max_description_length)
     gold = np.array([[r.id for r in relations].index(s.relation) for s in held_out])
     cpu = torch.device("cpu")
+    threads = config.run.torch_threads  # the onnxruntime checks use as many threads as the recipe's torch
     runs = {
         "torch": (torch_bi_runner(bi, cpu), torch_cross_runner(cross, cpu)),
-        "fp32": (ort_bi_runner(session(out / "bi_encoder.fp32.onnx")), ort_cross_runner(session(out / "cross_encoder.fp32.onnx"))),
-        "int8": (ort_bi_runner(session(out / "bi_encoder.int8.onnx")), ort_cross_runner(session(out / "cross_encoder.int8.onnx"))),
+        "fp32": (ort_bi_runner(session(out / "bi_encoder.fp32.onnx", threads)), ort_cross_runner(session(out / "cross_encoder.fp32.onnx", threads))),
+        "int8": (ort_bi_runner(session(out / "bi_encoder.int8.onnx", threads)), ort_cross_runner(session(out / "cross_encoder.int8.onnx", threads))),
     }
     results = {name: _outputs(b, c, tokenizer, sentences, descriptions, fusion_block) for name, (b, c) in runs.items()}
     fp32_same_pairs = _outputs(*runs["fp32"], tokenizer, sentences, descriptions, fusion_block, columns=results["torch"]["columns"])
