@@ -25,7 +25,7 @@ const expected: Record<string, string> = {
 };
 
 describe('the shipped default model on the demo sentences', () => {
-  it('gets at least 7 of the 9 right, each with a probability and a runner-up', async () => {
+  it('gets at least 8 of the 9 right, each with a probability and a runner-up', async () => {
     const wanted = new Set(demoRelationIds);
     const relations = (await loadRelations('wikidata')).filter((relation) => wanted.has(relation.id));
     const extractor = await createExtractor({ relations, cacheDir: await mkdtemp(path.join(tmpdir(), 'zsre-demo-')) });
@@ -33,7 +33,7 @@ describe('the shipped default model on the demo sentences', () => {
       expect(extractor.model.directory).toContain(`${path.sep}models${path.sep}`);
       const results = await extractor.extractBatch(demoItems);
       const right = results.filter((result, index) => result.candidates[0]?.id === expected[demoItems[index]!.id!]);
-      expect(right.length, results.map((r, i) => `${demoItems[i]!.id}: ${r.candidates[0]?.id}`).join(', ')).toBeGreaterThanOrEqual(7);
+      expect(right.length, results.map((r, i) => `${demoItems[i]!.id}: ${r.candidates[0]?.id}`).join(', ')).toBeGreaterThanOrEqual(8); // the shipped model gets 8 (it says "headquarters location" for the Eiffel Tower)
       for (const result of results) {
         expect(result.candidates.length).toBeGreaterThanOrEqual(2);
         expect(result.candidates[0]!.probability).toBeGreaterThanOrEqual(result.candidates[1]!.probability);
