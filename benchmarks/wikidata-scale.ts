@@ -3,11 +3,11 @@
  * (the gold one among them). hits@1 (fused) and hits@10 (bi-encoder recall), time per sentence
  * with exact search and with the HNSW index, index build time and size.
  *
- *   npm run bench:wikidata -- [--data-dir ../shared/data] [--models training/exports] [--split 5_ori] [--per-relation N]
+ *   npm run bench:wikidata -- [--data-dir ../shared/data] [--models training/exports] [--split 5_ori] [--per-relation N] [--model DIR]
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createExtractor } from '../src/index.js';
 import { fewrelItems, fewrelSplit } from './lib/datasets.js';
 import { argValue, runEnvironment, writeResult } from './lib/environment.js';
@@ -73,4 +73,6 @@ const result = {
   environment: runEnvironment(),
   runs,
 };
-console.log(`wrote ${writeResult(`wikidata-scale_${split.name}`, result)}`);
+// A model other than the split's own benchmark model gets its own result file.
+const resultName = argValue(args, '--model') ? `wikidata-scale_${split.name}_${basename(model)}` : `wikidata-scale_${split.name}`;
+console.log(`wrote ${writeResult(resultName, result)}`);
