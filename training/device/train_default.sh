@@ -2,8 +2,8 @@
 # Runs on a GPU machine with no network (the `device` tool's H200), from the repository root,
 # after training/device/pack.sh built .device/ here and it travelled along:
 #   training/device/train_default.sh LOG_DIR [CONFIG ...]
-# Default configs: the general model's choice run and final run (default_holdout_gpu.yaml,
-# default_all_gpu.yaml), trained side by side on the one GPU, then exported (int8 graphs, export
+# Default configs: the shipped general model's choice run and final run
+# (default_holdout_gpu_e2.yaml, default_all_gpu_e2.yaml), trained side by side on the one GPU, then exported (int8 graphs, export
 # gates) with the machine's CPU. Each run's log goes to LOG_DIR/<run>.log; its export (without the
 # fp32 graphs) is packed as training/exports/packed/<run>.tar split into 15 MiB parts, because
 # the device tool returns at most 8 files of 16 MiB, 64 MiB in all: one model per call.
@@ -12,7 +12,7 @@ set -uo pipefail
 out=${1:?usage: train_default.sh LOG_DIR [CONFIG ...]}
 shift
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=(training/configs/default_holdout_gpu.yaml training/configs/default_all_gpu.yaml)
+[ ${#configs[@]} -gt 0 ] || configs=(training/configs/default_holdout_gpu_e2.yaml training/configs/default_all_gpu_e2.yaml)
 py=${PYTHON:-python3}
 packed=training/exports/packed
 mkdir -p "$out" "$packed" /tmp/zsre-data
