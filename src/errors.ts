@@ -7,7 +7,8 @@ export type ZsreErrorCode =
   | 'INVALID_INPUT' // an item, option or relation fails validation
   | 'EMPTY_TEXT'
   | 'ENTITY_NOT_FOUND'
-  | 'ENTITY_OVERLAP' // head and tail identical or overlapping
+  | 'EMPTY_ENTITY' // an entity holds only whitespace or invisible characters
+  | 'ENTITY_OVERLAP' // head and tail identical or crossing (nested spans are fine)
   | 'SPAN_OUT_OF_RANGE'
   | 'EMPTY_RELATIONS'
   | 'DUPLICATE_RELATION_ID'

@@ -65,6 +65,24 @@ describe('extract', () => {
     expect(result.tail).toEqual({ start: 36, end: 41, text: 'Paris' });
   });
 
+  it('answers nested pairs (tail inside head, head inside tail) with offsets into the text, in every form', async () => {
+    const gulf = 'Ships cross the Gulf of Thailand near Cambodia .';
+    const outer = { start: 16, end: 32, text: 'Gulf of Thailand' };
+    const inner = { start: 24, end: 32, text: 'Thailand' };
+    const byString = await extractor.extract({ text: gulf, head: 'Gulf of Thailand', tail: 'Thailand' });
+    expect(byString.head).toEqual(outer);
+    expect(byString.tail).toEqual(inner);
+    expect(byString.candidates.length).toBeGreaterThan(0);
+    const reversed = await extractor.extract({ text: gulf, head: { start: 24, end: 32 }, tail: { start: 16, end: 32 } });
+    expect(reversed.head).toEqual(inner);
+    expect(reversed.tail).toEqual(outer);
+    // Head inside tail is a different marked input from tail inside head: the scores differ.
+    expect(reversed.candidates.map((c) => c.biScore)).not.toEqual(byString.candidates.map((c) => c.biScore));
+    const byTokens = await extractor.extract({ tokens: gulf.split(' '), head: [3, 4, 5], tail: [5] });
+    expect(byTokens.head).toEqual(outer);
+    expect(byTokens.candidates).toEqual(byString.candidates);
+  });
+
   it('keeps offsets for emoji, CJK and combining marks', async () => {
     const unicode = '😀 Zoe\u0301 lives in 東京 😀.';
     const result = await extractor.extract({ text: unicode, head: 'Zoe\u0301', tail: '東京' });
@@ -209,7 +227,9 @@ describe('input errors through the API', () => {
   it.each([
     ['EMPTY_TEXT', { text: '  ', head: 'a', tail: 'b' }],
     ['ENTITY_NOT_FOUND', { text, head: 'Marie Curie', tail: 'Bob' }],
-    ['ENTITY_OVERLAP', { text, head: 'Marie Curie', tail: 'Curie' }],
+    ['ENTITY_OVERLAP', { text, head: 'Marie Curie', tail: { text: 'Marie Curie', occurrence: 0 } }],
+    ['ENTITY_OVERLAP', { text, head: 'Marie Curie', tail: { start: 6, end: 19 } }],
+    ['EMPTY_ENTITY', { text, head: 'Marie Curie', tail: { start: 11, end: 12 } }],
     ['SPAN_OUT_OF_RANGE', { text, head: 'Marie Curie', tail: { start: 40, end: 400 } }],
     ['INVALID_INPUT', { text, head: 'Marie Curie' }],
   ] as const)('%s', async (code, item) => {

@@ -69,12 +69,36 @@ describe('entity errors', () => {
     expect(same.message).toMatch(/same span.*occurrence/);
     const overlap = caught(() => locatePair('New York City', 'New York', 'York City'));
     expect(overlap.code).toBe('ENTITY_OVERLAP');
-    expect(overlap.message).toContain('overlap');
+    expect(overlap.message).toContain('partly overlap');
     expect(locatePair('Ada met Ada.', 'Ada', { text: 'Ada', occurrence: 1 })).toEqual({
       head: { start: 0, end: 3 },
       tail: { start: 8, end: 11 },
     });
     expect(caught(() => tokenItemToText({ tokens: ['a', 'b', 'c'], head: [0, 1], tail: [1, 2] })).code).toBe('ENTITY_OVERLAP');
+    expect(caught(() => tokenItemToText({ tokens: ['a', 'b', 'c'], head: [1], tail: [1] })).message).toMatch(/same span/);
+  });
+
+  it('accepts nested entities (one inside the other) in the string, span and token forms', () => {
+    const text = 'The Gulf of Thailand borders Cambodia.';
+    expect(locatePair(text, 'Gulf of Thailand', 'Thailand')).toEqual({ head: { start: 4, end: 20 }, tail: { start: 12, end: 20 } });
+    expect(locatePair(text, { start: 12, end: 20 }, { start: 4, end: 20 })).toEqual({ head: { start: 12, end: 20 }, tail: { start: 4, end: 20 } });
+    expect(locatePair('chess piece', 'chess piece', 'chess')).toEqual({ head: { start: 0, end: 11 }, tail: { start: 0, end: 5 } });
+    const tokens = tokenItemToText({ tokens: ['The', 'Gulf', 'of', 'Thailand'], head: [3], tail: [1, 2, 3] });
+    expect(tokens).toEqual({ text: 'The Gulf of Thailand', head: { start: 12, end: 20 }, tail: { start: 4, end: 20 } });
+  });
+
+  it('EMPTY_ENTITY for an entity of only whitespace or invisible characters, in every input form', () => {
+    const text = 'Ada\u200b met\u0000 Bob .';
+    for (const blank of [{ start: 3, end: 4 }, { start: 3, end: 5 }, { start: 8, end: 10 }, '\u200b', ' ', '\u0000', { text: ' ', occurrence: 1 }]) {
+      const error = caught(() => locatePair(text, blank, 'Bob'));
+      expect(error.code, JSON.stringify(blank)).toBe('EMPTY_ENTITY');
+      expect(error.message).toMatch(/head entity .*invisible characters: point it at the words/);
+    }
+    expect(caught(() => locatePair(text, 'Ada', { start: 3, end: 4 })).message).toMatch(/tail entity/);
+    expect(caught(() => tokenItemToText({ tokens: ['Ada', ' ', 'Bob'], head: [1], tail: [2] })).code).toBe('EMPTY_ENTITY');
+    expect(caught(() => tokenItemToText({ tokens: ['Ada', '\ufeff', 'Bob'], head: [0], tail: [1] })).code).toBe('EMPTY_ENTITY');
+    // Visible content next to invisible characters is fine.
+    expect(locatePair(text, { start: 0, end: 4 }, 'Bob').head).toEqual({ start: 0, end: 4 });
   });
 
   it('SPAN_OUT_OF_RANGE for spans past the end, empty or inside an emoji', () => {

@@ -14,6 +14,7 @@ describe('cutSegments', () => {
       second: 'Pierre Curie',
       after: ' in Paris.',
       headFirst: true,
+      nested: false,
     });
   });
 
@@ -31,5 +32,23 @@ describe('cutSegments', () => {
     expect(segments.before + segments.first + segments.between + segments.second + segments.after).toBe(emoji);
     const adjacent = cutSegments('ab', { start: 1, end: 2 }, { start: 0, end: 1 });
     expect(adjacent).toMatchObject({ before: '', first: 'a', between: '', second: 'b', after: '', headFirst: false });
+  });
+
+  it('cuts nested entities into outer part, inner entity, outer part (markers nest)', () => {
+    const gulf = 'The Gulf of Thailand borders Cambodia.';
+    const outer = { start: 4, end: 20 };
+    const inner = { start: 12, end: 20 };
+    expect(cutSegments(gulf, outer, inner)).toEqual({
+      before: 'The ',
+      first: 'Gulf of ',
+      between: 'Thailand',
+      second: '',
+      after: ' borders Cambodia.',
+      headFirst: true,
+      nested: true,
+    });
+    expect(cutSegments(gulf, inner, outer)).toMatchObject({ first: 'Gulf of ', between: 'Thailand', headFirst: false, nested: true });
+    const shared = cutSegments('Mickey Mouse universe', { start: 0, end: 12 }, { start: 0, end: 21 });
+    expect(shared).toMatchObject({ before: '', first: '', between: 'Mickey Mouse', second: ' universe', after: '', headFirst: false });
   });
 });

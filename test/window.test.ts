@@ -114,6 +114,50 @@ describe('buildSentenceSequence', () => {
   });
 });
 
+describe('buildSentenceSequence with nested entities', () => {
+  it('nests the markers: outer start, outer part, inner start, inner entity, inner end, outer part, outer end', () => {
+    // head outer ("Gulf of Thailand" = [6, 7] + [8]), tail inner ([8])
+    const sequence = buildSentenceSequence(
+      { before: [5], first: [6, 7], between: [8], second: [], after: [10], headFirst: true, nested: true },
+      special,
+      128,
+    );
+    expect(sequence.ids).toEqual([101, 5, 1001, 6, 7, 1030, 8, 1030, 1001, 10, 102]);
+    expect(sequence.headIndex).toBe(2);
+    expect(sequence.tailIndex).toBe(5);
+    const innerHead = buildSentenceSequence(
+      { before: [5], first: [6, 7], between: [8], second: [], after: [10], headFirst: false, nested: true },
+      special,
+      128,
+    );
+    expect(innerHead.ids).toEqual([101, 5, 1030, 6, 7, 1001, 8, 1001, 1030, 10, 102]);
+    expect(innerHead.tailIndex).toBe(2);
+    expect(innerHead.headIndex).toBe(5);
+  });
+  it('keeps context balanced when the outer entity fits, and cuts the outer entity from its end when it does not', () => {
+    const fits = buildSentenceSequence(
+      { before: range(2000, 50), first: [6], between: [8], second: [9], after: range(3000, 50), headFirst: true, nested: true },
+      special,
+      16,
+    );
+    // budget 10; outer entity 3 tokens; 7 of context: 3 before, 4 after.
+    expect(fits.ids).toEqual([101, 2047, 2048, 2049, 1001, 6, 1030, 8, 1030, 9, 1001, 3000, 3001, 3002, 3003, 102]);
+    const long = buildSentenceSequence(
+      { before: [1], first: range(4000, 20), between: [8], second: [9], after: [2], headFirst: true, nested: true },
+      special,
+      16,
+    );
+    expect(long.ids).toEqual([101, 1001, ...range(4000, 10), 1030, 1030, 1001, 102]);
+    expect(long.tailIndex).toBe(12);
+    expect(long.windowed).toBe(true);
+  });
+  it('matches planWindow on the Python rule for nested entities', () => {
+    expect(planWindow({ before: 0, first: 3, between: 4, second: 5, after: 0 }, 10, true)).toEqual({
+      beforeTail: 0, first: 3, betweenHead: 4, betweenTail: 0, second: 3, afterHead: 0,
+    });
+  });
+});
+
 describe('description and pair sequences', () => {
   it('frames and truncates a description keeping the final [SEP]', () => {
     expect(buildDescriptionSequence([1, 2, 3], special, 64)).toEqual([101, 1, 2, 3, 102]);

@@ -30,6 +30,7 @@ const itemErrorCodes: ReadonlySet<ZsreErrorCode> = new Set([
   'INVALID_INPUT',
   'EMPTY_TEXT',
   'ENTITY_NOT_FOUND',
+  'EMPTY_ENTITY',
   'ENTITY_OVERLAP',
   'SPAN_OUT_OF_RANGE',
 ]);

@@ -16,17 +16,24 @@ export type EntityRole = string;
  * segments cut at these indices.
  */
 export function locateEntity(text: string, ref: EntityRef, role: EntityRole): CharSpan {
-  if (typeof ref === 'string') return findOccurrence(text, ref, 0, role);
-  if ('text' in ref) return findOccurrence(text, ref.text, ref.occurrence ?? 0, role);
-  return checkSpan(text, ref, role);
+  const span =
+    typeof ref === 'string'
+      ? findOccurrence(text, ref, 0, role)
+      : 'text' in ref
+        ? findOccurrence(text, ref.text, ref.occurrence ?? 0, role)
+        : checkSpan(text, ref, role);
+  return checkEntityContent(text, span, role);
 }
 
-/** Resolves head and tail and checks the text is not empty and the two do not overlap. */
+/**
+ * Resolves head and tail and checks the text is not empty and the pair can be marked: disjoint,
+ * or one strictly inside the other (markers nest: "# Gulf of @ Thailand @ #").
+ */
 export function locatePair(text: string, head: EntityRef, tail: EntityRef): { head: CharSpan; tail: CharSpan } {
   checkText(text);
   const headSpan = locateEntity(text, head, 'head entity');
   const tailSpan = locateEntity(text, tail, 'tail entity');
-  checkNoOverlap(text, headSpan, tailSpan);
+  checkPairable(text, headSpan, tailSpan);
   return { head: headSpan, tail: tailSpan };
 }
 
@@ -39,18 +46,60 @@ export function checkText(text: string): void {
   }
 }
 
-export function checkNoOverlap(text: string, a: CharSpan, b: CharSpan): void {
-  if (a.start < b.end && b.start < a.end) {
-    const same = a.start === b.start && a.end === b.end;
+/** How two spans of one text lie: apart, one inside the other, the same span, or crossing. */
+export type SpanRelation = 'disjoint' | 'nested' | 'identical' | 'crossing';
+
+export function spanRelation(a: CharSpan, b: CharSpan): SpanRelation {
+  if (a.end <= b.start || b.end <= a.start) return 'disjoint';
+  if (a.start === b.start && a.end === b.end) return 'identical';
+  const aInB = b.start <= a.start && a.end <= b.end;
+  const bInA = a.start <= b.start && b.end <= a.end;
+  return aInB || bInA ? 'nested' : 'crossing';
+}
+
+/**
+ * Head and tail must be markable: disjoint, or one inside the other (the markers nest). The same
+ * span twice, or spans that cross ("New York" / "York City"), cannot be marked and are refused.
+ */
+export function checkPairable(text: string, head: CharSpan, tail: CharSpan): void {
+  const relation = spanRelation(head, tail);
+  if (relation === 'disjoint' || relation === 'nested') return;
+  const fix =
+    relation === 'identical'
+      ? 'head and tail must be different spans; when both are the same word, pick another occurrence with ' +
+        '{ text, occurrence } or give explicit { start, end } spans.'
+      : 'head and tail may be apart or one inside the other, but not partly overlapping; give spans that ' +
+        'do not cross, e.g. the whole name for one of them.';
+  throw new ZsreError(
+    'ENTITY_OVERLAP',
+    `The head "${text.slice(head.start, head.end)}" [${head.start}, ${head.end}) and the tail ` +
+      `"${text.slice(tail.start, tail.end)}" [${tail.start}, ${tail.end}) ${relation === 'identical' ? 'are the same span' : 'partly overlap'}: ${fix}`,
+    { context: { head, tail, relation } },
+  );
+}
+
+/**
+ * Characters that carry no content for the model: whitespace, control and format characters
+ * (NUL, zero-width space, BOM) and other default-ignorable code points. An entity made only of
+ * these would be marked around nothing visible and still get a confident answer.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+
+export function hasVisibleContent(value: string): boolean {
+  return value.replace(INVISIBLE, '').length > 0;
+}
+
+function checkEntityContent(text: string, span: CharSpan, role: EntityRole): CharSpan {
+  const value = text.slice(span.start, span.end);
+  if (!hasVisibleContent(value)) {
     throw new ZsreError(
-      'ENTITY_OVERLAP',
-      `The head "${text.slice(a.start, a.end)}" [${a.start}, ${a.end}) and the tail ` +
-        `"${text.slice(b.start, b.end)}" [${b.start}, ${b.end}) ${same ? 'are the same span' : 'overlap'}: ` +
-        'head and tail must be disjoint; when both are the same word, pick another occurrence with ' +
-        '{ text, occurrence } or give explicit { start, end } spans.',
-      { context: { head: a, tail: b } },
+      'EMPTY_ENTITY',
+      `The ${role} ${JSON.stringify(value)} [${span.start}, ${span.end}) holds only whitespace or invisible characters: ` +
+        'point it at the words that name the entity.',
+      { context: { role, start: span.start, end: span.end } },
     );
   }
+  return span;
 }
 
 function findOccurrence(text: string, needle: string, occurrence: number, role: EntityRole): CharSpan {
@@ -138,15 +187,15 @@ export function tokenItemToText(item: TokenItem): { text: string; head: CharSpan
     }
     const start = starts[first] ?? 0;
     const end = (starts[last] ?? 0) + (item.tokens[last]?.length ?? 0);
-    if (end <= start) {
-      throw new ZsreError('ENTITY_NOT_FOUND', `The ${role} tokens [${first}..${last}] are empty strings: point the indices at real words.`, {
-        context: { role },
+    if (end <= start || !hasVisibleContent(text.slice(start, end))) {
+      throw new ZsreError('EMPTY_ENTITY', `The ${role} tokens [${first}..${last}] are empty or only whitespace and invisible characters: point the indices at real words.`, {
+        context: { role, first, last },
       });
     }
     return { start, end };
   };
   const head = toSpan(item.head, 'head entity');
   const tail = toSpan(item.tail, 'tail entity');
-  checkNoOverlap(text, head, tail);
+  checkPairable(text, head, tail);
   return { text, head, tail };
 }

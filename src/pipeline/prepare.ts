@@ -30,6 +30,7 @@ export function prepareItem(item: ExtractItem, tokenizer: TextTokenizer, maxLeng
         second: tokenizer.encode(segments.second),
         after: tokenizer.encode(segments.after),
         headFirst: segments.headFirst,
+        nested: segments.nested,
       },
       tokenizer.special,
       maxLength,

@@ -23,6 +23,8 @@ export interface SegmentIds {
   second: readonly number[];
   after: readonly number[];
   headFirst: boolean;
+  /** one entity inside the other: markers nest (outer start, inner start, inner end, outer end). */
+  nested?: boolean;
 }
 
 export interface SentenceSequence {
@@ -35,11 +37,18 @@ export interface SentenceSequence {
   windowed: boolean;
 }
 
-/** `[CLS] seg0 M1 seg1 M2 seg2 M3 seg3 M4 seg4 [SEP]`, windowed to `maxLength`. */
+/**
+ * `[CLS] seg0 M1 seg1 M2 seg2 M3 seg3 M4 seg4 [SEP]`, windowed to `maxLength`. Apart, M1/M2
+ * close the first entity and M3/M4 the second; nested, M1/M4 enclose the outer entity and M2/M3
+ * the inner one. Either way the first-opened entity's start marker is M1 and the other's is M3
+ * (apart) or M2 (nested).
+ */
 export function buildSentenceSequence(segments: SegmentIds, special: SpecialIds, maxLength: number): SentenceSequence {
-  const [m1, m2, m3, m4] = segments.headFirst
+  const nested = segments.nested === true;
+  const [openFirst, closeFirst, openSecond, closeSecond] = segments.headFirst
     ? [special.headStart, special.headEnd, special.tailStart, special.tailEnd]
     : [special.tailStart, special.tailEnd, special.headStart, special.headEnd];
+  const [m1, m2, m3, m4] = nested ? [openFirst, openSecond, closeSecond, closeFirst] : [openFirst, closeFirst, openSecond, closeSecond];
   const fixed = 2 + m1.length + m2.length + m3.length + m4.length;
   const lengths = {
     before: segments.before.length,
@@ -48,13 +57,16 @@ export function buildSentenceSequence(segments: SegmentIds, special: SpecialIds,
     second: segments.second.length,
     after: segments.after.length,
   };
-  const plan = planWindow(lengths, maxLength - fixed);
+  const plan = planWindow(lengths, maxLength - fixed, nested);
   const kept = applyWindow(segments, plan);
   const ids: number[] = [special.cls, ...kept.before];
   const firstMarkerAt = ids.length;
-  ids.push(...m1, ...kept.first, ...m2, ...kept.between);
-  const secondMarkerAt = ids.length;
+  ids.push(...m1, ...kept.first);
+  const secondIfNested = ids.length;
+  ids.push(...m2, ...kept.between);
+  const secondIfApart = ids.length;
   ids.push(...m3, ...kept.second, ...m4, ...kept.after, special.sep);
+  const secondMarkerAt = nested ? secondIfNested : secondIfApart;
   const total = lengths.before + lengths.first + lengths.between + lengths.second + lengths.after;
   const keptTotal = kept.before.length + kept.first.length + kept.between.length + kept.second.length + kept.after.length;
   return {

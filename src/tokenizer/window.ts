@@ -44,10 +44,20 @@ export function balance(left: number, right: number, room: number, oddTokenTo: '
   return [keepLeft, keepRight];
 }
 
-/** `budget` = content tokens allowed (max length minus [CLS], [SEP] and the four markers). */
-export function planWindow(lengths: SegmentLengths, budget: number): WindowPlan {
+/**
+ * `budget` = content tokens allowed (max length minus [CLS], [SEP] and the four markers).
+ * `nested`: one entity lies inside the other (see markers/segments.ts), so first + between +
+ * second is the outer entity; when it does not fit, it is cut from its end, as entities are.
+ */
+export function planWindow(lengths: SegmentLengths, budget: number, nested = false): WindowPlan {
   const { before, first, between, second, after } = lengths;
   const room = Math.max(0, budget);
+  if (nested && first + between + second > room) {
+    const keepFirst = Math.min(first, room);
+    const keepInner = Math.min(between, room - keepFirst);
+    const keepSecond = Math.min(second, room - keepFirst - keepInner);
+    return { beforeTail: 0, first: keepFirst, betweenHead: keepInner, betweenTail: 0, second: keepSecond, afterHead: 0 };
+  }
   if (before + first + between + second + after <= room) {
     const betweenHead = Math.ceil(between / 2);
     return { beforeTail: before, first, betweenHead, betweenTail: between - betweenHead, second, afterHead: after };

@@ -80,9 +80,32 @@ def test_long_sentence_is_windowed_to_max_length_with_markers_kept(tokenizer):
     assert (left, right) == (11, 12)  # 23 context tokens, as balanced as possible
 
 
-def test_overlapping_entities_are_rejected(tokenizer):
-    with pytest.raises(ValueError, match="overlap"):
-        prepare_sentence(tokenizer, "a b c d".split(), head=[0, 1, 2], tail=[2], max_length=128)
+def test_crossing_and_identical_entities_are_rejected(tokenizer):
+    with pytest.raises(ValueError, match="partly overlap"):
+        prepare_sentence(tokenizer, "a b c d".split(), head=[0, 1], tail=[1, 2], max_length=128)
+    with pytest.raises(ValueError, match="same span"):
+        prepare_sentence(tokenizer, "a b c d".split(), head=[1, 2], tail=[1, 2], max_length=128)
+
+
+def test_nested_entities_get_nested_markers(tokenizer):
+    words = "The Gulf of Thailand borders Cambodia".split()
+    s = prepare_sentence(tokenizer, words, head=[1, 2, 3], tail=[3], max_length=128)
+    toks = tokens(tokenizer, s.input_ids)
+    assert toks == ["[CLS]", "the", "#", "gulf", "of", "@", "thailand", "@", "#", "borders", "cambodia", "[SEP]"]
+    assert (toks[s.head_index], toks[s.tail_index]) == ("#", "@") and s.head_index < s.tail_index
+    inner_head = prepare_sentence(tokenizer, words, head=[3], tail=[1, 2, 3], max_length=128)
+    toks = tokens(tokenizer, inner_head.input_ids)
+    assert toks == ["[CLS]", "the", "@", "gulf", "of", "#", "thailand", "#", "@", "borders", "cambodia", "[SEP]"]
+    assert (toks[inner_head.head_index], toks[inner_head.tail_index]) == ("#", "@")
+
+
+def test_nested_outer_entity_longer_than_the_window_keeps_its_start(tokenizer):
+    words = ["In"] + ["Wolfgang"] * 40 + ["Mozart"] + ["x"] * 3
+    s = prepare_sentence(tokenizer, words, head=range(1, 42), tail=[41], max_length=16)
+    toks = tokens(tokenizer, s.input_ids)
+    assert len(s.input_ids) == 16 and toks[1] == "#" and toks[s.head_index] == "#"
+    # the inner entity is past the budget: its markers stay, its tokens are cut
+    assert toks[-4:] == ["@", "@", "#", "[SEP]"] and s.tail_index == 12
 
 
 def test_description_template_truncation_and_name_only(tokenizer):
