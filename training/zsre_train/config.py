@@ -69,6 +69,8 @@ class CrossEncoderConfig:
     k: int  # candidates per sentence, gold included
     hard_negatives: int  # of the k - 1 negatives, how many come from the bi-encoder's top-k; the rest are random
     head: str  # "linear" (exportable) or "concat" (EMMA ablation)
+    pooling: str  # "cls" ([CLS] -> linear) or "markers" ([CLS; head marker; tail marker] -> MLP; needs head "linear")
+    init: str  # "backbone" (the pretrained encoder) or "bi_encoder" (a copy of the trained bi-encoder's encoder)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,10 @@ def _check(config: Config) -> None:
     cross = config.cross_encoder
     if cross.head not in ("linear", "concat"):
         raise ConfigError(f"Invalid cross_encoder.head {cross.head!r}: expected 'linear' or 'concat'")
+    if cross.pooling not in ("cls", "markers") or (cross.pooling == "markers" and cross.head != "linear"):
+        raise ConfigError(f"Invalid cross_encoder.pooling {cross.pooling!r}: expected 'cls', or 'markers' with head 'linear'")
+    if cross.init not in ("backbone", "bi_encoder"):
+        raise ConfigError(f"Invalid cross_encoder.init {cross.init!r}: expected 'backbone' or 'bi_encoder'")
     if cross.k < 2 or not 0 <= cross.hard_negatives <= cross.k - 1:
         raise ConfigError(f"Invalid cross_encoder: need k >= 2 and 0 <= hard_negatives <= k - 1, received k={cross.k}, hard_negatives={cross.hard_negatives}")
     if not 0 < config.fusion.target_precision <= 1:

@@ -15,7 +15,9 @@ from .models import BiEncoder, CrossEncoder
 from .text import SentenceInput, cross_pair, pad_batch, prepare_description, prepare_sentence
 
 BiRunner = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-CrossRunner = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+# (input_ids, attention_mask, token_type_ids, head_index, tail_index) -> scores; a graph that
+# pools [CLS] only ignores the two indices.
+CrossRunner = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def torch_bi_runner(model: BiEncoder, device: torch.device) -> BiRunner:
@@ -28,9 +30,9 @@ def torch_bi_runner(model: BiEncoder, device: torch.device) -> BiRunner:
 
 
 def torch_cross_runner(model: CrossEncoder, device: torch.device) -> CrossRunner:
-    def run(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+    def run(ids: np.ndarray, mask: np.ndarray, types: np.ndarray, head: np.ndarray, tail: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            return model(*(torch.from_numpy(a).to(device) for a in (ids, mask, types))).cpu().numpy()
+            return model(*(torch.from_numpy(a).to(device) for a in (ids, mask, types, head, tail))).cpu().numpy()
 
     return run
 
@@ -75,12 +77,16 @@ def cross_scores(
     batch_size: int = 64,
 ) -> np.ndarray:
     """Cross-encoder score of sentence i with description candidates[i, j]; shape of candidates."""
+    owners = [i for i in range(len(sentences)) for _ in candidates[i]]
     pairs = [cross_pair(tokenizer, sentences[i].input_ids, descriptions[c]) for i in range(len(sentences)) for c in candidates[i]]
     out = []
     for b in _batches(len(pairs), batch_size):
         ids, mask = pad_batch([pairs[i][0] for i in b], tokenizer.pad_token_id)
         types, _ = pad_batch([pairs[i][1] for i in b], 0)
-        out.append(run(np.array(ids, dtype=np.int64), np.array(mask, dtype=np.int64), np.array(types, dtype=np.int64)))
+        # The sentence opens the pair, so its marker positions are the pair's too.
+        head = np.array([sentences[owners[i]].head_index for i in b], dtype=np.int64)
+        tail = np.array([sentences[owners[i]].tail_index for i in b], dtype=np.int64)
+        out.append(run(np.array(ids, dtype=np.int64), np.array(mask, dtype=np.int64), np.array(types, dtype=np.int64), head, tail))
     return np.concatenate(out).reshape(candidates.shape)
 
 

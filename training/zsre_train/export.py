@@ -21,7 +21,7 @@ from .corpus import load_corpus
 from .data.instance import Instance, RelationInfo
 from .encode import cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors, top_k, torch_bi_runner, torch_cross_runner
 from .manifest import build_manifest, sha256
-from .onnx_graphs import ExportError, export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
+from .onnx_graphs import ExportError, cross_inputs, export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
 from .parity import build_parity
 from .recipe import build_models
 
@@ -154,6 +154,6 @@ def export_run(run_dir: Path, out: Path, data_dir: Path | None = None) -> dict:
                               "crossEncoderSequencesPerS": run_info["crossEncoder"].get("sequences_per_s")}
     provenance["exportChecks"] = checks
     provenance["files"] = {n: sha256(out / n) for n in OWN_FILES if n != "manifest.json" and (out / n).is_file()}
-    manifest = build_manifest(config, out, bi.hidden_size, fusion_block, provenance)
+    manifest = build_manifest(config, out, bi.hidden_size, fusion_block, provenance, cross_inputs(cross))
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

@@ -35,12 +35,15 @@ def backbone_block(config: Config, hidden_size: int) -> dict:
             "license": "Apache-2.0"}
 
 
-def build_manifest(config: Config, out: Path, hidden_size: int, fusion_block: dict, provenance: dict) -> dict:
+def build_manifest(config: Config, out: Path, hidden_size: int, fusion_block: dict, provenance: dict,
+                   cross_input_names: list[str] = CROSS_INPUTS) -> dict:
+    """`cross_input_names`: the cross graph's inputs (onnx_graphs.cross_inputs; marker pooling adds head/tail index)."""
     vector = 3 * hidden_size
     seq = ["batch", "sequence"]
     bi_shapes = {"input_ids": seq, "attention_mask": seq, "head_index": ["batch"], "tail_index": ["batch"],
                  "sentence_vector": ["batch", vector], "description_vector": ["batch", vector]}
-    cross_shapes = {"input_ids": seq, "attention_mask": seq, "token_type_ids": seq, "score": ["batch"]}
+    cross_shapes = {"input_ids": seq, "attention_mask": seq, "token_type_ids": seq, "head_index": ["batch"], "tail_index": ["batch"],
+                    "score": ["batch"]}
     return {
         "format": "zsre-model",
         "formatVersion": 1,
@@ -54,7 +57,7 @@ def build_manifest(config: Config, out: Path, hidden_size: int, fusion_block: di
         "graphs": {
             "biEncoder": {"inputs": _io(BI_INPUTS, bi_shapes, "int64"), "outputs": _io(BI_OUTPUTS, bi_shapes, "float32"),
                           "files": _files(out, "bi_encoder")},
-            "crossEncoder": {"inputs": _io(CROSS_INPUTS, cross_shapes, "int64"),
+            "crossEncoder": {"inputs": _io(cross_input_names, cross_shapes, "int64"),
                              "outputs": _io(CROSS_OUTPUTS, cross_shapes, "float32"), "files": _files(out, "cross_encoder")},
         },
         "fusion": fusion_block,

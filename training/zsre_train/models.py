@@ -79,41 +79,74 @@ class BiEncoder(nn.Module):
 
 
 class CrossEncoder(nn.Module):
-    """Scores one (sentence, description) pair from its [CLS] vector.
+    """Scores one (sentence, description) pair.
 
     head="linear" (default): one logit per pair, so k can change at run time and order does
     not matter. head="concat": EMMA's ablation, the k [CLS] vectors of a sentence concatenated
     into an MLP giving k logits; it fixes k and cannot be exported to the per-pair contract.
+
+    pooling="cls": the pair vector is [CLS] (a linear head). pooling="markers": the pair vector
+    is [CLS; h(head start marker); h(tail start marker)] through a small MLP; the sentence comes
+    first in the pair, so its head_index / tail_index point at the same tokens there. The entity
+    states carry what [CLS] alone does not (all-MiniLM was trained with mean pooling, so its
+    [CLS] is a weak start: the linear head's loss sat at chance for ~100 steps on the CPU budget).
     """
 
-    def __init__(self, bert: BertModel, head: str = "linear", k: int = 3, vocab_buckets: int | None = None) -> None:
+    def __init__(self, bert: BertModel, head: str = "linear", k: int = 3, vocab_buckets: int | None = None,
+                 pooling: str = "cls") -> None:
         super().__init__()
         if head not in ("linear", "concat"):
             raise ValueError(f"Invalid cross-encoder head {head!r}: expected 'linear' or 'concat'")
+        if pooling not in ("cls", "markers"):
+            raise ValueError(f"Invalid cross-encoder pooling {pooling!r}: expected 'cls' or 'markers'")
+        if head == "concat" and pooling != "cls":
+            raise ValueError("The concat head (EMMA's ablation) reads [CLS] only: use pooling 'cls' with it")
         self.encoder = _Backbone(bert, vocab_buckets)
         self.head_kind = head
+        self.pooling = pooling
         self.k = k
         hidden = bert.config.hidden_size
-        if head == "linear":
+        if head == "linear" and pooling == "cls":
             self.head = nn.Linear(hidden, 1)
+        elif head == "linear":
+            self.head = nn.Sequential(nn.Linear(3 * hidden, hidden), nn.GELU(), nn.Linear(hidden, 1))
         else:
             self.head = nn.Sequential(nn.Linear(k * hidden, hidden), nn.Tanh(), nn.Linear(hidden, k))
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
-        """One score per pair, shape (batch,). Linear head only."""
+    @property
+    def uses_markers(self) -> bool:
+        """Whether the graph reads head_index / tail_index (a model-directory input, see onnx_graphs)."""
+        return self.pooling == "markers"
+
+    def _pair_vectors(self, input_ids, attention_mask, token_type_ids, head_index, tail_index) -> torch.Tensor:
+        hidden = self.encoder(input_ids, attention_mask, token_type_ids)
+        if self.pooling == "cls":
+            return hidden[:, 0]
+        return torch.cat([hidden[:, 0], _pick(hidden, head_index), _pick(hidden, tail_index)], dim=-1)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor,
+                head_index: torch.Tensor | None = None, tail_index: torch.Tensor | None = None) -> torch.Tensor:
+        """One score per pair, shape (batch,). Linear head only; marker pooling needs head/tail index."""
         if self.head_kind != "linear":
             raise ValueError("The concat head scores groups of k pairs: call group_scores instead")
-        cls = self.encoder(input_ids, attention_mask, token_type_ids)[:, 0]
-        return self.head(cls).squeeze(-1)
+        if self.uses_markers and (head_index is None or tail_index is None):
+            raise ValueError("pooling 'markers' needs head_index and tail_index (the sentence's marker positions)")
+        vectors = self._pair_vectors(input_ids, attention_mask, token_type_ids, head_index, tail_index)
+        return self.head(vectors).squeeze(-1)
 
-    def group_scores(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor, k: int) -> torch.Tensor:
+    def group_scores(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor, k: int,
+                     head_index: torch.Tensor | None = None, tail_index: torch.Tensor | None = None) -> torch.Tensor:
         """Scores of rows laid out as consecutive groups of k candidates; shape (batch / k, k)."""
         if self.head_kind == "linear":
-            return self.forward(input_ids, attention_mask, token_type_ids).view(-1, k)
+            return self.forward(input_ids, attention_mask, token_type_ids, head_index, tail_index).view(-1, k)
         if k != self.k:
             raise ValueError(f"The concat head was built for k={self.k}, received k={k}")
         cls = self.encoder(input_ids, attention_mask, token_type_ids)[:, 0]
         return self.head(cls.reshape(-1, k * cls.size(-1)))
+
+    def init_encoder_from(self, bi: BiEncoder) -> None:
+        """Start from the trained bi-encoder's encoder: it already reads the markers and descriptions."""
+        self.encoder.load_state_dict(bi.encoder.state_dict())
 
 
 def build_bert(config: BertConfig, weights_dir: str | None) -> BertModel:

@@ -19,6 +19,13 @@ OPSET = 17
 BI_INPUTS = ["input_ids", "attention_mask", "head_index", "tail_index"]
 BI_OUTPUTS = ["sentence_vector", "description_vector"]
 CROSS_INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
+# A cross-encoder that pools at the entity markers also reads the sentence's marker positions.
+CROSS_MARKER_INPUTS = [*CROSS_INPUTS, "head_index", "tail_index"]
+
+
+def cross_inputs(model: CrossEncoder) -> list[str]:
+    """The cross-encoder graph's input names: the model-directory contract for this model."""
+    return CROSS_MARKER_INPUTS if model.uses_markers else CROSS_INPUTS
 CROSS_OUTPUTS = ["score"]
 
 
@@ -57,7 +64,8 @@ def export_cross_encoder(model: CrossEncoder, path: Path) -> None:
     ids, mask = _example(2, 16)
     types = torch.zeros_like(ids)
     types[:, 8:] = 1
-    _export(model.eval().cpu(), (ids, mask, types), path, CROSS_INPUTS, CROSS_OUTPUTS)
+    args = (ids, mask, types, torch.tensor([1, 3]), torch.tensor([4, 6])) if model.uses_markers else (ids, mask, types)
+    _export(model.eval().cpu(), args, path, cross_inputs(model), CROSS_OUTPUTS)
 
 
 def quantize(fp32: Path, int8: Path, op_types: list[str], per_channel: bool, exclude: list[str]) -> list[str]:
@@ -97,7 +105,11 @@ def ort_bi_runner(sess: ort.InferenceSession):
 
 
 def ort_cross_runner(sess: ort.InferenceSession):
-    def run(ids, mask, types):
-        return sess.run(CROSS_OUTPUTS, dict(zip(CROSS_INPUTS, (ids, mask, types))))[0]
+    """Feeds the graph the inputs it declares: head/tail index only to a marker-pooling graph."""
+    names = [i.name for i in sess.get_inputs()]
+
+    def run(ids, mask, types, head, tail):
+        feed = dict(zip(CROSS_MARKER_INPUTS, (ids, mask, types, head, tail)))
+        return sess.run(CROSS_OUTPUTS, {name: feed[name] for name in names})[0]
 
     return run

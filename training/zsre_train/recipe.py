@@ -40,7 +40,8 @@ def build_models(config: Config) -> tuple[BiEncoder, CrossEncoder]:
     bert_config, weights = bert_source(config.model)
     buckets = vocab_buckets(config.model)
     bi = BiEncoder(build_bert(bert_config, weights), config.model.max_description_length, buckets)
-    cross = CrossEncoder(build_bert(bert_config, weights), config.cross_encoder.head, config.cross_encoder.k, buckets)
+    cross = CrossEncoder(build_bert(bert_config, weights), config.cross_encoder.head, config.cross_encoder.k, buckets,
+                         pooling=config.cross_encoder.pooling)
     return bi, cross
 
 
@@ -60,8 +61,8 @@ def _commit() -> str | None:
 
 
 def _hard_negatives(bi: BiEncoder, tokenizer, corpus: Corpus, config: Config, device: torch.device, run_dir: Path) -> np.ndarray:
-    """The bi-encoder's own top (hard_negatives + 1) seen relations per training sentence (cached)."""
-    path = run_dir / "hard_negatives.npy"
+    """The bi-encoder's own top (hard_negatives + 1) seen relations per training sentence (cached per count)."""
+    path = run_dir / f"hard_negatives_top{config.cross_encoder.hard_negatives + 1}.npy"
     if path.is_file():
         return np.load(path)
     run = torch_bi_runner(bi, device)
@@ -101,6 +102,8 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     torch.save(bi.state_dict(), run_dir / "bi_encoder.pt")
 
     hard = _hard_negatives(bi, tokenizer, corpus, config, device, run_dir)
+    if config.cross_encoder.init == "bi_encoder":
+        cross.init_encoder_from(bi)  # a resumed cross phase then loads its own checkpoint over this
     column = {r: c for c, r in enumerate(all_relations)}
     cross_step = cross_encoder_step(cross, tokenizer, sentences, [column[s.relation] for s in corpus.train], hard,
                                     [desc_ids[r] for r in all_relations], config.cross_encoder.k,

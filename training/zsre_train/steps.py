@@ -72,15 +72,18 @@ def cross_encoder_step(
     from a generator seeded by (seed, epoch, sentence), so a resumed run sees the same batches."""
 
     def step(indices: list[int], epoch: int) -> tuple[torch.Tensor, int]:
-        pairs, positions = [], []
+        pairs, positions, heads, tails = [], [], [], []
         for i in indices:
             rng = np.random.default_rng([seed, epoch, i])
             columns, position = choose_candidates(gold[i], hard[i].tolist(), len(description_ids), k, n_hard, rng)
             pairs += [cross_pair(tokenizer, sentences[i].input_ids, description_ids[c]) for c in columns]
             positions.append(position)
+            heads += [sentences[i].head_index] * k
+            tails += [sentences[i].tail_index] * k
         ids, mask = pad_batch([p[0] for p in pairs], tokenizer.pad_token_id)
         types, _ = pad_batch([p[1] for p in pairs], 0)
-        scores = model.group_scores(_tensor(ids, device), _tensor(mask, device), _tensor(types, device), k)
+        scores = model.group_scores(_tensor(ids, device), _tensor(mask, device), _tensor(types, device), k,
+                                    _tensor(heads, device), _tensor(tails, device))
         return candidate_loss(scores, torch.tensor(positions, device=device)), len(pairs)
 
     return step

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Cross-encoder ablation on the CPU budget (issue 11): train each variant of
+# training/configs/ablation/ from ONE shared bi-encoder, score it on the held-out relations,
+# then write the table. Resumable: rerun the same command after an interruption; finished
+# runs and results are kept, an unfinished run continues from its last checkpoint.
+#
+#   bash training/ablation.sh [variant ...]     (default: every config in training/configs/ablation/)
+#
+# The first variant (cross_cls_backbone_k3h1, today's recipe) trains the bi-encoder; the others
+# start from its bi-encoder checkpoint, so they differ only in the cross-encoder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin/python
+runs=training/runs/ablation
+results=benchmarks/results/ablation
+base=cross_cls_backbone_k3h1
+mkdir -p "$runs" "$results"
+variants=("$@")
+if [ ${#variants[@]} -eq 0 ]; then
+  variants=($(ls training/configs/ablation/*.yaml | xargs -n1 basename | sed 's/\.yaml$//'))
+fi
+
+train() {  # train one variant (resuming whatever it had done)
+  local name=$1 dir=$runs/$1
+  if [ -f "$dir/run.json" ]; then echo "== $name: trained"; return; fi
+  local resume=()
+  if [ -d "$dir/checkpoints" ]; then resume=(--resume); fi
+  if [ "$name" != "$base" ] && [ ! -d "$dir/checkpoints" ]; then
+    # Start from the base run's finished bi-encoder: same data, seed and bi-encoder settings.
+    mkdir -p "$dir/checkpoints"
+    cp "$runs/$base/checkpoints/bi_encoder.pt" "$dir/checkpoints/bi_encoder.pt"
+    resume=(--resume)
+  fi
+  echo "== $name: training ($(date -u +%H:%M))"
+  $py training/train.py --config "training/configs/ablation/$name.yaml" --out "$dir" "${resume[@]}" >> "$dir.log" 2>&1
+}
+
+evaluate() {
+  local name=$1
+  if [ -f "$results/$name.json" ]; then echo "== $name: scored"; return; fi
+  echo "== $name: scoring ($(date -u +%H:%M))"
+  $py training/evaluate_heldout.py --run "$runs/$name" --out "$results/$name.json" --per-relation "${ZSRE_ABLATION_PER_RELATION:-50}"
+}
+
+train "$base"
+for name in "${variants[@]}"; do
+  train "$name"
+  evaluate "$name"
+done
+$py training/ablation_report.py --results "$results" --out "$results/README.md"

@@ -1,0 +1,110 @@
+"""Held-out scores of a run, in torch fp32 through the reference scoring chain (encode.py).
+
+For choosing a recipe on relations no run trained on: the `test` relations of the run's own
+split (default-model choice runs hold them out; benchmark runs must not be chosen on them, use
+their split's eval relations through export instead). Every sentence is scored against all m
+held-out relations by both encoders once, so three methods come from one pass:
+
+- bi: argmax of the bi-encoder's cosine;
+- fullcross: argmax of the cross-encoder's score over all m relations (the cross-encoder alone);
+- emma: the recipe's fitted fusion (fusion.json) over the bi-encoder's top-k, closed set (argmax).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .backbone import load_tokenizer
+from .config import Config, load_config
+from .corpus import split_path
+from .data.descriptions import fewrel_relations
+from .data.fewrel import read_fewrel
+from .data.instance import Instance, RelationInfo
+from .data.splits import read_split
+from .encode import cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors, top_k, torch_bi_runner, torch_cross_runner
+from .recipe import build_models
+
+
+def macro_scores(gold: list[str], predicted: list[str]) -> dict:
+    """The ZS-BERT / RE-Matching / EMMA metric (../shared/data/README.md): mean over gold classes of
+    per-class precision and recall, F1 = 2PR/(P+R); as benchmarks/lib/metrics.ts computes it."""
+    classes = sorted(set(gold))
+    precision = recall = 0.0
+    for c in classes:
+        hits = sum(1 for g, p in zip(gold, predicted) if g == c and p == c)
+        n_pred = sum(1 for p in predicted if p == c)
+        precision += hits / n_pred if n_pred else 0.0
+        recall += hits / sum(1 for g in gold if g == c)
+    precision, recall = precision / len(classes), recall / len(classes)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    accuracy = sum(1 for g, p in zip(gold, predicted) if g == p) / len(gold)
+    return {"precision": round(100 * precision, 2), "recall": round(100 * recall, 2), "f1": round(100 * f1, 2),
+            "accuracy": round(100 * accuracy, 2)}
+
+
+def held_out_sentences(config: Config, data_dir: Path, per_relation: int) -> tuple[list[Instance], list[RelationInfo]]:
+    """The first `per_relation` sentences (file order) of each test relation of the run's split."""
+    test = read_split(split_path(config, data_dir))["test"]
+    by_relation: dict[str, list[Instance]] = {}
+    for name in config.data.files:
+        for pid, rows in read_fewrel(data_dir / name).items():
+            if pid in test:
+                by_relation.setdefault(pid, []).extend(rows)
+    infos = fewrel_relations(data_dir)
+    return [row for pid in test for row in by_relation[pid][:per_relation]], [infos[pid] for pid in test]
+
+
+def evaluate_run(run_dir: Path, data_dir: Path, per_relation: int) -> dict:
+    config = load_config(run_dir / "config.yaml")
+    fusion_block = json.loads((run_dir / "fusion.json").read_text(encoding="utf-8"))
+    torch.set_num_threads(config.run.torch_threads)
+    bi, cross = build_models(config)
+    bi.load_state_dict(torch.load(run_dir / "bi_encoder.pt", map_location="cpu"))
+    cross.load_state_dict(torch.load(run_dir / "cross_encoder.pt", map_location="cpu"))
+    bi.eval()
+    cross.eval()
+    tokenizer = load_tokenizer()
+    started = time.perf_counter()
+    sentences, relations = held_out_sentences(config, data_dir, per_relation)
+    prepared = prepare_sentences(tokenizer, sentences, config.model.max_sentence_length)
+    descriptions = prepare_descriptions(tokenizer, relations, config.model.max_description_length)
+    cpu = torch.device("cpu")
+    bi_run, cross_run = torch_bi_runner(bi, cpu), torch_cross_runner(cross, cpu)
+    pad = tokenizer.pad_token_id
+    bi_all = sentence_vectors(bi_run, prepared, pad) @ description_vectors(bi_run, descriptions, pad).T
+    every = np.tile(np.arange(len(relations)), (len(sentences), 1))
+    cross_all = cross_scores(cross_run, tokenizer, prepared, descriptions, every)
+    k = fusion_block["topK"]
+    columns = top_k(bi_all, k)
+    fused = (fusion_block["biWeight"] * np.take_along_axis(bi_all, columns, axis=1)
+             + fusion_block["crossWeight"] * np.take_along_axis(cross_all, columns, axis=1))
+    ids = [r.id for r in relations]
+    gold = [s.relation for s in sentences]
+    picks = {
+        "bi": bi_all.argmax(axis=1),
+        "fullcross": cross_all.argmax(axis=1),
+        f"emma_k{k}": columns[np.arange(len(columns)), fused.argmax(axis=1)],
+    }
+    run_info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    return {
+        "run": run_dir.name,
+        "recipe": run_info["recipe"],
+        "name": config.name,
+        "crossEncoder": {"pooling": config.cross_encoder.pooling, "init": config.cross_encoder.init, "k": config.cross_encoder.k,
+                         "hardNegatives": config.cross_encoder.hard_negatives, "steps": run_info["crossEncoder"]["steps"],
+                         "maxSteps": config.cross_encoder.max_steps, "batchSize": config.cross_encoder.batch_size},
+        "biEncoder": {"steps": run_info["biEncoder"]["steps"]},
+        "trainInstances": run_info["trainInstances"],
+        "commit": run_info["commit"],
+        "heldOut": {"split": Path(config.data.split).stem, "part": "test", "relations": ids, "sentences": len(sentences),
+                    "perRelation": per_relation, "candidates": "all held-out relations (closed set)"},
+        "fusion": {key: fusion_block[key] for key in ("topK", "biWeight", "crossWeight")},
+        "precision": "fp32 (torch, the reference pipeline)",
+        "methods": {name: macro_scores(gold, [ids[c] for c in chosen]) for name, chosen in picks.items()},
+        "evalMetrics": run_info["evalMetrics"],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
