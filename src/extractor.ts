@@ -10,6 +10,7 @@ import { openLabelIndex } from './labels/labelIndex.js';
 import { defaultModelDirectory } from './model/defaultModel.js';
 import { downloadHubModel, isHubId } from './model/hub.js';
 import { loadModelDirectory, type ModelDirectory } from './model/loadModel.js';
+import { crossReadsMarkers } from './model/manifest.js';
 import { prepareItem } from './pipeline/prepare.js';
 import { rankCandidates } from './pipeline/rank.js';
 import { loadRelations } from './relations/index.js';
@@ -67,7 +68,7 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       : { ...manifest.fusion.biOnly, crossWeight: 0, threshold: settings.threshold ?? manifest.fusion.biOnly.threshold };
 
     const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize });
-    const crossEncoder = sessions.crossEncoder === null ? null : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize });
+    const crossEncoder = sessions.crossEncoder === null ? null : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize, readsMarkers: crossReadsMarkers(manifest) });
     const descriptionIds = new Map<number, number[]>();
     const describe = (index: number): number[] => {
       let ids = descriptionIds.get(index);
@@ -120,7 +121,7 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         const hits = vectors.map((vector) => labels.search(vector, recallK).slice(0, topK));
         let crossScores: number[][] | null = null;
         if (crossEncoder !== null) {
-          const pairs = group.flatMap((item, row) => (hits[row] ?? []).map((hit) => buildPairSequence(item.sequence.ids, describe(hit.index))));
+          const pairs = group.flatMap((item, row) => (hits[row] ?? []).map((hit) => buildPairSequence(item.sequence, describe(hit.index))));
           const flat = await crossEncoder.score(pairs);
           let offset = 0;
           crossScores = hits.map((row) => {

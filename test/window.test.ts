@@ -164,9 +164,10 @@ describe('description and pair sequences', () => {
     expect(buildDescriptionSequence(range(1, 10), special, 6)).toEqual([101, 1, 2, 3, 4, 102]);
   });
   it('builds [CLS] sentence [SEP] description [SEP] with token types 0 through the first [SEP]', () => {
-    const pair = buildPairSequence([101, 5, 6, 102], [101, 7, 8, 9, 102]);
+    const pair = buildPairSequence({ ids: [101, 5, 6, 102], headIndex: 1, tailIndex: 2 }, [101, 7, 8, 9, 102]);
     expect(pair.ids).toEqual([101, 5, 6, 102, 7, 8, 9, 102]);
     expect(pair.typeIds).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect([pair.headIndex, pair.tailIndex]).toEqual([1, 2]);
   });
   it('fills the templates, with the name-only template when there is no description', () => {
     const templates = { template: '{name} is {description}', nameOnlyTemplate: '{name}' };

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ZsreError } from '../errors.js';
 import type { Precision } from '../schemas.js';
-import { type GraphName, type Manifest, manifestSchema, requiredNames } from './manifest.js';
+import { type GraphName, type Manifest, manifestSchema, optionalInputs, requiredNames } from './manifest.js';
 
 /** A validated model directory: its manifest and the verified graph files of one precision. */
 export interface ModelDirectory {
@@ -91,6 +91,15 @@ export async function readManifest(directory: string): Promise<Manifest> {
       if (missing.length > 0) {
         throw invalid(directory, `graphs.${graph}.${side} lacks ${missing.join(', ')}`, `graphs.${graph}.${side}`);
       }
+    }
+    // An input the runtime does not know would never be fed; the optional ones come as a set.
+    const known = new Set([...requiredNames[graph].inputs, ...optionalInputs[graph]]);
+    const declared = manifest.graphs[graph].inputs.map((spec) => spec.name);
+    const unknown = declared.filter((name) => !known.has(name));
+    const optional = optionalInputs[graph].filter((name) => declared.includes(name));
+    if (unknown.length > 0 || (optional.length > 0 && optional.length < optionalInputs[graph].length)) {
+      const problem = unknown.length > 0 ? `has inputs this runtime cannot feed: ${unknown.join(', ')}` : `declares ${optional.join(', ')} without ${optionalInputs[graph].filter((name) => !optional.includes(name)).join(', ')}`;
+      throw invalid(directory, `graphs.${graph}.inputs ${problem} (upgrade zsre, or re-export the model)`, `graphs.${graph}.inputs`);
     }
   }
   return manifest;

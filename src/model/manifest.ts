@@ -65,3 +65,17 @@ export const requiredNames: Record<GraphName, { inputs: string[]; outputs: strin
   },
   crossEncoder: { inputs: ['input_ids', 'attention_mask', 'token_type_ids'], outputs: ['score'] },
 };
+
+/**
+ * Inputs a graph may declare beyond the required ones: a cross-encoder that pools at the entity
+ * markers reads the sentence's marker positions (both or neither; docs/model-directory.md).
+ */
+export const optionalInputs: Record<GraphName, string[]> = {
+  biEncoder: [],
+  crossEncoder: ['head_index', 'tail_index'],
+};
+
+/** Whether the manifest's cross-encoder graph pools at the markers (reads head/tail index). */
+export function crossReadsMarkers(manifest: Pick<Manifest, 'graphs'>): boolean {
+  return manifest.graphs.crossEncoder.inputs.some((input) => input.name === 'head_index');
+}

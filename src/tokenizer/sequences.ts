@@ -85,21 +85,26 @@ export function buildDescriptionSequence(tokens: readonly number[], special: Spe
 export interface PairSequence {
   ids: number[];
   typeIds: number[];
+  /** the sentence's head-start marker position; the sentence opens the pair, so it holds there too. */
+  headIndex: number;
+  /** the sentence's tail-start marker position (as headIndex). */
+  tailIndex: number;
 }
 
 /**
  * Cross-encoder input: `[CLS] sentence body [SEP] description body [SEP]`, where the bodies are
  * the two sequences without their own [CLS]/[SEP]; token types 0 through the first [SEP], 1 after.
+ * The marker positions are carried for graphs that pool at the markers (docs/model-directory.md).
  */
-export function buildPairSequence(sentence: readonly number[], description: readonly number[]): PairSequence {
-  const sentenceBody = sentence.slice(1, -1);
+export function buildPairSequence(sentence: Pick<SentenceSequence, 'ids' | 'headIndex' | 'tailIndex'>, description: readonly number[]): PairSequence {
+  const sentenceBody = sentence.ids.slice(1, -1);
   const descriptionBody = description.slice(1, -1);
-  const cls = sentence[0] ?? 0;
-  const sep = sentence[sentence.length - 1] ?? 0;
+  const cls = sentence.ids[0] ?? 0;
+  const sep = sentence.ids[sentence.ids.length - 1] ?? 0;
   const ids = [cls, ...sentenceBody, sep, ...descriptionBody, sep];
   const firstPart = sentenceBody.length + 2;
   const typeIds = ids.map((_, position) => (position < firstPart ? 0 : 1));
-  return { ids, typeIds };
+  return { ids, typeIds, headIndex: sentence.headIndex, tailIndex: sentence.tailIndex };
 }
 
 /** Fills `{name}` and `{description}` into the manifest's templates. */
