@@ -71,6 +71,10 @@ describe('canonical JSON and the manifest digest', () => {
       expect(manifest.formatVersion).toBe(2);
       expect(manifestDigest(manifest)).toBe(manifest.manifestSha256);
     }
+    // The model card states the digest, so a mirror can tell this export from a re-sealed one.
+    const card = readFileSync(path.join(shippedDir, 'README.md'), 'utf8');
+    const shipped = JSON.parse(readFileSync(path.join(shippedDir, 'manifest.json'), 'utf8')) as { manifestSha256: string };
+    expect(card).toContain(shipped.manifestSha256);
   });
 });
 
