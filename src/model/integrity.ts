@@ -56,7 +56,8 @@ export function verifyManifestDigest(raw: Readonly<Record<string, unknown>>, fil
 const noticed = new Set<string>();
 
 /**
- * One warning per directory and process that a format-1 directory is loaded unverified. It goes
+ * One warning per directory and process (a worker thread keeps its own set: module state is per
+ * thread) that a format-1 directory is loaded unverified. It goes
  * through process.emitWarning (stderr by default), so programs can filter it by its code
  * (`process.on('warning')`) and `node --no-warnings` silences it, as for Node's own warnings.
  */
