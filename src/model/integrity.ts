@@ -58,7 +58,7 @@ const noticed = new Set<string>();
 /**
  * One warning per directory and process (a worker thread keeps its own set: module state is per
  * thread) that a format-1 directory is loaded unverified. It goes
- * through process.emitWarning (stderr by default), so programs can filter it by its code
+ * through process.emitWarning (stderr by default), so programs can recognise it by its code
  * (`process.on('warning')`) and `node --no-warnings` silences it, as for Node's own warnings.
  */
 export function noticeUnverifiedModel(directory: string): void {
