@@ -24,7 +24,11 @@ export interface SealReport {
 export async function sealModelDirectory(directory: string): Promise<SealReport> {
   const absolute = path.resolve(directory);
   const manifestFile = path.join(absolute, 'manifest.json');
-  const raw = JSON.parse(await readFile(manifestFile, 'utf8')) as Record<string, unknown>;
+  const raw = await readFile(manifestFile, 'utf8')
+    .then((text) => JSON.parse(text) as Record<string, unknown>)
+    .catch((cause: unknown) => {
+      throw new ZsreError('MODEL_INVALID', `${manifestFile} is missing or not JSON: nothing to seal.`, { cause, context: { file: manifestFile } });
+    });
   if (raw.formatVersion === 2) {
     verifyManifestDigest(raw, manifestFile);
     return { manifest: manifestFile, outcome: 'already-sealed', manifestSha256: String(raw.manifestSha256), files: [] };
