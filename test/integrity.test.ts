@@ -283,10 +283,24 @@ describe('sealing a format-1 directory (scripts/seal-model.ts)', () => {
     },
   );
 
-  it('refuses to re-seal a format-2 manifest changed after export', async () => {
+  it('refuses to re-seal a format-2 manifest changed after export, unless asked to', async () => {
     const directory = await track(copyFixture());
     await editManifest(directory, (manifest) => ((manifest.fusion as { threshold: number }).threshold = 0.9), { seal: false });
     expect((await failure(sealModelDirectory(directory))).code).toBe('MODEL_CHECKSUM');
+    const report = await sealModelDirectory(directory, { reseal: true });
+    expect(report.outcome).toBe('resealed');
+    expect(report.files).toContain('tokenizer_config.json: verified');
+    const loaded = await loadModelDirectory(directory, 'int8', { crossEncoder: true });
+    expect(loaded.manifest.fusion.threshold).toBe(0.9);
+  });
+
+  it('--reseal still refuses a directory whose files do not match the manifest', async () => {
+    const directory = await track(copyFixture());
+    await editManifest(directory, (manifest) => ((manifest.fusion as { threshold: number }).threshold = 0.9), { seal: false });
+    await flipByte(path.join(directory, 'tokenizer.json'), 'first');
+    const error = await failure(sealModelDirectory(directory, { reseal: true }));
+    expect(error.code).toBe('MODEL_CHECKSUM');
+    expect(error.message).toContain(path.join(directory, 'tokenizer.json'));
   });
 });
 
