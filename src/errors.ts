@@ -16,7 +16,7 @@ export type ZsreErrorCode =
   | 'JSONL_PARSE' // a malformed JSONL line (context.line is 1-based)
   | 'MODEL_NOT_FOUND'
   | 'MODEL_INVALID' // manifest missing, unparsable or failing the schema
-  | 'MODEL_CHECKSUM' // a file's sha256 differs from the manifest
+  | 'MODEL_CHECKSUM' // a listed file's sha256 differs from the manifest, or the manifest from its own digest
   | 'MODEL_IO_MISMATCH' // ONNX inputs/outputs differ from the manifest
   | 'MODEL_RUNTIME' // onnxruntime failed while running a graph
   | 'INDEX_INVALID' // a persisted label index is unreadable

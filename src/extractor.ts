@@ -83,6 +83,9 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       fingerprint: labelFingerprint({
         biEncoderSha256: model.graphs.biEncoder?.sha256 ?? '',
         precision,
+        tokenizerFiles: model.tokenizerFiles,
+        lowercase: manifest.tokenizer.lowercase,
+        markers: manifest.markers,
         template: manifest.description.template,
         nameOnlyTemplate: manifest.description.nameOnlyTemplate,
         descriptionMaxLength: manifest.maxLength.description,

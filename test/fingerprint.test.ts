@@ -4,6 +4,12 @@ import { type FingerprintInput, labelFingerprint } from '../src/labels/fingerpri
 const base: FingerprintInput = {
   biEncoderSha256: 'a'.repeat(64),
   precision: 'int8',
+  tokenizerFiles: [
+    { file: 'tokenizer.json', sha256: 'c'.repeat(64) },
+    { file: 'tokenizer_config.json', sha256: 'd'.repeat(64) },
+  ],
+  lowercase: true,
+  markers: { headStart: '#', headEnd: '#', tailStart: '@', tailEnd: '@' },
   template: '{name} is {description}',
   nameOnlyTemplate: '{name}',
   descriptionMaxLength: 64,
@@ -22,6 +28,11 @@ describe('labelFingerprint', () => {
   it.each([
     ['the model file', { biEncoderSha256: 'b'.repeat(64) }],
     ['the precision', { precision: 'fp32' }],
+    ['the tokenizer vocabulary file', { tokenizerFiles: [{ file: 'tokenizer.json', sha256: 'e'.repeat(64) }, base.tokenizerFiles[1]!] }],
+    ['the tokenizer config file', { tokenizerFiles: [base.tokenizerFiles[0]!, { file: 'tokenizer_config.json', sha256: 'e'.repeat(64) }] }],
+    ['a tokenizer file added', { tokenizerFiles: [...base.tokenizerFiles, { file: 'vocab.txt', sha256: 'e'.repeat(64) }] }],
+    ['the lowercase setting', { lowercase: false }],
+    ['a marker', { markers: { ...base.markers, tailStart: '$' } }],
     ['the template', { template: '{name}: {description}' }],
     ['the name-only template', { nameOnlyTemplate: 'relation {name}' }],
     ['the description length', { descriptionMaxLength: 32 }],

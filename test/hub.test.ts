@@ -1,7 +1,8 @@
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createExtractor } from '../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createExtractor, isZsreError } from '../src/index.js';
 import { downloadHubModel, isHubId } from '../src/model/hub.js';
 import { fixtureDir, tempDir } from './helpers/modelDir.js';
 
@@ -9,6 +10,7 @@ import { fixtureDir, tempDir } from './helpers/modelDir.js';
 
 const made: string[] = [];
 afterEach(async () => {
+  vi.unstubAllGlobals();
   await Promise.all(made.splice(0).map((directory) => rm(directory, { recursive: true, force: true })));
 });
 
@@ -36,5 +38,41 @@ describe('downloadHubModel', () => {
     } finally {
       await extractor.dispose();
     }
+  });
+
+  // No hub is reachable here: `fetch` answers from the fixture folder, as the hub would serve it.
+  async function serveFixture(corrupt?: string): Promise<string[]> {
+    const requested: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => {
+      const name = decodeURIComponent(url.split('/resolve/main/')[1] ?? '');
+      requested.push(name);
+      const bytes = await readFile(path.join(fixtureDir, name));
+      if (name === corrupt) bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0x01;
+      return new Response(bytes);
+    });
+    return requested;
+  }
+
+  it('downloads the listed files, tokenizer included, and the result loads', async () => {
+    const cacheDir = await tempDir('zsre-hub-');
+    made.push(cacheDir);
+    const requested = await serveFixture();
+    const target = await downloadHubModel('zsre/tiny-fixture', 'int8', cacheDir, true);
+    expect(requested.sort()).toEqual(['bi_encoder.int8.onnx', 'cross_encoder.int8.onnx', 'manifest.json', 'tokenizer.json', 'tokenizer_config.json']);
+    const extractor = await createExtractor({ model: target, cacheDir, relations: [{ id: 'P26', name: 'spouse' }] });
+    await extractor.dispose();
+  });
+
+  it.each(['tokenizer.json', 'tokenizer_config.json', 'cross_encoder.int8.onnx'])('refuses a download whose %s does not match the manifest', async (file) => {
+    const cacheDir = await tempDir('zsre-hub-');
+    made.push(cacheDir);
+    await serveFixture(file);
+    const error = await downloadHubModel('zsre/tiny-fixture', 'int8', cacheDir, true).catch((reason: unknown) => reason);
+    if (!isZsreError(error)) throw new Error(`expected a ZsreError, got ${String(error)}`);
+    expect(error.code).toBe('MODEL_CHECKSUM');
+    expect(error.message).toContain(`${file} of hub model "zsre/tiny-fixture" does not match`);
+    const target = path.join(cacheDir, 'hub', 'zsre--tiny-fixture');
+    expect(existsSync(path.join(target, file))).toBe(false);
+    expect(existsSync(path.join(target, 'manifest.json'))).toBe(false);
   });
 });

@@ -93,6 +93,23 @@ describe('loadModelDirectory', () => {
     await expect(loadModelDirectory(directory, 'fp32', { crossEncoder: false })).resolves.toMatchObject({ graphs: { crossEncoder: null } });
   });
 
+  it('MODEL_INVALID when a listed tokenizer file is missing, naming it', async () => {
+    const directory = await model();
+    await rm(path.join(directory, 'tokenizer.json'));
+    const error = await failure(loadModelDirectory(directory, 'fp32', { crossEncoder: false }));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toMatch(/tokenizer.files lists tokenizer.json, which is missing/);
+    expect(error.context.field).toBe('tokenizer.files.0');
+  });
+
+  it('MODEL_CHECKSUM for a tokenizer file that differs from its listed sha256', async () => {
+    const directory = await model();
+    await writeFile(path.join(directory, 'tokenizer.json'), '{ }');
+    const error = await failure(loadModelDirectory(directory, 'fp32', { crossEncoder: false }));
+    expect(error.code).toBe('MODEL_CHECKSUM');
+    expect(error.message).toContain(path.join(directory, 'tokenizer.json'));
+  });
+
   it('MODEL_CHECKSUM naming the file and telling to re-export or re-download', async () => {
     const directory = await model();
     await writeFile(path.join(directory, 'bi_encoder.fp32.onnx'), 'tampered');

@@ -6,7 +6,7 @@ import { createGraphSession } from '../src/encoders/session.js';
 import { createExtractor, isZsreError, type ZsreError } from '../src/index.js';
 import { defaultModelDirectory, packageRoot } from '../src/model/defaultModel.js';
 import type { Manifest } from '../src/model/manifest.js';
-import { copyFixture, fixtureDir, tempDir } from './helpers/modelDir.js';
+import { copyFixture, editManifest, fixtureDir, tempDir } from './helpers/modelDir.js';
 
 /** Model-directory failures on copies of the real fixture (the fixture itself is never touched). */
 
@@ -38,11 +38,9 @@ async function failure(promise: Promise<unknown>): Promise<ZsreError> {
   return error;
 }
 
-async function editManifest(directory: string, edit: (manifest: Manifest) => void): Promise<void> {
-  const file = path.join(directory, 'manifest.json');
-  const manifest = JSON.parse(await readFile(file, 'utf8')) as Manifest;
-  edit(manifest);
-  await writeFile(file, JSON.stringify(manifest));
+// Re-sealed after the edit, so the loader meets the edited content and not a digest mismatch.
+async function editSealed(directory: string, edit: (manifest: Manifest) => void): Promise<void> {
+  await editManifest(directory, (raw) => edit(raw as unknown as Manifest));
 }
 
 describe('model directory errors on the real fixture', () => {
@@ -73,7 +71,7 @@ describe('model directory errors on the real fixture', () => {
 
   it('MODEL_IO_MISMATCH lists each expected tensor against the graph', async () => {
     const directory = await copy();
-    await editManifest(directory, (manifest) => {
+    await editSealed(directory, (manifest) => {
       const tokenTypes = manifest.graphs.crossEncoder.inputs.find((input) => input.name === 'token_type_ids');
       if (tokenTypes) tokenTypes.dtype = 'float32';
     });
@@ -84,7 +82,7 @@ describe('model directory errors on the real fixture', () => {
     expect(cross.message).toMatch(/Graph inputs: input_ids int64 \[batch, sequence\]/);
     expect(cross.message).toMatch(/Re-export the model/);
 
-    await editManifest(directory, (manifest) => {
+    await editSealed(directory, (manifest) => {
       const vector = manifest.graphs.biEncoder.outputs.find((output) => output.name === 'description_vector');
       if (vector) vector.shape = ['batch', manifest.vectorSize + 1];
     });

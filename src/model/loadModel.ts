@@ -4,20 +4,32 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ZsreError } from '../errors.js';
 import type { Precision } from '../schemas.js';
-import { type GraphName, type Manifest, manifestSchema, optionalInputs, requiredNames } from './manifest.js';
+import { noticeUnverifiedModel, verifyManifestDigest } from './integrity.js';
+import { type GraphName, type Manifest, manifestSchema, optionalInputs, requiredNames, supportedFormatVersions, tokenizerFileRefs } from './manifest.js';
 
-/** A validated model directory: its manifest and the verified graph files of one precision. */
+/** A file of the model directory, hashed (and, where the manifest lists a sha256, verified). */
+export interface ModelFile {
+  path: string;
+  sha256: string;
+}
+
+/** A validated model directory: its manifest and the verified files one run of `precision` reads. */
 export interface ModelDirectory {
   directory: string;
   manifest: Manifest;
   precision: Precision;
-  graphs: Record<GraphName, { path: string; sha256: string } | null>;
+  graphs: Record<GraphName, ModelFile | null>;
+  /** The tokenizer files in manifest order, with their sha256 (also for format 1, which lists none). */
+  tokenizerFiles: (ModelFile & { file: string })[];
+  /** False for a format-1 directory: its manifest and tokenizer files could not be checked. */
+  verified: boolean;
 }
 
 /**
- * Reads and checks a model directory: the manifest against its schema, then the sha256 of every
- * file this run needs (the graphs of `precision`; the cross-encoder only when it is used).
- * Everything a user can get wrong fails here, before any session is created.
+ * Reads and checks a model directory: the manifest's own digest (format 2) and schema, then the
+ * sha256 of every file this run reads (the tokenizer files; the graphs of `precision`, the
+ * cross-encoder only when it is used). Everything a user can get wrong fails here, before any
+ * session is created and before the tokenizer library opens a file.
  */
 export async function loadModelDirectory(
   directory: string,
@@ -37,17 +49,15 @@ export async function loadModelDirectory(
   const manifest = await readManifest(absolute);
   const graphs: ModelDirectory['graphs'] = { biEncoder: null, crossEncoder: null };
   const wanted: GraphName[] = needs.crossEncoder ? ['biEncoder', 'crossEncoder'] : ['biEncoder'];
-  await Promise.all(
-    wanted.map(async (name) => {
+  const [tokenizerFiles] = await Promise.all([
+    Promise.all(tokenizerFileRefs(manifest).map((ref, index) => verifyTokenizerFile(absolute, ref, index))),
+    ...wanted.map(async (name) => {
       graphs[name] = await verifyGraphFile(absolute, manifest, name, precision);
     }),
-  );
-  for (const file of manifest.tokenizer.files) {
-    if ((await stat(path.join(absolute, file)).catch(() => null)) === null) {
-      throw invalid(absolute, `tokenizer.files lists ${file}, which is missing from the directory`, 'tokenizer.files');
-    }
-  }
-  return { directory: absolute, manifest, precision, graphs };
+  ]);
+  const verified = manifest.formatVersion >= 2;
+  if (!verified) noticeUnverifiedModel(absolute);
+  return { directory: absolute, manifest, precision, graphs, tokenizerFiles, verified };
 }
 
 export async function readManifest(directory: string): Promise<Manifest> {
@@ -72,6 +82,20 @@ export async function readManifest(directory: string): Promise<Manifest> {
       context: { file },
     });
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ZsreError('MODEL_INVALID', `${file} is not a JSON object: re-export or re-download the model.`, { context: { file } });
+  }
+  const record = raw as Record<string, unknown>;
+  const version = record.formatVersion;
+  if (!supportedFormatVersions.some((supported) => supported === version)) {
+    throw new ZsreError(
+      'MODEL_INVALID',
+      `${file}: field "formatVersion" is ${JSON.stringify(version)}, but this zsre reads format versions ` +
+        `${supportedFormatVersions.join(' and ')}: upgrade zsre for a newer model, or re-export the model with the current exporter.`,
+      { context: { file, field: 'formatVersion' } },
+    );
+  }
+  if (version !== 1) verifyManifestDigest(record, file);
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -105,12 +129,21 @@ export async function readManifest(directory: string): Promise<Manifest> {
   return manifest;
 }
 
-async function verifyGraphFile(
+async function verifyTokenizerFile(
   directory: string,
-  manifest: Manifest,
-  graph: GraphName,
-  precision: Precision,
-): Promise<{ path: string; sha256: string }> {
+  ref: { file: string; sha256: string | null },
+  index: number,
+): Promise<ModelFile & { file: string }> {
+  const file = path.join(directory, ref.file);
+  const field = `tokenizer.files.${index}`;
+  const actual = await sha256File(file).catch(() => {
+    throw invalid(directory, `tokenizer.files lists ${ref.file}, which is missing from the directory`, field);
+  });
+  if (ref.sha256 !== null && actual !== ref.sha256) throw checksumError(file, field, ref.sha256, actual);
+  return { file: ref.file, path: file, sha256: actual };
+}
+
+async function verifyGraphFile(directory: string, manifest: Manifest, graph: GraphName, precision: Precision): Promise<ModelFile> {
   const ref = manifest.graphs[graph].files[precision];
   const other: Precision = precision === 'int8' ? 'fp32' : 'int8';
   if (ref === undefined) {
@@ -129,15 +162,17 @@ async function verifyGraphFile(
       { cause, context: { file, field: `graphs.${graph}.files.${precision}` } },
     );
   });
-  if (actual !== ref.sha256) {
-    throw new ZsreError(
-      'MODEL_CHECKSUM',
-      `${file} does not match manifest.json (sha256 ${actual}, expected ${ref.sha256}): the file is corrupt or ` +
-        'from another export; re-export the model or re-download the whole directory.',
-      { context: { file, expected: ref.sha256, actual } },
-    );
-  }
+  if (actual !== ref.sha256) throw checksumError(file, `graphs.${graph}.files.${precision}`, ref.sha256, actual);
   return { path: file, sha256: actual };
+}
+
+function checksumError(file: string, field: string, expected: string, actual: string): ZsreError {
+  return new ZsreError(
+    'MODEL_CHECKSUM',
+    `${file} does not match manifest.json (${field}: sha256 ${actual}, expected ${expected}): the file is corrupt or ` +
+      'from another export; re-export the model or re-download the whole directory.',
+    { context: { file, field, expected, actual } },
+  );
 }
 
 export function sha256File(file: string): Promise<string> {

@@ -4,6 +4,8 @@ import { z } from 'zod';
  * Schema of a model directory's manifest.json (docs/model-directory.md is the source of truth;
  * change it there first). Unknown extra keys are allowed so that a newer exporter adding a field
  * does not break older runtimes; a format version bump is how breaking changes are signalled.
+ * Format 2 (what the exporter writes) lists the sha256 of every file the runtime reads and seals
+ * the manifest with `manifestSha256`; format 1 (older exports) still loads, unverified.
  */
 
 const dimSchema = z.union([z.number().int().positive(), z.string().min(1)]);
@@ -14,10 +16,17 @@ export const tensorSpecSchema = z.object({
   shape: z.array(dimSchema),
 });
 
-const fileRefSchema = z.object({
-  file: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
-});
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
+
+// A plain file name inside the model directory: a listed "../x" would make the loader hash, and
+// the hub download write, a file outside it.
+const fileNameSchema = z
+  .string()
+  .min(1)
+  .regex(/^[^/\\]+$/, 'must be a file name in the model directory, without a path')
+  .refine((name) => name !== '.' && name !== '..', 'must be a file name in the model directory');
+
+const fileRefSchema = z.object({ file: fileNameSchema, sha256: sha256Schema });
 
 export const graphSchema = z.object({
   inputs: z.array(tensorSpecSchema).min(1),
@@ -31,12 +40,10 @@ const fusionParamsSchema = z.object({
   threshold: z.number().min(0).max(1),
 });
 
-export const manifestSchema = z.object({
+const commonShape = {
   format: z.literal('zsre-model'),
-  formatVersion: z.literal(1),
   name: z.string().min(1),
   backbone: z.object({ name: z.string(), source: z.string().optional(), hiddenSize: z.number().int().positive() }).passthrough(),
-  tokenizer: z.object({ files: z.array(z.string().min(1)).min(1), lowercase: z.boolean() }),
   markers: z.object({ headStart: z.string().min(1), headEnd: z.string().min(1), tailStart: z.string().min(1), tailEnd: z.string().min(1) }),
   // The least that holds [CLS], four markers, one token and [SEP] (the exporter's own limit).
   maxLength: z.object({ sentence: z.number().int().min(7), description: z.number().int().min(3) }),
@@ -50,12 +57,40 @@ export const manifestSchema = z.object({
     fittedOn: z.record(z.string(), z.unknown()).optional(),
   }),
   provenance: z.record(z.string(), z.unknown()),
+};
+
+export const manifestV1Schema = z.object({
+  ...commonShape,
+  formatVersion: z.literal(1),
+  tokenizer: z.object({ files: z.array(fileNameSchema).min(1), lowercase: z.boolean() }),
 });
 
+export const manifestV2Schema = z.object({
+  ...commonShape,
+  formatVersion: z.literal(2),
+  tokenizer: z.object({ files: z.array(fileRefSchema).min(1), lowercase: z.boolean() }),
+  /** sha256 of the manifest's canonical JSON without this field (docs/model-directory.md). */
+  manifestSha256: sha256Schema,
+});
+
+export const manifestSchema = z.discriminatedUnion('formatVersion', [manifestV1Schema, manifestV2Schema]);
+
+/** The format versions this runtime reads, newest last. */
+export const supportedFormatVersions = [1, 2] as const;
+
 export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestV1 = z.infer<typeof manifestV1Schema>;
+export type ManifestV2 = z.infer<typeof manifestV2Schema>;
 export type TensorSpec = z.infer<typeof tensorSpecSchema>;
 export type GraphSpec = z.infer<typeof graphSchema>;
 export type GraphName = keyof Manifest['graphs'];
+
+/** The tokenizer files a manifest lists, with their sha256 (null in format 1, which has none). */
+export function tokenizerFileRefs(manifest: Manifest): { file: string; sha256: string | null }[] {
+  return manifest.formatVersion === 1
+    ? manifest.tokenizer.files.map((file) => ({ file, sha256: null }))
+    : manifest.tokenizer.files.map(({ file, sha256 }) => ({ file, sha256 }));
+}
 
 /** The tensor names the runtime feeds and fetches; the manifest must declare them. */
 export const requiredNames: Record<GraphName, { inputs: string[]; outputs: string[] }> = {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { ZsreError } from '../errors.js';
-import type { Manifest } from '../model/manifest.js';
+import { type Manifest, tokenizerFileRefs } from '../model/manifest.js';
 import type { SpecialIds } from './sequences.js';
 
 /** What the pipeline needs from a tokenizer: ids for a piece of text, and the special ids. */
@@ -25,7 +25,7 @@ export async function loadTokenizer(directory: string, manifest: Manifest): Prom
   } catch (cause) {
     throw new ZsreError(
       'MODEL_INVALID',
-      `Could not load the tokenizer from ${absolute} (files ${manifest.tokenizer.files.join(', ')}): ` +
+      `Could not load the tokenizer from ${absolute} (files ${tokenizerFileRefs(manifest).map((ref) => ref.file).join(', ')}): ` +
         're-export the model directory so it contains the tokenizer files save_pretrained writes.',
       { cause, context: { directory: absolute } },
     );

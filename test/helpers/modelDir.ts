@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sealManifest } from '../../src/model/integrity.js';
 
 /** The real tiny ONNX model produced by training/ (P1); tests copy it before changing anything. */
 export const fixtureDir = path.resolve(import.meta.dirname, '..', 'fixtures', 'tiny-model');
@@ -22,15 +23,15 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** A schema-valid manifest (docs/model-directory.md) over the given graph file hashes. */
-export function syntheticManifest(hashes: { bi: string; cross: string }): Record<string, unknown> {
+/** A schema-valid format-2 manifest (docs/model-directory.md), not yet sealed, over the given file hashes. */
+export function syntheticManifest(hashes: { bi: string; cross: string; tokenizer: string }): Record<string, unknown> {
   const seq = ['batch', 'sequence'];
   return {
     format: 'zsre-model',
-    formatVersion: 1,
+    formatVersion: 2,
     name: 'synthetic',
     backbone: { name: 'test', hiddenSize: 4 },
-    tokenizer: { files: ['tokenizer.json'], lowercase: true },
+    tokenizer: { files: [{ file: 'tokenizer.json', sha256: hashes.tokenizer }], lowercase: true },
     markers: { headStart: '#', headEnd: '#', tailStart: '@', tailEnd: '@' },
     maxLength: { sentence: 32, description: 16 },
     description: { template: '{name} is {description}', nameOnlyTemplate: '{name}' },
@@ -64,14 +65,43 @@ export function syntheticManifest(hashes: { bi: string; cross: string }): Record
   };
 }
 
-/** A directory with placeholder graph files and a manifest whose hashes match them. */
-export async function syntheticModelDir(edit: (manifest: Record<string, unknown>) => void = () => undefined): Promise<string> {
+/**
+ * A directory with placeholder files and a manifest whose hashes match them, sealed after `edit`
+ * (pass `seal: false` to keep the edit outside the digest, as a hand edit after export would be).
+ */
+export async function syntheticModelDir(
+  edit: (manifest: Record<string, unknown>) => void = () => undefined,
+  options: { seal?: boolean } = {},
+): Promise<string> {
   const directory = await tempDir('zsre-synthetic-');
   await writeFile(path.join(directory, 'bi_encoder.fp32.onnx'), 'bi');
   await writeFile(path.join(directory, 'cross_encoder.fp32.onnx'), 'cross');
   await writeFile(path.join(directory, 'tokenizer.json'), '{}');
-  const manifest = syntheticManifest({ bi: sha256('bi'), cross: sha256('cross') });
+  const manifest = sealManifest(syntheticManifest({ bi: sha256('bi'), cross: sha256('cross'), tokenizer: sha256('{}') }));
   edit(manifest);
-  await writeFile(path.join(directory, 'manifest.json'), JSON.stringify(manifest));
+  await writeFile(path.join(directory, 'manifest.json'), JSON.stringify(options.seal === false ? manifest : sealManifest(manifest)));
   return directory;
+}
+
+/**
+ * Edits a model directory's manifest.json; with `seal` (the default) the digest is recomputed,
+ * as an exporter would, so the edit itself is what the loader meets.
+ */
+export async function editManifest(
+  directory: string,
+  edit: (manifest: Record<string, unknown>) => void,
+  options: { seal?: boolean } = {},
+): Promise<void> {
+  const file = path.join(directory, 'manifest.json');
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  edit(manifest);
+  await writeFile(file, JSON.stringify(options.seal === false ? manifest : sealManifest(manifest), null, 2));
+}
+
+/** Format 1 of a format-2 manifest: tokenizer files as bare names, no digest. */
+export function toFormat1(manifest: Record<string, unknown>): void {
+  const tokenizer = manifest.tokenizer as { files: { file: string }[] | string[] };
+  tokenizer.files = tokenizer.files.map((ref) => (typeof ref === 'string' ? ref : ref.file));
+  manifest.formatVersion = 1;
+  delete manifest.manifestSha256;
 }

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from zsre_train.digest import manifest_digest
+
 TRAINING = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("DATA_DIR", TRAINING.parent.parent / "shared" / "data"))
 
@@ -36,13 +38,14 @@ def exported(tmp_path_factory):
 def test_model_directory_matches_the_contract(exported):
     model = exported / "model"
     manifest = json.loads((model / "manifest.json").read_text())
-    assert manifest["format"] == "zsre-model" and manifest["formatVersion"] == 1 and manifest["name"] == "tiny-fixture"
+    assert manifest["format"] == "zsre-model" and manifest["formatVersion"] == 2 and manifest["name"] == "tiny-fixture"
+    assert manifest_digest(manifest) == manifest["manifestSha256"]
     assert manifest["vectorSize"] == 3 * manifest["backbone"]["hiddenSize"]
     for graph in manifest["graphs"].values():
         for entry in graph["files"].values():
             assert hashlib.sha256((model / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
-    for name in manifest["tokenizer"]["files"]:
-        assert (model / name).is_file()
+    for entry in manifest["tokenizer"]["files"]:
+        assert hashlib.sha256((model / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
     fusion = manifest["fusion"]
     assert set(fusion) == {"topK", "biWeight", "crossWeight", "noneLogit", "threshold", "biOnly", "fittedOn"}
     assert fusion["fittedOn"]["relations"] == ["P413", "P206", "P412", "P155", "P26"]  # the split's eval relations

@@ -1,4 +1,5 @@
-"""manifest.json exactly as docs/model-directory.md shows it."""
+"""manifest.json exactly as docs/model-directory.md shows it: format version 2, every file the
+runtime reads listed with its sha256, sealed with the manifest digest (digest.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from .backbone import BACKBONE_NAME, BACKBONE_SOURCE
 from .config import Config
+from .digest import seal
 from .onnx_graphs import BI_INPUTS, BI_OUTPUTS, CROSS_INPUTS, CROSS_OUTPUTS
 from .text import DESCRIPTION_TEMPLATE, MARKERS, NAME_ONLY_TEMPLATE
 
@@ -35,21 +37,28 @@ def backbone_block(config: Config, hidden_size: int) -> dict:
             "license": "Apache-2.0"}
 
 
+def _tokenizer_files(out: Path) -> list[dict]:
+    return [{"file": name, "sha256": sha256(out / name)} for name in TOKENIZER_FILES]
+
+
 def build_manifest(config: Config, out: Path, hidden_size: int, fusion_block: dict, provenance: dict,
                    cross_input_names: list[str] = CROSS_INPUTS) -> dict:
-    """`cross_input_names`: the cross graph's inputs (onnx_graphs.cross_inputs; marker pooling adds head/tail index)."""
+    """The sealed manifest for the files already in `out` (graphs and tokenizer are hashed here).
+
+    `cross_input_names`: the cross graph's inputs (onnx_graphs.cross_inputs; marker pooling adds head/tail index).
+    """
     vector = 3 * hidden_size
     seq = ["batch", "sequence"]
     bi_shapes = {"input_ids": seq, "attention_mask": seq, "head_index": ["batch"], "tail_index": ["batch"],
                  "sentence_vector": ["batch", vector], "description_vector": ["batch", vector]}
     cross_shapes = {"input_ids": seq, "attention_mask": seq, "token_type_ids": seq, "head_index": ["batch"], "tail_index": ["batch"],
                     "score": ["batch"]}
-    return {
+    return seal({
         "format": "zsre-model",
-        "formatVersion": 1,
+        "formatVersion": 2,
         "name": config.name,
         "backbone": backbone_block(config, hidden_size),
-        "tokenizer": {"files": TOKENIZER_FILES, "lowercase": True},
+        "tokenizer": {"files": _tokenizer_files(out), "lowercase": True},
         "markers": dict(MARKERS),
         "maxLength": {"sentence": config.model.max_sentence_length, "description": config.model.max_description_length},
         "description": {"template": DESCRIPTION_TEMPLATE, "nameOnlyTemplate": NAME_ONLY_TEMPLATE},
@@ -62,4 +71,4 @@ def build_manifest(config: Config, out: Path, hidden_size: int, fusion_block: di
         },
         "fusion": fusion_block,
         "provenance": provenance,
-    }
+    })
