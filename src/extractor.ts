@@ -11,8 +11,8 @@ import { defaultModelDirectory } from './model/defaultModel.js';
 import { downloadHubModel, isHubId } from './model/hub.js';
 import { loadModelDirectory, type ModelDirectory } from './model/loadModel.js';
 import { crossReadsMarkers } from './model/manifest.js';
-import { prepareItem } from './pipeline/prepare.js';
-import { rankCandidates } from './pipeline/rank.js';
+import { createDescribe } from './pipeline/describe.js';
+import { type Pipeline, runPipeline } from './pipeline/runBatch.js';
 import { loadRelations } from './relations/index.js';
 import {
   extractAllInputSchema,
@@ -23,18 +23,15 @@ import {
   extractorOptionsSchema,
   parseInput,
   type Precision,
-  type Relation,
+
   type Triple,
 } from './schemas.js';
-import { chunk } from './tokenizer/batch.js';
 import { loadTokenizer } from './tokenizer/load.js';
-import { buildDescriptionSequence, buildPairSequence, descriptionText } from './tokenizer/sequences.js';
 
 /**
- * createExtractor: loads the model (checked against its manifest), the tokenizer and the
- * relations, builds or loads the label index, and returns the extractor. The pipeline per
- * batch: prepare items -> bi-encoder -> label index top-K -> cross-encoder on the top-k pairs of
- * all sentences of the batch -> fuse and abstain.
+ * createExtractor loads, wires and disposes: the model (checked against its manifest), the
+ * tokenizer, the relations and the label index (built or loaded), wired into the pipeline of
+ * src/pipeline/ (prepare -> recall -> rerank -> rank, see runBatch.ts) that every call runs.
  */
 export async function createExtractor(options: ExtractorOptions): Promise<Extractor> {
   const settings = parseInput(extractorOptionsSchema, options, 'extractor options');
@@ -68,17 +65,11 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       : { ...manifest.fusion.biOnly, crossWeight: 0, threshold: settings.threshold ?? manifest.fusion.biOnly.threshold };
 
     const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize });
-    const crossEncoder = sessions.crossEncoder === null ? null : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize, readsMarkers: crossReadsMarkers(manifest) });
-    const descriptionIds = new Map<number, number[]>();
-    const describe = (index: number): number[] => {
-      let ids = descriptionIds.get(index);
-      if (ids === undefined) {
-        const text = descriptionText(relations[index] as Relation, manifest.description);
-        ids = buildDescriptionSequence(tokenizer.encode(text), tokenizer.special, manifest.maxLength.description);
-        descriptionIds.set(index, ids);
-      }
-      return ids;
-    };
+    const crossEncoder =
+      sessions.crossEncoder === null
+        ? null
+        : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize, readsMarkers: crossReadsMarkers(manifest) });
+    const describe = createDescribe(relations, tokenizer, manifest.description, manifest.maxLength.description);
     const labels = await openLabelIndex({
       fingerprint: labelFingerprint({
         biEncoderSha256: model.graphs.biEncoder?.sha256 ?? '',
@@ -114,30 +105,21 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       return work;
     };
 
-    const runBatch: Extractor['extractBatch'] = async (items, batchOptions = {}) => {
-      const prepared = items.map((item, position) => prepareItem(item, tokenizer, manifest.maxLength.sentence, items.length > 1 ? position : undefined));
-      const results: ExtractResult[] = [];
-      for (const group of chunk(prepared, batchSize)) {
-        checkOpen();
-        const vectors = await biEncoder.encodeSentences(group.map((item) => item.sequence));
-        // The index returns recallK; the best topK of those by biScore go to the cross-encoder.
-        const hits = vectors.map((vector) => labels.search(vector, recallK).slice(0, topK));
-        let crossScores: number[][] | null = null;
-        if (crossEncoder !== null) {
-          const pairs = group.flatMap((item, row) => (hits[row] ?? []).map((hit) => buildPairSequence(item.sequence, describe(hit.index))));
-          const flat = await crossEncoder.score(pairs);
-          let offset = 0;
-          crossScores = hits.map((row) => {
-            const scores = flat.slice(offset, offset + row.length);
-            offset += row.length;
-            return scores;
-          });
-        }
-        group.forEach((item, row) => results.push(rankCandidates(item, hits[row] ?? [], crossScores?.[row] ?? null, relations, fusion)));
-        batchOptions.onProgress?.(results.length, items.length);
-      }
-      return results;
+    const pipeline: Pipeline = {
+      tokenizer,
+      maxSentenceLength: manifest.maxLength.sentence,
+      biEncoder,
+      labels,
+      crossEncoder,
+      describe,
+      relations,
+      fusion,
+      recallK,
+      topK,
+      batchSize,
     };
+    const runBatch: Extractor['extractBatch'] = (items, batchOptions = {}) =>
+      runPipeline(pipeline, items, { onProgress: batchOptions.onProgress, beforeBatch: checkOpen });
     const extractBatch: Extractor['extractBatch'] = (items, batchOptions) => {
       try {
         checkOpen();

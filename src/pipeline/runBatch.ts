@@ -1,0 +1,51 @@
+import type { BiEncoder } from '../encoders/biEncoder.js';
+import type { CrossEncoder } from '../encoders/crossEncoder.js';
+import type { FusionParams } from '../fusion/fuse.js';
+import type { LabelIndex } from '../labels/labelIndex.js';
+import type { ExtractItem, ExtractResult, Relation } from '../schemas.js';
+import { chunk } from '../tokenizer/batch.js';
+import type { TextTokenizer } from '../tokenizer/load.js';
+import type { Describe } from './describe.js';
+import { prepareItem } from './prepare.js';
+import { rankCandidates } from './rank.js';
+import { recall } from './recall.js';
+import { rerank } from './rerank.js';
+
+/** Everything one pass needs, wired once by createExtractor. */
+export interface Pipeline {
+  tokenizer: TextTokenizer;
+  maxSentenceLength: number;
+  biEncoder: BiEncoder;
+  labels: LabelIndex;
+  /** null: bi-encoder-only mode. */
+  crossEncoder: CrossEncoder | null;
+  describe: Describe;
+  relations: readonly Relation[];
+  fusion: FusionParams;
+  recallK: number;
+  topK: number;
+  batchSize: number;
+}
+
+export interface RunOptions {
+  onProgress?: ((done: number, total: number) => void) | undefined;
+  /** called before each batch; throws to stop (e.g. the extractor was disposed). */
+  beforeBatch?: () => void;
+}
+
+/**
+ * The whole pipeline over a list of items: prepare every item (so a bad item fails the call
+ * before any model runs), then per batch recall -> rerank -> rank.
+ */
+export async function runPipeline(pipeline: Pipeline, items: readonly ExtractItem[], options: RunOptions = {}): Promise<ExtractResult[]> {
+  const prepared = items.map((item, position) => prepareItem(item, pipeline.tokenizer, pipeline.maxSentenceLength, items.length > 1 ? position : undefined));
+  const results: ExtractResult[] = [];
+  for (const group of chunk(prepared, pipeline.batchSize)) {
+    options.beforeBatch?.();
+    const hits = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline);
+    const crossScores = pipeline.crossEncoder === null ? null : await rerank(group, hits, pipeline.crossEncoder, pipeline.describe);
+    group.forEach((item, row) => results.push(rankCandidates(item, hits[row] ?? [], crossScores?.[row] ?? null, pipeline.relations, pipeline.fusion)));
+    options.onProgress?.(results.length, items.length);
+  }
+  return results;
+}
