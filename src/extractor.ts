@@ -23,7 +23,6 @@ import {
   extractorOptionsSchema,
   parseInput,
   type Precision,
-
   type Triple,
 } from './schemas.js';
 import { loadTokenizer } from './tokenizer/load.js';
