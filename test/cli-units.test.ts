@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { positiveInteger, probability, UsageError } from '../src/cli/args.js';
-import { readJsonl } from '../src/cli/jsonl.js';
+import { readJsonl } from '../src/batch/jsonl.js';
 import { createProgress, formatDuration } from '../src/cli/progress.js';
-import { prepareLine } from '../src/cli/records.js';
-import { prepareResume } from '../src/cli/resume.js';
+import { prepareLine } from '../src/batch/records.js';
+import { prepareResume } from '../src/batch/resume.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'zsre-cli-units-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -2,12 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
-import { readJsonl, readLines } from './jsonl.js';
+import { inputId, openExtractor, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
 import { createProgress } from './progress.js';
-import { inputId, prepareLine, runBatch, type BatchRunner, type PreparedLine } from './records.js';
-import type { ResumeState } from './resume.js';
 import { outputFormats, prepareTarget, type OutputFormat, type OutputSink } from './sinks.js';
-import { openExtractor, openWorkerPool } from './setup.js';
 
 export const extractHelp = `Usage: zsre extract --relations FILE|wikidata --input IN.jsonl --output OUT.jsonl [options]
 

@@ -5,8 +5,7 @@ import type { Quad } from 'n3';
 import { createTurtleWriter, csvRecord, lineMarker, quadsToNTriples, relationIri, resultToQuads, scanLineMarkers, type EntityIds } from '../triples/index.js';
 import { UsageError } from './args.js';
 import { JsonlAppender } from './output.js';
-import type { OutputRecord } from './records.js';
-import { prepareResume, type ResumeState } from './resume.js';
+import { prepareResume, type OutputRecord, type ResumeState } from '../batch/index.js';
 
 export const outputFormats = ['jsonl', 'csv', 'ntriples', 'turtle'] as const;
 export type OutputFormat = (typeof outputFormats)[number];

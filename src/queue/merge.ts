@@ -1,7 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inputId, prepareLine, type LineEntityIds, type OutputRecord } from '../cli/records.js';
-import { readLines } from '../cli/jsonl.js';
+import { inputId, prepareLine, readLines, type LineEntityIds, type OutputRecord } from '../batch/index.js';
 import { parseShardFileName, temporaryMarker, writeAtomically } from './shards.js';
 
 export interface MergeOptions {

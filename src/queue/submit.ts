@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { readLines } from '../cli/jsonl.js';
+import { readLines } from '../batch/index.js';
 import { redisConnection, waitForRedis } from './connection.js';
 import { shardRanges, type QueuedLine, type RunConfig, type ShardJob } from './shards.js';
 

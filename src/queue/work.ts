@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
-import { prepareLine, runBatch, type OutputRecord } from '../cli/records.js';
-import { openExtractor, openWorkerPool } from '../cli/setup.js';
-import type { BatchRunner } from '../cli/records.js';
+import { openExtractor, openWorkerPool, prepareLine, runBatch, type BatchRunner, type OutputRecord } from '../batch/index.js';
 import { redisConnection, waitForRedis } from './connection.js';
 import { shardFileName, writeAtomically, type RunConfig, type ShardJob } from './shards.js';
 

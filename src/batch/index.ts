@@ -1,0 +1,17 @@
+// The batch layer below the CLI, the queue and the workers: JSONL input with line numbers,
+// input lines -> items -> output records, resume from a killed run's output, and opening an
+// extractor or a worker pool with errors that name what failed to load.
+export { readJsonl, readLines, type JsonlLine, type ParsedLine } from './jsonl.js';
+export {
+  inputId,
+  isItemError,
+  prepareLine,
+  runBatch,
+  type BatchRunner,
+  type LineEntityIds,
+  type OutputRecord,
+  type PreparedLine,
+} from './records.js';
+export { keepCompletedLines, type KeptLines, type LineVerdict } from './completedLines.js';
+export { prepareResume, type ResumeState } from './resume.js';
+export { describeError, LoadFailure, openExtractor, openWorkerPool } from './open.js';
