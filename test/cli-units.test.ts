@@ -75,7 +75,7 @@ describe('prepareLine', () => {
   });
 
   it('turns malformed JSON, non-objects and invalid items into error records', () => {
-    expect(prepareLine({ line: 2, ok: false, message: 'Unexpected token' })).toMatchObject({
+    expect(prepareLine({ line: 2, ok: false, code: 'JSONL_PARSE', message: 'malformed JSON at line 2: Unexpected token' })).toMatchObject({
       record: { line: 2, error: { code: 'JSONL_PARSE' } },
     });
     expect(prepareLine({ line: 3, ok: true, value: [1, 2] })).toMatchObject({ record: { line: 3, error: { code: 'INVALID_INPUT' } } });

@@ -1,10 +1,12 @@
 // The batch layer below the CLI, the queue and the workers: JSONL input with line numbers,
 // input lines -> items -> output records, resume from a killed run's output, and opening an
 // extractor or a worker pool with errors that name what failed to load.
-export { readJsonl, readLines, type JsonlLine, type ParsedLine } from './jsonl.js';
+export { isBlank, parseLine, readJsonl, readLines, type JsonlLine, type ParsedLine } from './jsonl.js';
+export { readByteLines, type ByteLine } from './byteLines.js';
 export {
   inputId,
   isItemError,
+  lineId,
   prepareLine,
   runBatch,
   type BatchRunner,

@@ -1,7 +1,7 @@
 import { isZsreError, ZsreError, type ZsreErrorCode } from '../errors.js';
 import { entityTerm } from '../triples/index.js';
 import { extractItemSchema, parseInput, type ExtractItem, type ExtractResult, type Extractor } from '../schemas.js';
-import type { ParsedLine } from './jsonl.js';
+import type { JsonlLine, ParsedLine } from './jsonl.js';
 
 /** One output line of `zsre extract`. */
 export type OutputRecord =
@@ -44,6 +44,20 @@ export function inputId(value: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+/**
+ * The id an input line's record carries: the line's "id" field, or none for a line that is not
+ * JSON or not UTF-8 (whose error record has no id). Resume and merge compare it with the
+ * records' ids to tell that an output belongs to this input.
+ */
+export function lineId(entry: JsonlLine): string | undefined {
+  if (entry.invalid !== undefined) return undefined;
+  try {
+    return inputId(JSON.parse(entry.text));
+  } catch {
+    return undefined;
+  }
+}
+
 function errorRecord(line: number, id: string | undefined, code: string, message: string): OutputRecord {
   return id === undefined ? { line, error: { code, message } } : { line, id, error: { code, message } };
 }
@@ -51,8 +65,7 @@ function errorRecord(line: number, id: string | undefined, code: string, message
 /** Turns a parsed input line into an item to run, or straight into an error record. */
 export function prepareLine(parsed: ParsedLine): PreparedLine {
   if (!parsed.ok) {
-    const message = `malformed JSON at line ${parsed.line}: ${parsed.message}`;
-    return { line: parsed.line, record: errorRecord(parsed.line, undefined, 'JSONL_PARSE', message) };
+    return { line: parsed.line, record: errorRecord(parsed.line, undefined, parsed.code, parsed.message) };
   }
   const id = inputId(parsed.value);
   if (parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {

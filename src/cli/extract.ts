@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
-import { inputId, openExtractor, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
+import { isBlank, lineId, openExtractor, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
 import { createProgress } from './progress.js';
 import { outputFormats, prepareTarget, type OutputFormat, type OutputSink } from './sinks.js';
 
@@ -14,7 +14,9 @@ input line to OUT.jsonl, in input order.
 Input lines: {"text": "...", "head": ENTITY, "tail": ENTITY, "id"?: "..."} or
   {"tokens": [...], "head": [i, ...], "tail": [j, ...], "id"?: "..."} where ENTITY is a string in the
   text, {"text": "...", "occurrence": n} or {"start": s, "end": e}. Other top-level fields are
-  ignored; blank lines are skipped.
+  ignored; blank lines are skipped. UTF-8, with or without a byte-order mark; lines end at LF
+  (CRLF too), so line n is what "sed -n np" prints (a lone CR is part of the line). A line that is
+  not valid UTF-8 gets a JSONL_ENCODING error record.
   Optional "headId"/"tailId" fields (a Wikidata QID such as Q42, an IRI, or any id) name the
   entities in RDF output.
 Output (--format jsonl, the default): {"line": n, "id"?: "...", "result": {...}} or, for a bad line,
@@ -208,11 +210,12 @@ function ids(line: PreparedLine | undefined): { ids?: { head?: string; tail?: st
 async function countRemaining(input: string, output: string, resume: ResumeState): Promise<number> {
   let remaining = 0;
   let lastLine = 0;
-  for await (const { line, text } of readLines(input)) {
+  for await (const entry of readLines(input)) {
+    const { line } = entry;
     lastLine = line;
-    if (text.trim() === '') continue;
+    if (isBlank(entry)) continue;
     if (!resume.done.has(line)) remaining += 1;
-    else checkSameInput(line, resume.done.get(line), idOfLine(text), output);
+    else checkSameInput(line, resume.done.get(line), lineId(entry), output);
   }
   let largest = 0;
   for (const line of resume.done.keys()) largest = Math.max(largest, line);
@@ -223,14 +226,6 @@ async function countRemaining(input: string, output: string, resume: ResumeState
     );
   }
   return remaining;
-}
-
-function idOfLine(text: string): string | undefined {
-  try {
-    return inputId(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
 }
 
 /** A record whose id differs from its input line's id means the output belongs to another input. */
