@@ -5,17 +5,10 @@ import { Parser } from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardRanges } from '../src/queue/index.js';
 import { finish, runCli, startCli, tinyModel } from './triples-cli.js';
-import { startRedis, type RedisHandle } from './queue-redis.js';
+import { redisSuiteSkipped, startRedis, type RedisHandle } from './queue-redis.js';
 
 const work = mkdtempSync(join(tmpdir(), 'zsre-queue-'));
-let redis: RedisHandle;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('shardRanges', () => {
   it('cuts lines into contiguous near-equal shards covering every line once', () => {
@@ -32,7 +25,16 @@ describe('shardRanges', () => {
   });
 });
 
-describe('zsre queue (BullMQ on a real redis-server)', () => {
+const suite = 'zsre queue (BullMQ on a real redis-server)';
+describe.skipIf(redisSuiteSkipped(`test/queue.test.ts: ${suite}`))(suite, () => {
+  let redis: RedisHandle;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
   const relations = join(work, 'relations.json');
   writeFileSync(
     relations,
