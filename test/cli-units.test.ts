@@ -79,9 +79,29 @@ describe('prepareLine', () => {
       record: { line: 2, error: { code: 'JSONL_PARSE' } },
     });
     expect(prepareLine({ line: 3, ok: true, value: [1, 2] })).toMatchObject({ record: { line: 3, error: { code: 'INVALID_INPUT' } } });
-    expect(prepareLine({ line: 4, ok: true, value: { id: 'q', text: 'no entities' } })).toMatchObject({
+    expect(prepareLine({ line: 4, ok: true, value: { id: 'q', text: 'A met B.', head: 'A' } })).toMatchObject({
       record: { line: 4, id: 'q', error: { code: 'INVALID_INPUT' } },
     });
+  });
+
+  it('reads a line with entities, or with a text and no head/tail/tokens, as a document', () => {
+    expect(prepareLine({ line: 1, ok: true, value: { id: 'd', text: 'Ada met Bob.', entities: ['Ada', { start: 8, end: 11 }], gold: 'x' } })).toEqual({
+      line: 1,
+      id: 'd',
+      document: { id: 'd', text: 'Ada met Bob.', entities: ['Ada', { start: 8, end: 11 }] },
+    });
+    expect(prepareLine({ line: 2, ok: true, value: { text: 'Ada met Bob.', directions: 'forward', maxTokenDistance: 3 } })).toEqual({
+      line: 2,
+      document: { text: 'Ada met Bob.', directions: 'forward', maxTokenDistance: 3 },
+    });
+    expect(prepareLine({ line: 3, ok: true, value: { text: 'Ada met Bob.', entities: ['Ada'], tail: 'Bob' } })).toMatchObject({
+      record: { line: 3, error: { code: 'INVALID_INPUT', message: expect.stringContaining('"entities" (a document) and "tail" (an item)') } },
+    });
+    expect(prepareLine({ line: 4, ok: true, value: { text: 'Ada met Bob.', entities: [5] } })).toMatchObject({
+      record: { line: 4, error: { code: 'INVALID_INPUT', message: expect.stringContaining('document at line 4: field "entities.0"') } },
+    });
+    expect(prepareLine({ line: 5, ok: true, value: { text: ' \n ' } })).toMatchObject({ record: { line: 5, error: { code: 'EMPTY_TEXT' } } });
+    expect(prepareLine({ line: 6, ok: true, value: { tokens: ['a'] } })).toMatchObject({ record: { line: 6, error: { code: 'INVALID_INPUT' } } });
   });
 });
 

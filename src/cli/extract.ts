@@ -19,12 +19,18 @@ Input lines: {"text": "...", "head": ENTITY, "tail": ENTITY, "id"?: "..."} or
   not valid UTF-8 gets a JSONL_ENCODING error record.
   Optional "headId"/"tailId" fields (a Wikidata QID such as Q42, an IRI, or any id) name the
   entities in RDF output.
-Output (--format jsonl, the default): {"line": n, "id"?: "...", "result": {...}} or, for a bad line,
+Document lines: {"text": "...", "entities"?: [ENTITY, ...], "id"?: "...", "maxTokenDistance"?: n,
+  "directions"?: "both"|"forward"}: every pair of entities within n words (default 40) is
+  classified, and every triple found is written. Without "entities", people, places and
+  organisations are found by a rule-based tagger (rough: pass your own entities when it matters).
+Output (--format jsonl, the default): {"line": n, "id"?: "...", "result": {...}}, for a document
+  {"line": n, "id"?: "...", "document": {"entities": [...], "triples": [...]}}, or, for a bad line,
   {"line": n, "id"?: "...", "error": {"code": "...", "message": "..."}}; n is the 1-based input line.
   --format ntriples|turtle: RDF, one triple per relation found, with an rdf:Statement carrying
   zsre:probability (xsd:decimal), source line and rdfs:label (docs/knowledge-graphs.md).
   Wikidata relation ids (P26) become wdt: properties, others IRIs under --base-iri.
-  --format csv: one row per input line (header: line,id,head,...,relation_id,probability,...).
+  --format csv: one row per input line, or per triple of a document (header: line,id,head,...,
+  relation_id,probability,...).
 
 Resume (jsonl and ntriples): if OUT exists (say, the last run was killed), lines already in it are
   skipped, a partial last batch is cut away, and the rest is appended, so every input line appears
@@ -159,7 +165,7 @@ export async function runExtract(args: string[]): Promise<number> {
       if (resume.done.has(parsed.line)) continue;
       const prepared = prepareLine(parsed);
       pending.push(prepared);
-      if ('item' in prepared) runnable += 1;
+      if ('item' in prepared || 'document' in prepared) runnable += 1;
       if (runnable >= flushSize || pending.length >= 4 * flushSize) {
         await flush();
         if (interrupted) break;
