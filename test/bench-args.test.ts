@@ -30,6 +30,7 @@ describe('benchmark flags are strict', () => {
     ['wikidata-scale.ts', ['--per-relation', '0'], '--per-relation must be a positive integer, received "0"', 'Usage: npm run bench:wikidata'],
     ['workers.ts', ['--sentences'], "Option '--sentences <value>' argument missing", 'Usage: npx tsx benchmarks/workers.ts'],
     ['entities-compromise.ts', ['--model', 'x'], "Unknown option '--model'", 'Usage: npx tsx benchmarks/entities-compromise.ts'],
+    ['speed.ts', ['--threads', 'two'], '--threads must be a positive integer, received "two"', 'Usage: npm run bench:speed'],
     ['report.ts', ['--chek'], "Unknown option '--chek'", 'Usage: npm run bench:report'],
   ])('%s %j exits 2 with the usage', async (script, args, message, usage) => {
     const outcome = await runScript(script, args);
