@@ -2,10 +2,10 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { open, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Quad } from 'n3';
-import { createTurtleWriter, csvRecord, lineMarker, quadsToNTriples, relationIri, resultToQuads, scanLineMarkers, type EntityIds } from '../triples/index.js';
+import { createTurtleWriter, csvRecord, quadsToNTriples, relationIri, resultToQuads, type EntityIds } from '../triples/index.js';
 import { UsageError } from './args.js';
 import { JsonlAppender } from './output.js';
-import { prepareResume, type OutputRecord, type ResumeState } from '../batch/index.js';
+import { lineMarker, prepareResume, scanLineMarkers, type OutputRecord, type ResumeState } from '../batch/index.js';
 import type { ExtractResult } from '../schemas.js';
 
 export const outputFormats = ['jsonl', 'csv', 'ntriples', 'turtle'] as const;
