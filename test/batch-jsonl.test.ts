@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +123,7 @@ describe('firstInvalidUtf8', () => {
       // Mostly high bytes, so that all lead and continuation ranges are hit.
       const bytes = Uint8Array.from({ length: 1 + Math.floor(random() * 8) }, () => (random() < 0.3 ? Math.floor(random() * 128) : 128 + Math.floor(random() * 128)));
       const offset = firstInvalidUtf8(bytes);
+      expect(offset === -1).toBe(isUtf8(bytes)); // the fast check readLines uses first agrees
       let valid = true;
       try {
         decoder.decode(bytes);
