@@ -55,10 +55,16 @@ describe('readJsonl: byte-order mark, line endings, encoding', () => {
       [5, { e: 5 }], // line 4 is "\r\n" alone: blank
       [6, { f: 'x\ry' }],
     ]);
-    // The line each number names is the one sed prints (less a final \r, the CRLF ending).
-    for (const { line, text } of await collect(readLines(path))) {
-      expect(text).toBe(sedLine(content, line).toString('utf8').replace(/\r$/, ''));
+    // The line each number names is the one sed prints (less the \r of a CRLF ending).
+    const read = await collect(readLines(path));
+    expect(read).toHaveLength(6);
+    for (const { line, text } of read) {
+      const terminated = line < read.length; // this file has no final newline
+      const sed = sedLine(content, line).toString('utf8');
+      expect(text).toBe(terminated ? sed.replace(/\r$/, '') : sed);
     }
+    // A CR at the very end of a file without a final newline is data, not half a line ending.
+    expect((await collect(readLines(write('{"a":1}\n{"b":2}\r')))).map((entry) => entry.text)).toEqual(['{"a":1}', '{"b":2}\r']);
   });
 
   it('reports a line that is not valid UTF-8 as JSONL_ENCODING for that line, and reads the rest', async () => {

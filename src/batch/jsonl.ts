@@ -22,10 +22,11 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  */
 export async function* readLines(path: string): AsyncGenerator<JsonlLine> {
   let line = 0;
-  for await (const { bytes } of readByteLines(path)) {
+  for await (const { bytes, terminated } of readByteLines(path)) {
     line += 1;
     let content = line === 1 && bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes;
-    if (content.length > 0 && content[content.length - 1] === CR) content = content.subarray(0, -1);
+    // CR LF ends a line; a CR with no LF after it (even at the very end of the file) is data.
+    if (terminated && content.length > 0 && content[content.length - 1] === CR) content = content.subarray(0, -1);
     const text = content.toString('utf8');
     // isUtf8 is native and fast; the byte scan that says where runs only on a bad line.
     const bad = isUtf8(content) ? -1 : firstInvalidUtf8(content);
