@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { findEntities } from '../src/documents/index.js';
 import { resolveEntity } from '../src/documents/spans.js';
 import { scoreEntities, type CharSpan } from './lib/entityScore.js';
+import { parseFlags } from './lib/args.js';
 import { runEnvironment, writeResult } from './lib/environment.js';
 
 interface Paragraph {
@@ -20,6 +21,8 @@ interface Paragraph {
   text: string;
   entities: { text: string; occurrence?: number; kind: string }[];
 }
+
+parseFlags('Usage: npx tsx benchmarks/entities-compromise.ts   (no flags)', {});
 
 const fixture = join(import.meta.dirname, '..', 'test', 'fixtures', 'entities', 'paragraphs.json');
 const { paragraphs } = JSON.parse(readFileSync(fixture, 'utf8')) as { paragraphs: Paragraph[] };

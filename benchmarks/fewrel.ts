@@ -18,29 +18,45 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fewrelItems, fewrelRelations, fewrelSplit, wikizslItems, wikizslRelations, wikizslSplit } from './lib/datasets.js';
-import { argValue, runEnvironment, writeResult } from './lib/environment.js';
+import { parseFlags } from './lib/args.js';
+import { repoPath, runEnvironment, writeResult } from './lib/environment.js';
 import { classificationScores } from './lib/metrics.js';
 import { allMethods, type MethodName, type MethodRun, runMethod } from './lib/methods.js';
 import { emmaFromFullScores } from './lib/emmaFromScores.js';
 import type { FusionParams } from '../src/fusion/fuse.js';
 
-const args = process.argv.slice(2);
-const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
-const modelsDir = resolve(argValue(args, '--models') ?? 'training/exports');
+const usage = `Usage: npm run bench:fewrel -- [--data-dir ../shared/data] [--models training/exports]
+    [--splits 5_ori,5_42] [--methods ${allMethods.join(',')}] [--per-relation N]
+    [--dataset fewrel|wikizsl] [--wikizsl-file PATH] [--model DIR] [--speed-sample 1000] [--emma-direct]`;
+const flags = parseFlags(usage, {
+  'data-dir': { type: 'string', default: '../shared/data' },
+  models: { type: 'string', default: 'training/exports' },
+  model: { type: 'string' },
+  dataset: { type: 'string' },
+  splits: { type: 'string', default: '5_ori,5_42,10_ori,10_42,15_ori,15_42' },
+  methods: { type: 'string' },
+  'per-relation': { type: 'string' },
+  'speed-sample': { type: 'string' },
+  'emma-direct': { type: 'boolean', default: false },
+  'wikizsl-file': { type: 'string' },
+});
+const dataDir = resolve(flags.values['data-dir']);
+const modelsDir = resolve(flags.values.models);
 // --model DIR evaluates one model directory (e.g. the shipped models/<name>/) on the given split(s).
-const modelOverride = argValue(args, '--model');
-const dataset = (argValue(args, '--dataset') ?? 'fewrel') as 'fewrel' | 'wikizsl';
-const splits = (argValue(args, '--splits') ?? '5_ori,5_42,10_ori,10_42,15_ori,15_42').split(',');
-const methods = (argValue(args, '--methods')?.split(',') ?? allMethods) as MethodName[];
-const perRelationArg = argValue(args, '--per-relation');
-const perRelation = perRelationArg ? Number(perRelationArg) : undefined;
-const emmaDirect = args.includes('--emma-direct');
-const speedSample = Number(argValue(args, '--speed-sample') ?? 1000);
-if (!Number.isInteger(speedSample) || speedSample < 1) throw new Error(`Invalid --speed-sample: expected a positive integer, e.g. 1000`);
-const wikizslFile = resolve(argValue(args, '--wikizsl-file') ?? join(dataDir, 'wikizsl', 'sample_6rel.json'));
+const modelOverride = flags.values.model;
+const dataset = flags.choice('dataset', ['fewrel', 'wikizsl'] as const, 'fewrel');
+const splits = flags.values.splits.split(',');
+const methods = (flags.values.methods?.split(',') ?? allMethods) as MethodName[];
+const perRelation = flags.positiveInteger('per-relation');
+const emmaDirect = flags.values['emma-direct'];
+const speedSample = flags.positiveInteger('speed-sample', 1000);
+const wikizslFile = resolve(flags.values['wikizsl-file'] ?? join(dataDir, 'wikizsl', 'sample_6rel.json'));
 
 for (const method of methods) {
-  if (!allMethods.includes(method)) throw new Error(`Unknown method "${method}": expected one of ${allMethods.join(', ')}`);
+  if (!allMethods.includes(method)) flags.fail(`--methods: unknown method "${method}": expected some of ${allMethods.join(', ')}`);
+}
+for (const splitArg of splits) {
+  if (!/^\d+_[A-Za-z0-9]+$/.test(splitArg)) flags.fail(`--splits: invalid split "${splitArg}": expected <m>_<seed>, e.g. 5_ori`);
 }
 
 for (const splitArg of splits) {
@@ -112,7 +128,7 @@ for (const splitArg of splits) {
     perRelation: perRelation ?? 'all',
     sentences: items.length,
     model: {
-      directory: model,
+      directory: repoPath(model),
       name: manifest.name,
       sha256: Object.fromEntries(Object.entries(manifest.graphs).map(([g, v]) => [g, v.files.int8?.sha256])),
       provenance: manifest.provenance,

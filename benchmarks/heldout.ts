@@ -11,15 +11,19 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createExtractor, type ExtractItem } from '../src/index.js';
 import { fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
-import { argValue, runEnvironment, writeResult } from './lib/environment.js';
+import { parseFlags } from './lib/args.js';
+import { repoPath, runEnvironment, writeResult } from './lib/environment.js';
 import { classificationScores } from './lib/metrics.js';
 
-const args = process.argv.slice(2);
-const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
-const modelArg = argValue(args, '--model');
-if (!modelArg) throw new Error('Missing --model DIR: the model directory to evaluate');
-const model = resolve(modelArg);
-const perRelation = Number(argValue(args, '--per-relation') ?? '100');
+const usage = 'Usage: npm run bench:heldout -- --model DIR [--data-dir ../shared/data] [--per-relation 100]';
+const flags = parseFlags(usage, {
+  model: { type: 'string' },
+  'data-dir': { type: 'string', default: '../shared/data' },
+  'per-relation': { type: 'string' },
+});
+const dataDir = resolve(flags.values['data-dir']);
+const model = resolve(flags.required('model'));
+const perRelation = flags.positiveInteger('per-relation', 100);
 const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as { name: string; provenance: unknown };
 
 async function score(relations: { id: string; name: string; description?: string }[], items: ExtractItem[], gold: string[]) {
@@ -79,7 +83,7 @@ const chemprotRows = await score(chemprotRelations, chemprotItems, chemprotGold)
 
 const result = {
   benchmark: 'default-model-heldout',
-  model: { directory: model, name: manifest.name, provenance: manifest.provenance },
+  model: { directory: repoPath(model), name: manifest.name, provenance: manifest.provenance },
   perRelation,
   fewrel: { relations: split.test, sentences: fewrel.length, methods: fewrelRows },
   chemprot: { relations: chemprotRelations.length, sentences: chemprotItems.length, methods: chemprotRows },

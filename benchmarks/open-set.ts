@@ -8,13 +8,21 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createExtractor } from '../src/index.js';
 import { type BenchRelation, fewrelItems, fewrelRelations, fewrelSplit, type GoldItem } from './lib/datasets.js';
-import { argValue, runEnvironment, writeResult } from './lib/environment.js';
+import { parseFlags } from './lib/args.js';
+import { runEnvironment, writeResult } from './lib/environment.js';
 
-const args = process.argv.slice(2);
-const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
-const modelsDir = resolve(argValue(args, '--models') ?? 'training/exports');
-const [mText, seed] = (argValue(args, '--split') ?? '5_ori').split('_');
-const perRelation = Number(argValue(args, '--per-relation') ?? '200');
+const usage = 'Usage: npm run bench:open-set -- [--data-dir ../shared/data] [--models training/exports] [--split 5_ori] [--per-relation N]';
+const flags = parseFlags(usage, {
+  'data-dir': { type: 'string', default: '../shared/data' },
+  models: { type: 'string', default: 'training/exports' },
+  split: { type: 'string', default: '5_ori' },
+  'per-relation': { type: 'string' },
+});
+const dataDir = resolve(flags.values['data-dir']);
+const modelsDir = resolve(flags.values.models);
+const [mText, seed] = flags.values.split.split('_');
+if (!/^\d+_[A-Za-z0-9]+$/.test(flags.values.split)) flags.fail(`--split: expected <m>_<seed>, e.g. 5_ori, received "${flags.values.split}"`);
+const perRelation = flags.positiveInteger('per-relation', 200);
 const split = fewrelSplit(dataDir, Number(mText), seed ?? 'ori');
 const model = join(modelsDir, split.name);
 if (!existsSync(join(model, 'manifest.json'))) throw new Error(`No model at ${model}: train one for ${split.name} first`);

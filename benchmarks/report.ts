@@ -2,18 +2,24 @@
  * Builds benchmarks/results/README.md (tables) and benchmarks/results/chart.svg
  * (F1 against sentences per second, one point per method and m) from the result files.
  *
- *   npm run bench:report
+ *   npm run bench:report              rewrite both from the JSON files
+ *   npm run bench:report -- --check   exit 1 if either would change (CI: the committed report is current)
+ *
+ * The output depends only on the JSON files (read in sorted order), so --check is exact.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { resultsDir } from './lib/environment.js';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseFlags } from './lib/args.js';
+import { repoRoot, resultsDir } from './lib/environment.js';
 import { meanAndStd } from './lib/metrics.js';
 import { renderChart } from './lib/chart.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
 
-const files = readdirSync(resultsDir).filter((f) => f.endsWith('.json'));
+const flags = parseFlags('Usage: npm run bench:report [-- --check]', { check: { type: 'boolean', default: false } });
+// Sorted: readdir order differs between file systems, and the report must not.
+const files = readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort();
 const results = files.map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as { benchmark: string });
 const zeroShot = results.filter((r): r is ZeroShotResult => r.benchmark.endsWith('-zero-shot'));
 const pct = (x: number) => (x * 100).toFixed(2);
@@ -61,6 +67,16 @@ for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot'))) {
   lines.push(`## ${r.benchmark}`, '', '```json', JSON.stringify(r, null, 2), '```', '');
 }
 
-writeFileSync(join(resultsDir, 'README.md'), `${lines.join('\n')}\n`);
-if (points.length > 0) writeFileSync(join(resultsDir, 'chart.svg'), renderChart(points));
-console.log(`wrote ${join(resultsDir, 'README.md')}${points.length ? ' and chart.svg' : ''}`);
+const outputs = new Map([[join(resultsDir, 'README.md'), `${lines.join('\n')}\n`]]);
+if (points.length > 0) outputs.set(join(resultsDir, 'chart.svg'), renderChart(points));
+if (flags.values.check) {
+  const stale = [...outputs].filter(([path, text]) => !existsSync(path) || readFileSync(path, 'utf8') !== text).map(([path]) => relative(repoRoot, path));
+  if (stale.length > 0) {
+    console.error(`stale: ${stale.join(', ')} differ from what the JSON files in ${relative(repoRoot, resultsDir)} give; run "npm run bench:report" and commit the result`);
+    process.exit(1);
+  }
+  console.log(`up to date: ${[...outputs.keys()].map((path) => relative(repoRoot, path)).join(', ')}`);
+} else {
+  for (const [path, text] of outputs) writeFileSync(path, text);
+  console.log(`wrote ${[...outputs.keys()].map((path) => relative(repoRoot, path)).join(' and ')}`);
+}

@@ -8,14 +8,20 @@
 import { resolve } from 'node:path';
 import { createExtractor } from '../src/index.js';
 import { fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
-import { argValue, runEnvironment, writeResult } from './lib/environment.js';
+import { parseFlags } from './lib/args.js';
+import { runEnvironment, writeResult } from './lib/environment.js';
 import { type MethodName, runMethod } from './lib/methods.js';
 
-const args = process.argv.slice(2);
-const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
-const model = resolve(argValue(args, '--model') ?? 'training/exports/fewrel_m5_ori');
-const sentences = Number(argValue(args, '--sentences') ?? '300');
-const threads = Number(argValue(args, '--threads') ?? '2');
+const flags = parseFlags('Usage: npm run bench:speed -- [--data-dir ../shared/data] [--model DIR] [--sentences 300] [--threads 2]', {
+  'data-dir': { type: 'string', default: '../shared/data' },
+  model: { type: 'string', default: 'training/exports/fewrel_m5_ori' },
+  sentences: { type: 'string' },
+  threads: { type: 'string' },
+});
+const dataDir = resolve(flags.values['data-dir']);
+const model = resolve(flags.values.model);
+const sentences = flags.positiveInteger('sentences', 300);
+const threads = flags.positiveInteger('threads', 2);
 
 const throughput: Record<string, unknown>[] = [];
 for (const m of [5, 10, 15]) {

@@ -10,15 +10,24 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { createExtractor } from '../src/index.js';
 import { fewrelItems, fewrelSplit } from './lib/datasets.js';
-import { argValue, runEnvironment, writeResult } from './lib/environment.js';
+import { parseFlags } from './lib/args.js';
+import { repoPath, runEnvironment, writeResult } from './lib/environment.js';
 
-const args = process.argv.slice(2);
-const dataDir = resolve(argValue(args, '--data-dir') ?? '../shared/data');
-const modelsDir = resolve(argValue(args, '--models') ?? 'training/exports');
-const [mText, seed] = (argValue(args, '--split') ?? '5_ori').split('_');
-const perRelation = Number(argValue(args, '--per-relation') ?? '40');
+const usage = 'Usage: npm run bench:wikidata -- [--data-dir ../shared/data] [--models training/exports] [--split 5_ori] [--per-relation N] [--model DIR]';
+const flags = parseFlags(usage, {
+  'data-dir': { type: 'string', default: '../shared/data' },
+  models: { type: 'string', default: 'training/exports' },
+  split: { type: 'string', default: '5_ori' },
+  'per-relation': { type: 'string' },
+  model: { type: 'string' },
+});
+const dataDir = resolve(flags.values['data-dir']);
+const modelsDir = resolve(flags.values.models);
+if (!/^\d+_[A-Za-z0-9]+$/.test(flags.values.split)) flags.fail(`--split: expected <m>_<seed>, e.g. 5_ori, received "${flags.values.split}"`);
+const [mText, seed] = flags.values.split.split('_');
+const perRelation = flags.positiveInteger('per-relation', 40);
 const split = fewrelSplit(dataDir, Number(mText), seed ?? 'ori');
-const model = argValue(args, '--model') ?? join(modelsDir, split.name);
+const model = flags.values.model ?? join(modelsDir, split.name);
 const items = fewrelItems(dataDir, split.test, perRelation);
 const inputs = items.map(({ tokens, head, tail }) => ({ tokens, head, tail }));
 
@@ -68,11 +77,11 @@ const result = {
   labels: 11665,
   sentences: items.length,
   perRelation,
-  model,
+  model: repoPath(resolve(model)),
   settings: { precision: 'int8', threads: 2, batch: 'extractBatch default' },
   environment: runEnvironment(),
   runs,
 };
 // A model other than the split's own benchmark model gets its own result file.
-const resultName = argValue(args, '--model') ? `wikidata-scale_${split.name}_${basename(model)}` : `wikidata-scale_${split.name}`;
+const resultName = flags.values.model !== undefined ? `wikidata-scale_${split.name}_${basename(model)}` : `wikidata-scale_${split.name}`;
 console.log(`wrote ${writeResult(resultName, result)}`);

@@ -10,13 +10,20 @@
  */
 import { createExtractor, type ExtractItem } from '../src/index.js';
 import { createWorkerPool } from '../src/workers/index.js';
-import { argValue, runEnvironment, writeResult } from './lib/environment.js';
+import { parseFlags } from './lib/args.js';
+import { repoPath, runEnvironment, writeResult } from './lib/environment.js';
 
-const args = process.argv.slice(2);
-const model = argValue(args, '--model');
-const relations = argValue(args, '--relations') ?? 'wikidata';
-const sentences = Number(argValue(args, '--sentences') ?? '512');
-const batchSize = Number(argValue(args, '--batch-size') ?? '32');
+const usage = 'Usage: npx tsx benchmarks/workers.ts [--model DIR] [--relations wikidata|FILE] [--sentences 512] [--batch-size 32]';
+const flags = parseFlags(usage, {
+  model: { type: 'string' },
+  relations: { type: 'string', default: 'wikidata' },
+  sentences: { type: 'string' },
+  'batch-size': { type: 'string' },
+});
+const model = flags.values.model;
+const relations = flags.values.relations;
+const sentences = flags.positiveInteger('sentences', 512);
+const batchSize = flags.positiveInteger('batch-size', 32);
 
 const subjects = ['Marie Curie', 'Douglas Adams', 'Ada Lovelace', 'Johann Sebastian Bach', 'Tim Cook', 'António Guterres'];
 const objects = ['Warsaw', 'Cambridge', 'London', 'Leipzig', 'Apple', 'the United Nations'];
@@ -65,7 +72,7 @@ let modelName = model ?? 'default model';
 const rows = [
   await measure('1 extractor x 2 threads (no pool)', async () => {
     const extractor = await createExtractor({ ...common, threads: 2 });
-    modelName = `${extractor.model.name} (${extractor.model.directory}, ${extractor.model.precision})`;
+    modelName = `${extractor.model.name} (${repoPath(extractor.model.directory)}, ${extractor.model.precision})`;
     return extractor;
   }),
   await measure('pool: 1 worker x 2 threads', () => createWorkerPool({ ...common, workers: 1, threadsPerWorker: 2 })),

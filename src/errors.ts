@@ -14,6 +14,7 @@ export type ZsreErrorCode =
   | 'DUPLICATE_RELATION_ID'
   | 'RELATIONS_FILE' // a relations file is missing or unreadable
   | 'JSONL_PARSE' // a malformed JSONL line (context.line is 1-based)
+  | 'JSONL_ENCODING' // a JSONL input line that is not valid UTF-8 (an error record of that line)
   | 'MODEL_NOT_FOUND'
   | 'MODEL_INVALID' // manifest missing, unparsable or failing the schema
   | 'MODEL_CHECKSUM' // a listed file's sha256 differs from the manifest, or the manifest from its own digest

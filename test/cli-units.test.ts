@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { positiveInteger, probability, UsageError } from '../src/cli/args.js';
-import { readJsonl } from '../src/cli/jsonl.js';
+import { readJsonl } from '../src/batch/jsonl.js';
 import { createProgress, formatDuration } from '../src/cli/progress.js';
-import { prepareLine } from '../src/cli/records.js';
-import { prepareResume } from '../src/cli/resume.js';
+import { prepareLine } from '../src/batch/records.js';
+import { prepareResume } from '../src/batch/resume.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'zsre-cli-units-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -75,13 +75,33 @@ describe('prepareLine', () => {
   });
 
   it('turns malformed JSON, non-objects and invalid items into error records', () => {
-    expect(prepareLine({ line: 2, ok: false, message: 'Unexpected token' })).toMatchObject({
+    expect(prepareLine({ line: 2, ok: false, code: 'JSONL_PARSE', message: 'malformed JSON at line 2: Unexpected token' })).toMatchObject({
       record: { line: 2, error: { code: 'JSONL_PARSE' } },
     });
     expect(prepareLine({ line: 3, ok: true, value: [1, 2] })).toMatchObject({ record: { line: 3, error: { code: 'INVALID_INPUT' } } });
-    expect(prepareLine({ line: 4, ok: true, value: { id: 'q', text: 'no entities' } })).toMatchObject({
+    expect(prepareLine({ line: 4, ok: true, value: { id: 'q', text: 'A met B.', head: 'A' } })).toMatchObject({
       record: { line: 4, id: 'q', error: { code: 'INVALID_INPUT' } },
     });
+  });
+
+  it('reads a line with entities, or with a text and no head/tail/tokens, as a document', () => {
+    expect(prepareLine({ line: 1, ok: true, value: { id: 'd', text: 'Ada met Bob.', entities: ['Ada', { start: 8, end: 11 }], gold: 'x' } })).toEqual({
+      line: 1,
+      id: 'd',
+      document: { id: 'd', text: 'Ada met Bob.', entities: ['Ada', { start: 8, end: 11 }] },
+    });
+    expect(prepareLine({ line: 2, ok: true, value: { text: 'Ada met Bob.', directions: 'forward', maxTokenDistance: 3 } })).toEqual({
+      line: 2,
+      document: { text: 'Ada met Bob.', directions: 'forward', maxTokenDistance: 3 },
+    });
+    expect(prepareLine({ line: 3, ok: true, value: { text: 'Ada met Bob.', entities: ['Ada'], tail: 'Bob' } })).toMatchObject({
+      record: { line: 3, error: { code: 'INVALID_INPUT', message: expect.stringContaining('"entities" (a document) and "tail" (an item)') } },
+    });
+    expect(prepareLine({ line: 4, ok: true, value: { text: 'Ada met Bob.', entities: [5] } })).toMatchObject({
+      record: { line: 4, error: { code: 'INVALID_INPUT', message: expect.stringContaining('document at line 4: field "entities.0"') } },
+    });
+    expect(prepareLine({ line: 5, ok: true, value: { text: ' \n ' } })).toMatchObject({ record: { line: 5, error: { code: 'EMPTY_TEXT' } } });
+    expect(prepareLine({ line: 6, ok: true, value: { tokens: ['a'] } })).toMatchObject({ record: { line: 6, error: { code: 'INVALID_INPUT' } } });
   });
 });
 

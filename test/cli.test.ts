@@ -227,6 +227,45 @@ describe('zsre extract with the tiny model', () => {
   });
 });
 
+describe('zsre extract on awkward JSONL bytes', () => {
+  it('skips a BOM, numbers lines as sed does, fails only a non-UTF-8 line, and resumes with the same numbering', async () => {
+    const item = (id: string, extra = '') => JSON.stringify({ id, text: `Ada met Bob${extra}.`, head: 'Ada', tail: 'Bob' });
+    const content = Buffer.concat([
+      Buffer.from(`\uFEFF${item('a')}\r\n`),
+      Buffer.from(`${item('b', '\r')}\n`), // a lone CR inside a string (escaped in JSON) and ...
+      Buffer.from(`{"id":"c",\r"text":"Ada met Bob.","head":"Ada","tail":"Bob"}\n`), // ... a raw one between tokens: data, not a line break
+      Buffer.from('{"id":"d","text":"Ada met B'),
+      Buffer.from([0xe9]), // Latin-1 'é': not UTF-8
+      Buffer.from('b.","head":"Ada","tail":"Bob"}\n'),
+      Buffer.from(`${item('e')}\n`),
+    ]);
+    const input = join(work, 'awkward.jsonl');
+    writeFileSync(input, content);
+    const output = join(work, 'awkward-out.jsonl');
+    const args = ['extract', '--relations', relationsFile, '--input', input, '--output', output, '--model', model, '--batch-size', '2'];
+    const outcome = await zsre(...args);
+    expect(outcome.code).toBe(1);
+    const records = readRecords(output);
+    expect(records.map((record) => [record.line, record.id, record.error?.code ?? 'ok'])).toEqual([
+      [1, 'a', 'ok'],
+      [2, 'b', 'ok'],
+      [3, 'c', 'ok'],
+      [4, undefined, 'JSONL_ENCODING'],
+      [5, 'e', 'ok'],
+    ]);
+    expect(outcome.stderr).toMatch(/line 4: JSONL_ENCODING: line 4 is not valid UTF-8/);
+    const complete = readFileSync(output, 'utf8');
+
+    // Resume after a kill that left two records and a torn third: the same file results.
+    const kept = complete.split('\n').slice(0, 2).join('\n');
+    writeFileSync(output, `${kept}\n{"line": 3, "id": "c", "res`);
+    const resumed = await zsre(...args);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain('resuming: 2 lines');
+    expect(readFileSync(output, 'utf8')).toBe(complete);
+  });
+});
+
 describe('zsre demo and index with the tiny model', () => {
   it('demo prints the table and says plainly that the fixture is untrained', async () => {
     const outcome = await zsre('demo', '--model', model);

@@ -5,17 +5,10 @@ import { Parser } from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardRanges } from '../src/queue/index.js';
 import { finish, runCli, startCli, tinyModel } from './triples-cli.js';
-import { startRedis, type RedisHandle } from './queue-redis.js';
+import { redisSuiteSkipped, startRedis, type RedisHandle } from './queue-redis.js';
 
 const work = mkdtempSync(join(tmpdir(), 'zsre-queue-'));
-let redis: RedisHandle;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('shardRanges', () => {
   it('cuts lines into contiguous near-equal shards covering every line once', () => {
@@ -32,7 +25,16 @@ describe('shardRanges', () => {
   });
 });
 
-describe('zsre queue (BullMQ on a real redis-server)', () => {
+const suite = 'zsre queue (BullMQ on a real redis-server)';
+describe.skipIf(redisSuiteSkipped(`test/queue.test.ts: ${suite}`))(suite, () => {
+  let redis: RedisHandle;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
   const relations = join(work, 'relations.json');
   writeFileSync(
     relations,
@@ -132,6 +134,48 @@ describe('zsre queue (BullMQ on a real redis-server)', () => {
     expect(merge.code).toBe(1);
     expect(merge.stderr).toMatch(/8 input lines are not in the shards .* keep "zsre queue work" running/);
     expect(readdirSync(work)).not.toContain('never.jsonl');
+  });
+
+  it('numbers lines as extract does (BOM, lone CR, bad UTF-8) and runs document lines, shard by shard', async () => {
+    const awkward = join(work, 'awkward.jsonl');
+    writeFileSync(
+      awkward,
+      Buffer.concat([
+        Buffer.from(`\uFEFF${JSON.stringify({ id: 'a', text: 'Ada met Bob.', head: 'Ada', tail: 'Bob' })}\n`),
+        Buffer.from('{"id":"b",\r"text":"Ada met Bob.","head":"Ada","tail":"Bob"}\r\n'),
+        Buffer.from('{"id":"c","text":"Ada met B'),
+        Buffer.from([0xff]),
+        Buffer.from('b.","head":"Ada","tail":"Bob"}\n\n'),
+        Buffer.from(`${JSON.stringify({ id: 'd', text: 'Ada met Bob and Cy.', entities: ['Ada', 'Bob', 'Cy'] })}\n`),
+      ]),
+    );
+    const common = ['--redis', redis.url, '--queue', 'awkward-test'];
+    const shards = join(work, 'awkward-shards');
+    mkdirSync(shards);
+    const submitted = await runCli(['queue', 'submit', ...common, '--input', awkward, '--shards', '2', '--relations', relations, '--model', tinyModel, '--threshold', '0'], { cwd: work });
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.stderr).toMatch(/submitted 4 lines in 2 shards/);
+    const worked = await runCli(['queue', 'work', ...common, '--output-dir', shards, '--until-empty'], { cwd: work, env: { ZSRE_CACHE_DIR: join(work, 'cache') } });
+    expect(worked.code, worked.stderr).toBe(0);
+    const merged = join(work, 'awkward-merged.jsonl');
+    const merge = await runCli(['queue', 'merge', '--output-dir', shards, '--input', awkward, '--output', merged], { cwd: work });
+    expect(merge.code, merge.stderr).toBe(0);
+    const direct = join(work, 'awkward-direct.jsonl');
+    await runCli(['extract', '--input', awkward, '--output', direct, '--relations', relations, '--model', tinyModel, '--threshold', '0'], { cwd: work, env: { ZSRE_CACHE_DIR: join(work, 'cache') } });
+    type Row = { line: number; id?: string; error?: { code: string }; result?: unknown; document?: { triples: unknown[] } };
+    const summary = (path: string) =>
+      readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Row)
+        .map((row) => [row.line, row.id, row.error?.code ?? (row.document === undefined ? 'result' : `${row.document.triples.length} triples`)]);
+    expect(summary(merged)).toEqual([
+      [1, 'a', 'result'],
+      [2, 'b', 'result'],
+      [3, undefined, 'JSONL_ENCODING'],
+      [5, 'd', '6 triples'],
+    ]);
+    expect(summary(direct)).toEqual(summary(merged));
   });
 
   it('says how to get Redis when none answers', async () => {

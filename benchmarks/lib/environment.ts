@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export interface RunEnvironment {
   commit: string;
@@ -34,15 +34,39 @@ export function runEnvironment(): RunEnvironment {
 }
 
 export const resultsDir = resolve(import.meta.dirname, '..', 'results');
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
 
-/** Writes `benchmarks/results/<name>.json` and returns its path. */
+/**
+ * A path as result files record it: relative to the repository root (with "/"), so that a
+ * result reads the same on every machine and names no one's home folder; a path outside the
+ * repository keeps its "../" steps (e.g. ../shared/data).
+ */
+export function repoPath(path: string): string {
+  const absolute = isAbsolute(path) ? path : resolve(path);
+  const relativePath = relative(repoRoot, absolute);
+  return relativePath === '' ? '.' : relativePath.split(sep).join('/');
+}
+
+/**
+ * Result files never carry the absolute path of the checkout they ran in: any string that does
+ * (a writer that forgot repoPath) has the repository root cut from it.
+ */
+export function withoutRepoRoot(value: unknown): unknown {
+  if (typeof value === 'string') return value === repoRoot ? '.' : value.split(`${repoRoot}${sep}`).join('');
+  if (Array.isArray(value)) return value.map(withoutRepoRoot);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, withoutRepoRoot(entry)]));
+  return value;
+}
+
+/** Writes `benchmarks/results/<name>.json` (paths relative to the repository root) and returns its path. */
 export function writeResult(name: string, result: unknown): string {
   mkdirSync(resultsDir, { recursive: true });
   const path = join(resultsDir, `${name}.json`);
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(path, `${JSON.stringify(withoutRepoRoot(result), null, 2)}\n`);
   return path;
 }
 
+/** Loose flag lookup, kept only for scripts not yet on parseFlags (lib/args.ts); unknown flags pass unnoticed. */
 export function argValue(args: readonly string[], flag: string): string | undefined {
   const at = args.indexOf(flag);
   return at >= 0 ? args[at + 1] : undefined;

@@ -1,5 +1,5 @@
 import { exitCodes, parseCommandArgs } from './args.js';
-import { LoadFailure, describeError, openExtractor } from './setup.js';
+import { LoadFailure, describeError, openExtractor } from '../batch/index.js';
 import { loadRelations, type Relation } from '../relations/index.js';
 import type { ExtractResult, TextItem } from '../schemas.js';
 

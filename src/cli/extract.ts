@@ -2,12 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
-import { readJsonl, readLines } from './jsonl.js';
+import { isBlank, lineId, openExtractor, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
 import { createProgress } from './progress.js';
-import { inputId, prepareLine, runBatch, type BatchRunner, type PreparedLine } from './records.js';
-import type { ResumeState } from './resume.js';
 import { outputFormats, prepareTarget, type OutputFormat, type OutputSink } from './sinks.js';
-import { openExtractor, openWorkerPool } from './setup.js';
 
 export const extractHelp = `Usage: zsre extract --relations FILE|wikidata --input IN.jsonl --output OUT.jsonl [options]
 
@@ -17,15 +14,23 @@ input line to OUT.jsonl, in input order.
 Input lines: {"text": "...", "head": ENTITY, "tail": ENTITY, "id"?: "..."} or
   {"tokens": [...], "head": [i, ...], "tail": [j, ...], "id"?: "..."} where ENTITY is a string in the
   text, {"text": "...", "occurrence": n} or {"start": s, "end": e}. Other top-level fields are
-  ignored; blank lines are skipped.
+  ignored; blank lines are skipped. UTF-8, with or without a byte-order mark; lines end at LF
+  (CRLF too), so line n is what "sed -n np" prints (a lone CR is part of the line). A line that is
+  not valid UTF-8 gets a JSONL_ENCODING error record.
   Optional "headId"/"tailId" fields (a Wikidata QID such as Q42, an IRI, or any id) name the
   entities in RDF output.
-Output (--format jsonl, the default): {"line": n, "id"?: "...", "result": {...}} or, for a bad line,
+Document lines: {"text": "...", "entities"?: [ENTITY, ...], "id"?: "...", "maxTokenDistance"?: n,
+  "directions"?: "both"|"forward"}: every pair of entities within n words (default 40) is
+  classified, and every triple found is written. Without "entities", people, places and
+  organisations are found by a rule-based tagger (rough: pass your own entities when it matters).
+Output (--format jsonl, the default): {"line": n, "id"?: "...", "result": {...}}, for a document
+  {"line": n, "id"?: "...", "document": {"entities": [...], "triples": [...]}}, or, for a bad line,
   {"line": n, "id"?: "...", "error": {"code": "...", "message": "..."}}; n is the 1-based input line.
   --format ntriples|turtle: RDF, one triple per relation found, with an rdf:Statement carrying
   zsre:probability (xsd:decimal), source line and rdfs:label (docs/knowledge-graphs.md).
   Wikidata relation ids (P26) become wdt: properties, others IRIs under --base-iri.
-  --format csv: one row per input line (header: line,id,head,...,relation_id,probability,...).
+  --format csv: one row per input line, or per triple of a document (header: line,id,head,...,
+  relation_id,probability,...).
 
 Resume (jsonl and ntriples): if OUT exists (say, the last run was killed), lines already in it are
   skipped, a partial last batch is cut away, and the rest is appended, so every input line appears
@@ -160,7 +165,7 @@ export async function runExtract(args: string[]): Promise<number> {
       if (resume.done.has(parsed.line)) continue;
       const prepared = prepareLine(parsed);
       pending.push(prepared);
-      if ('item' in prepared) runnable += 1;
+      if ('item' in prepared || 'document' in prepared) runnable += 1;
       if (runnable >= flushSize || pending.length >= 4 * flushSize) {
         await flush();
         if (interrupted) break;
@@ -211,11 +216,12 @@ function ids(line: PreparedLine | undefined): { ids?: { head?: string; tail?: st
 async function countRemaining(input: string, output: string, resume: ResumeState): Promise<number> {
   let remaining = 0;
   let lastLine = 0;
-  for await (const { line, text } of readLines(input)) {
+  for await (const entry of readLines(input)) {
+    const { line } = entry;
     lastLine = line;
-    if (text.trim() === '') continue;
+    if (isBlank(entry)) continue;
     if (!resume.done.has(line)) remaining += 1;
-    else checkSameInput(line, resume.done.get(line), idOfLine(text), output);
+    else checkSameInput(line, resume.done.get(line), lineId(entry), output);
   }
   let largest = 0;
   for (const line of resume.done.keys()) largest = Math.max(largest, line);
@@ -226,14 +232,6 @@ async function countRemaining(input: string, output: string, resume: ResumeState
     );
   }
   return remaining;
-}
-
-function idOfLine(text: string): string | undefined {
-  try {
-    return inputId(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
 }
 
 /** A record whose id differs from its input line's id means the output belongs to another input. */

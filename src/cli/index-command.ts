@@ -3,7 +3,7 @@ import { access, mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defaultCacheDir } from '../labels/cacheDir.js';
 import { exitCodes, parseCommandArgs, requireOption, UsageError } from './args.js';
-import { openExtractor } from './setup.js';
+import { openExtractor } from '../batch/index.js';
 
 export const indexHelp = `Usage: zsre index --model DIR --relations FILE|wikidata [--cache-dir DIR] [--index auto|exact|hnsw]
 

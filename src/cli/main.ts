@@ -7,7 +7,7 @@ import { runDemo } from './demo.js';
 import { runExtract } from './extract.js';
 import { runIndex } from './index-command.js';
 import { runQueue } from './queue-command.js';
-import { describeError, LoadFailure } from './setup.js';
+import { describeError, LoadFailure } from '../batch/index.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
   demo: { run: runDemo, summary: 'run built-in example sentences and print the predictions' },

@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
-import { describeError, LoadFailure } from './setup.js';
+import { describeError, LoadFailure } from '../batch/index.js';
 import { outputFormats, prepareTarget, type OutputFormat, type SinkEntry } from './sinks.js';
 
 export const queueHelp = `Usage: zsre queue <submit|work|merge|status> [options]

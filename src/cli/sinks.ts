@@ -2,11 +2,11 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { open, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Quad } from 'n3';
-import { createTurtleWriter, csvRecord, lineMarker, quadsToNTriples, relationIri, resultToQuads, scanLineMarkers, type EntityIds } from '../triples/index.js';
+import { createTurtleWriter, csvRecord, quadsToNTriples, relationIri, resultToQuads, type EntityIds } from '../triples/index.js';
 import { UsageError } from './args.js';
 import { JsonlAppender } from './output.js';
-import type { OutputRecord } from './records.js';
-import { prepareResume, type ResumeState } from './resume.js';
+import { lineMarker, prepareResume, scanLineMarkers, type OutputRecord, type ResumeState } from '../batch/index.js';
+import type { ExtractResult } from '../schemas.js';
 
 export const outputFormats = ['jsonl', 'csv', 'ntriples', 'turtle'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
@@ -77,14 +77,19 @@ async function openJsonl(path: string): Promise<OutputSink> {
 
 function quadsOf(entry: SinkEntry, baseIri: string): Quad[] {
   const { record } = entry;
-  if (!('result' in record)) return [];
-  return resultToQuads(record.result, {
-    key: `l${record.line}`,
-    baseIri,
-    line: record.line,
-    ...(entry.ids === undefined ? {} : { ids: entry.ids }),
-    ...(record.id === undefined ? {} : { sourceId: record.id }),
-  });
+  const common = { baseIri, line: record.line, ...(record.id === undefined ? {} : { sourceId: record.id }) };
+  if ('result' in record) {
+    return resultToQuads(record.result, { ...common, key: `l${record.line}`, ...(entry.ids === undefined ? {} : { ids: entry.ids }) });
+  }
+  if ('document' in record) {
+    // One blank node per entity of the document, shared by every triple that names it.
+    const { entities, triples } = record.document;
+    const entityKey = (span: { start: number; end: number }) => `l${record.line}e${entities.findIndex((entity) => entity.start === span.start && entity.end === span.end)}`;
+    return triples.flatMap((triple, index) =>
+      resultToQuads(triple, { ...common, key: `l${record.line}r${index}`, entityKeys: { head: entityKey(triple.head), tail: entityKey(triple.tail) } }),
+    );
+  }
+  return [];
 }
 
 const nTriplesHeader = '# zsre extract output (N-Triples). A "# zsre-line" comment follows the triples of each input line; rerun to resume.\n';
@@ -154,22 +159,30 @@ const csvHeader = [
   'relation_id', 'relation_name', 'relation_iri', 'probability', 'error_code', 'error_message',
 ];
 
+function csvRow(record: { line: number; id?: string }, found: Pick<ExtractResult, 'head' | 'tail' | 'relation'>, ids: EntityIds | undefined, baseIri: string): string {
+  const { head, tail, relation } = found;
+  return csvRecord([
+    record.line, record.id,
+    head.text, head.start, head.end, ids?.head,
+    tail.text, tail.start, tail.end, ids?.tail,
+    relation?.id, relation?.name, relation === null ? undefined : relationIri(relation.id, baseIri).value,
+    relation?.probability, undefined, undefined,
+  ]);
+}
+
 async function openCsv(path: string, baseIri: string): Promise<OutputSink> {
   const temporary = temporaryPath(path);
   const handle = await open(temporary, 'w');
   await handle.write(csvRecord(csvHeader));
   return {
     async write(entries) {
-      const rows = entries.map(({ record, ids }) => {
-        if ('error' in record) return csvRecord([record.line, record.id, ...Array<undefined>(12).fill(undefined), record.error.code, record.error.message]);
-        const { head, tail, relation } = record.result;
-        return csvRecord([
-          record.line, record.id,
-          head.text, head.start, head.end, ids?.head,
-          tail.text, tail.start, tail.end, ids?.tail,
-          relation?.id, relation?.name, relation === null ? undefined : relationIri(relation.id, baseIri).value,
-          relation?.probability, undefined, undefined,
-        ]);
+      const rows = entries.flatMap(({ record, ids }) => {
+        if ('error' in record) return [csvRecord([record.line, record.id, ...Array<undefined>(12).fill(undefined), record.error.code, record.error.message])];
+        if ('result' in record) return [csvRow(record, record.result, ids, baseIri)];
+        // A document gives one row per triple, or one row without a relation when it has none, so every line shows.
+        const { triples } = record.document;
+        if (triples.length === 0) return [csvRecord([record.line, record.id, ...Array<undefined>(14).fill(undefined)])];
+        return triples.map((triple) => csvRow(record, triple, undefined, baseIri));
       });
       await handle.write(rows.join(''));
     },

@@ -1,7 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inputId, prepareLine, type LineEntityIds, type OutputRecord } from '../cli/records.js';
-import { readLines } from '../cli/jsonl.js';
+import { isBlank, lineId, parseLine, prepareLine, readLines, type JsonlLine, type LineEntityIds, type OutputRecord } from '../batch/index.js';
 import { parseShardFileName, temporaryMarker, writeAtomically } from './shards.js';
 
 export interface MergeOptions {
@@ -69,19 +68,20 @@ export async function mergeRun(options: MergeOptions): Promise<MergeSummary> {
   const ordered: string[] = [];
   const entries: MergedEntry[] = [];
   const missing: number[] = [];
-  for await (const { line, text } of readLines(options.input)) {
-    if (text.trim() === '') continue;
+  for await (const entry of readLines(options.input)) {
+    if (isBlank(entry)) continue;
+    const { line, text } = entry;
     const record = records.get(line);
     if (record === undefined) {
       missing.push(line);
       continue;
     }
-    const id = idOf(text);
+    const id = lineId(entry);
     if (record.id !== id) {
       throw new IncompleteRunError(`the shards of ${runId} have id ${JSON.stringify(record.id)} for input line ${line}, but ${options.input} has ${JSON.stringify(id)}: merge with the input that was submitted`);
     }
     ordered.push(record.text);
-    const ids = idsOf(line, text);
+    const ids = idsOf(entry);
     entries.push(ids === undefined ? { record: record.record } : { record: record.record, ids });
     records.delete(line);
   }
@@ -100,18 +100,6 @@ export async function mergeRun(options: MergeOptions): Promise<MergeSummary> {
 }
 
 /** The entity ids of an input line, as extract reads them (for RDF output of the merge). */
-function idsOf(line: number, text: string): LineEntityIds | undefined {
-  try {
-    return prepareLine({ line, ok: true, value: JSON.parse(text) as unknown }).ids;
-  } catch {
-    return undefined;
-  }
-}
-
-function idOf(text: string): string | undefined {
-  try {
-    return inputId(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
+function idsOf(entry: JsonlLine): LineEntityIds | undefined {
+  return prepareLine(parseLine(entry)).ids;
 }

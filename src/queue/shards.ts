@@ -7,6 +7,8 @@ import { basename, dirname, join } from 'node:path';
 export interface QueuedLine {
   line: number;
   text: string;
+  /** Set when the input line is not valid UTF-8: the worker writes this as the line's error record. */
+  invalid?: string;
 }
 
 /** What a worker needs to load the extractor for a run (relations and model must be reachable by every worker). */

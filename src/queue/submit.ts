@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { readLines } from '../cli/jsonl.js';
+import { isBlank, readLines } from '../batch/index.js';
 import { redisConnection, waitForRedis } from './connection.js';
 import { shardRanges, type QueuedLine, type RunConfig, type ShardJob } from './shards.js';
 
@@ -29,9 +29,10 @@ export interface SubmittedRun {
 export async function submitRun(options: SubmitOptions): Promise<SubmittedRun> {
   const lines: QueuedLine[] = [];
   const hash = createHash('sha256');
-  for await (const { line, text } of readLines(options.input)) {
-    if (text.trim() === '') continue;
-    lines.push({ line, text });
+  for await (const entry of readLines(options.input)) {
+    if (isBlank(entry)) continue;
+    const { line, text, invalid } = entry;
+    lines.push(invalid === undefined ? { line, text } : { line, text, invalid });
     hash.update(`${line}\t${text}\n`);
   }
   hash.update(JSON.stringify(options.config)).update(`\n${options.shards}`);

@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
-import { prepareLine, runBatch, type OutputRecord } from '../cli/records.js';
-import { openExtractor, openWorkerPool } from '../cli/setup.js';
-import type { BatchRunner } from '../cli/records.js';
+import { openExtractor, openWorkerPool, parseLine, prepareLine, runBatch, type BatchRunner, type OutputRecord } from '../batch/index.js';
 import { redisConnection, waitForRedis } from './connection.js';
 import { shardFileName, writeAtomically, type RunConfig, type ShardJob } from './shards.js';
 
@@ -86,13 +84,7 @@ export async function runQueueWorker(options: WorkOptions): Promise<WorkSummary>
     const batchSize = (config.batchSize ?? 32) * (options.workers ?? 1);
     const records: OutputRecord[] = [];
     for (let start = 0; start < lines.length; start += batchSize) {
-      const prepared = lines.slice(start, start + batchSize).map(({ line, text }) => {
-        try {
-          return prepareLine({ line, ok: true, value: JSON.parse(text) as unknown });
-        } catch (error) {
-          return prepareLine({ line, ok: false, message: (error as Error).message });
-        }
-      });
+      const prepared = lines.slice(start, start + batchSize).map((entry) => prepareLine(parseLine(entry)));
       records.push(...(await runBatch(extractor, prepared)));
       await job.updateProgress(Math.round((100 * (start + prepared.length)) / lines.length));
     }

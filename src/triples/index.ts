@@ -2,4 +2,3 @@
 export { resultToQuads, type EntityIds, type ResultQuadsOptions } from './quads.js';
 export { checkBaseIri, defaultBaseIri, entityTerm, prefixes, relationIri } from './vocabulary.js';
 export { createTurtleWriter, csvRecord, quadsToNTriples, quadsToTurtle } from './serialize.js';
-export { lineMarker, lineMarkerPrefix, scanLineMarkers, type LineMarker } from './ntriplesResume.js';

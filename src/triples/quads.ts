@@ -25,6 +25,12 @@ export interface ResultQuadsOptions {
   sourceId?: string;
   /** Assert the triple itself beside its reified statement (default true). */
   assert?: boolean;
+  /**
+   * Blank node keys of the head and tail when they have no id (default: derived from `key`).
+   * Several results about the same entities (the triples of one document) pass the same keys, so
+   * that each entity is one node.
+   */
+  entityKeys?: { head: string; tail: string };
 }
 
 /**
@@ -33,13 +39,13 @@ export interface ResultQuadsOptions {
  * (xsd:decimal) and where it came from. Reification keeps the probability without RDF-star, so
  * every N-Triples/Turtle 1.1 tool reads it. Entities and relations get rdfs:label from the text.
  */
-export function resultToQuads(result: ExtractResult, options: ResultQuadsOptions): Quad[] {
+export function resultToQuads(result: Pick<ExtractResult, 'head' | 'tail' | 'relation'>, options: ResultQuadsOptions): Quad[] {
   const { relation } = result;
   if (relation === null) return [];
   const base = options.baseIri ?? defaultBaseIri;
   const key = blankKey(options.key);
-  const head = entityTerm(options.ids?.head, `${key}h`, base);
-  const tail = entityTerm(options.ids?.tail, `${key}t`, base);
+  const head = entityTerm(options.ids?.head, options.entityKeys === undefined ? `${key}h` : blankKey(options.entityKeys.head), base);
+  const tail = entityTerm(options.ids?.tail, options.entityKeys === undefined ? `${key}t` : blankKey(options.entityKeys.tail), base);
   const predicate = relationIri(relation.id, base);
   const statement = blankNode(`${key}s`);
   const quads: Quad[] = [];

@@ -1,11 +1,13 @@
 import { isZsreError, ZsreError, type ZsreErrorCode } from '../errors.js';
 import { entityTerm } from '../triples/index.js';
 import { extractItemSchema, parseInput, type ExtractItem, type ExtractResult, type Extractor } from '../schemas.js';
-import type { ParsedLine } from './jsonl.js';
+import { isDocumentLine, parseDocumentLine, type DocumentLine, type DocumentOutput } from './documentLines.js';
+import type { JsonlLine, ParsedLine } from './jsonl.js';
 
-/** One output line of `zsre extract`. */
+/** One output line of `zsre extract`: an item's result, a document's triples, or the line's error. */
 export type OutputRecord =
   | { line: number; id?: string; result: ExtractResult }
+  | { line: number; id?: string; document: DocumentOutput }
   | { line: number; id?: string; error: { code: string; message: string } };
 
 /** Entity ids an input line may carry beside head and tail (headId, tailId), used by RDF output. */
@@ -14,7 +16,11 @@ export interface LineEntityIds {
   tail?: string;
 }
 
-export type PreparedLine = ({ line: number; id?: string; item: ExtractItem } | { line: number; id?: string; record: OutputRecord }) & {
+export type PreparedLine = (
+  | { line: number; id?: string; item: ExtractItem }
+  | { line: number; id?: string; document: DocumentLine }
+  | { line: number; id?: string; record: OutputRecord }
+) & {
   ids?: LineEntityIds;
 };
 
@@ -45,6 +51,20 @@ export function inputId(value: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+/**
+ * The id an input line's record carries: the line's "id" field, or none for a line that is not
+ * JSON or not UTF-8 (whose error record has no id). Resume and merge compare it with the
+ * records' ids to tell that an output belongs to this input.
+ */
+export function lineId(entry: JsonlLine): string | undefined {
+  if (entry.invalid !== undefined) return undefined;
+  try {
+    return inputId(JSON.parse(entry.text));
+  } catch {
+    return undefined;
+  }
+}
+
 function errorRecord(line: number, id: string | undefined, code: string, message: string): OutputRecord {
   return id === undefined ? { line, error: { code, message } } : { line, id, error: { code, message } };
 }
@@ -52,18 +72,21 @@ function errorRecord(line: number, id: string | undefined, code: string, message
 /** Turns a parsed input line into an item to run, or straight into an error record. */
 export function prepareLine(parsed: ParsedLine): PreparedLine {
   if (!parsed.ok) {
-    const message = `malformed JSON at line ${parsed.line}: ${parsed.message}`;
-    return { line: parsed.line, record: errorRecord(parsed.line, undefined, 'JSONL_PARSE', message) };
+    return { line: parsed.line, record: errorRecord(parsed.line, undefined, parsed.code, parsed.message) };
   }
   const id = inputId(parsed.value);
   if (parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
-    const message = `line ${parsed.line} is not a JSON object: expected {text, head, tail, id?} or {tokens, head, tail, id?}`;
+    const message = `line ${parsed.line} is not a JSON object: expected {text, head, tail, id?}, {tokens, head, tail, id?} or {text, entities?, id?}`;
     return { line: parsed.line, record: errorRecord(parsed.line, id, 'INVALID_INPUT', message) };
   }
   const source = parsed.value as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
   for (const field of itemFields) if (field in source) picked[field] = source[field];
   try {
+    if (isDocumentLine(source)) {
+      const document = parseDocumentLine(source, parsed.line);
+      return { line: parsed.line, ...(id === undefined ? {} : { id }), document };
+    }
     const ids = entityIds(source);
     const item = parseInput(extractItemSchema, picked, `item at line ${parsed.line}`);
     return { line: parsed.line, ...(id === undefined ? {} : { id }), item, ...(ids === undefined ? {} : { ids }) };
@@ -85,13 +108,15 @@ function entityIds(source: Record<string, unknown>): LineEntityIds | undefined {
 /**
  * Runs the items of a batch in one extractBatch call. When that call rejects an item (an entity
  * not in its text, say), the batch is rerun item by item so that only the bad lines get error
- * records; a failure that is not about one item (the model) is thrown.
+ * records; a failure that is not about one item (the model) is thrown. Document lines run one by
+ * one through extractDocument (one extractBatch call each, over all of a document's pairs).
  */
 export async function runBatch(extractor: BatchRunner, lines: readonly PreparedLine[]): Promise<OutputRecord[]> {
   const runnable = lines.filter((entry): entry is Extract<PreparedLine, { item: ExtractItem }> => 'item' in entry);
+  const documents = lines.filter((entry): entry is Extract<PreparedLine, { document: DocumentLine }> => 'document' in entry);
   const results = new Map<number, OutputRecord>();
   try {
-    const batch = await extractor.extractBatch(runnable.map((entry) => entry.item));
+    const batch = runnable.length === 0 ? [] : await extractor.extractBatch(runnable.map((entry) => entry.item));
     runnable.forEach((entry, index) => results.set(entry.line, resultRecord(entry, batch[index])));
   } catch (error) {
     if (!isItemError(error)) throw error;
@@ -101,6 +126,21 @@ export async function runBatch(extractor: BatchRunner, lines: readonly PreparedL
       } catch (itemError) {
         if (!isItemError(itemError)) throw itemError;
         results.set(entry.line, errorRecord(entry.line, entry.id, itemError.code, itemError.message));
+      }
+    }
+  }
+  if (documents.length > 0) {
+    // Loaded on first use: the rule-based entity finder pulls in compromise, which item-only runs never need.
+    const { extractDocument } = await import('../documents/index.js');
+    for (const entry of documents) {
+      try {
+        const { id: _id, ...input } = entry.document;
+        const { entities, triples } = await extractDocument(extractor, input);
+        const document = { entities, triples };
+        results.set(entry.line, entry.id === undefined ? { line: entry.line, document } : { line: entry.line, id: entry.id, document });
+      } catch (error) {
+        if (!isItemError(error)) throw error;
+        results.set(entry.line, errorRecord(entry.line, entry.id, error.code, error.message));
       }
     }
   }

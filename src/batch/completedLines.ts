@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
+import { readByteLines } from './byteLines.js';
 
 /**
  * What a line handed to {@link keepCompletedLines} is:
@@ -16,13 +16,12 @@ export interface KeptLines {
   removedBytes: number;
 }
 
-const NEWLINE = 0x0a;
-
 /**
- * Streams an append-only, line-oriented file and hands each complete (newline-terminated) line,
+ * Streams an append-only, line-oriented file and hands each complete (`\n`-terminated) line,
  * without its newline, to `onLine`. A partial last line is never handed over. The file is then
  * truncated after the last line answered `'record'`. A missing file is an empty one (nothing to
- * keep, nothing removed, `onLine` never called).
+ * keep, nothing removed, `onLine` never called). Lines are split as the input is
+ * ({@link readByteLines}), so the two can never disagree on what a line is.
  */
 export async function keepCompletedLines(path: string, onLine: (line: string) => LineVerdict): Promise<KeptLines> {
   let size: number;
@@ -34,31 +33,12 @@ export async function keepCompletedLines(path: string, onLine: (line: string) =>
   }
   let keptBytes = 0;
   let offset = 0;
-  let pending: Buffer[] = [];
-  let stopped = false;
-
-  const stream = createReadStream(path);
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let index = chunk.indexOf(NEWLINE); index !== -1; index = chunk.indexOf(NEWLINE, start)) {
-        pending.push(chunk.subarray(start, index));
-        const lineBytes = Buffer.concat(pending);
-        pending = [];
-        const verdict = onLine(lineBytes.toString('utf8'));
-        if (verdict === 'stop') {
-          stopped = true;
-          break;
-        }
-        offset += lineBytes.length + 1;
-        if (verdict === 'record') keptBytes = offset;
-        start = index + 1;
-      }
-      if (stopped) break;
-      pending.push(chunk.subarray(start));
-    }
-  } finally {
-    stream.destroy();
+  for await (const { bytes, terminated } of readByteLines(path)) {
+    if (!terminated) break;
+    const verdict = onLine(bytes.toString('utf8'));
+    if (verdict === 'stop') break;
+    offset += bytes.length + 1;
+    if (verdict === 'record') keptBytes = offset;
   }
   if (keptBytes < size) await truncate(path, keptBytes);
   return { keptBytes, removedBytes: size - keptBytes };

@@ -1,4 +1,4 @@
-import { keepCompletedLines } from '../cli/completedLines.js';
+import { keepCompletedLines } from './completedLines.js';
 
 /**
  * Resume for N-Triples output. After the triples of each input line the CLI writes a comment

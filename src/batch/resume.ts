@@ -30,7 +30,7 @@ export async function prepareResume(path: string): Promise<ResumeState> {
   return { done, errorLines, keptBytes, removedBytes };
 }
 
-/** An output record is `{line: n, ...}` with a result or an error; anything else ends the valid prefix. */
+/** An output record is `{line: n, ...}` with a result, a document or an error; anything else ends the valid prefix. */
 function parseRecord(text: string): { line: number; id: string | undefined; isError: boolean } | null {
   let value: unknown;
   try {
@@ -39,8 +39,8 @@ function parseRecord(text: string): { line: number; id: string | undefined; isEr
     return null;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  const record = value as { line?: unknown; id?: unknown; result?: unknown; error?: unknown };
+  const record = value as { line?: unknown; id?: unknown; result?: unknown; document?: unknown; error?: unknown };
   if (typeof record.line !== 'number' || !Number.isInteger(record.line) || record.line < 1) return null;
-  if (record.result === undefined && record.error === undefined) return null;
+  if (record.result === undefined && record.document === undefined && record.error === undefined) return null;
   return { line: record.line, id: typeof record.id === 'string' ? record.id : undefined, isError: record.error !== undefined };
 }
