@@ -10,30 +10,23 @@
  * relations). Closed set among those 10; bi-encoder only and EMMA fused.
  */
 import { readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
 import { createExtractor, type ExtractItem } from '../src/index.js';
 import { defaultModelDirectory } from '../src/model/defaultModel.js';
+import { parseFlags } from './lib/args.js';
 import { fewrelItems, fewrelRelations, fewrelSplit, type GoldItem } from './lib/datasets.js';
-import { runEnvironment, writeResult } from './lib/environment.js';
+import { repoPath, runEnvironment, writeResult } from './lib/environment.js';
 import { classificationScores } from './lib/metrics.js';
 import { pickDonors, swapEntityNames } from './lib/nameSwap.js';
 
-const usage = 'usage: npm run bench:name-bias -- [--model DIR] [--data-dir DIR] [--per-relation N]';
-let flags: { model?: string | undefined; 'data-dir'?: string | undefined; 'per-relation'?: string | undefined };
-try {
-  flags = parseArgs({ options: { model: { type: 'string' }, 'data-dir': { type: 'string' }, 'per-relation': { type: 'string' } }, strict: true }).values;
-} catch (error) {
-  console.error(`${(error as Error).message}\n${usage}`);
-  process.exit(2);
-}
-const perRelation = Number(flags['per-relation'] ?? '50');
-if (!Number.isInteger(perRelation) || perRelation < 1) {
-  console.error(`--per-relation must be a positive integer, received ${flags['per-relation']}\n${usage}`);
-  process.exit(2);
-}
-const dataDir = resolve(flags['data-dir'] ?? '../shared/data');
-const model = resolve(flags.model ?? defaultModelDirectory());
+const flags = parseFlags('usage: npm run bench:name-bias -- [--model DIR] [--data-dir DIR] [--per-relation N]', {
+  model: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'per-relation': { type: 'string' },
+});
+const perRelation = flags.positiveInteger('per-relation', 50);
+const dataDir = resolve(flags.values['data-dir'] ?? '../shared/data');
+const model = resolve(flags.values.model ?? defaultModelDirectory());
 const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as { name: string };
 
 const split = fewrelSplit(dataDir, 10, 'ori');
@@ -66,7 +59,7 @@ for (const useCrossEncoder of [false, true]) {
 
 const result = {
   benchmark: 'name-bias',
-  model: { directory: relative(process.cwd(), model) || '.', name: manifest.name },
+  model: { directory: repoPath(model), name: manifest.name },
   data: { split: split.name, part: 'test', relations: split.test, perRelation, sentences: original.length, candidates: 'the 10 test relations (closed set)' },
   probe: 'head and tail tokens replaced by those of the same-position sentence of the next relation (benchmarks/lib/nameSwap.ts)',
   settings: { precision: 'int8', threads: 2 },
