@@ -27,6 +27,7 @@ import {
 } from './schemas.js';
 import { chunk } from './tokenizer/batch.js';
 import { loadTokenizer } from './tokenizer/load.js';
+import { batchTokenizers } from './tokenizer/words.js';
 import { buildDescriptionSequence, buildPairSequence, descriptionText } from './tokenizer/sequences.js';
 
 /**
@@ -111,7 +112,9 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
     };
 
     const runBatch: Extractor['extractBatch'] = async (items, batchOptions = {}) => {
-      const prepared = items.map((item, position) => prepareItem(item, tokenizer, manifest.maxLength.sentence, items.length > 1 ? position : undefined));
+      // The pairs of one document share its text: each of its words is tokenized once per batch.
+      const tokenizerFor = batchTokenizers(items, tokenizer);
+      const prepared = items.map((item, position) => prepareItem(item, tokenizerFor(item), manifest.maxLength.sentence, items.length > 1 ? position : undefined));
       const results: ExtractResult[] = [];
       for (const group of chunk(prepared, batchSize)) {
         checkOpen();
