@@ -49,6 +49,23 @@ describe('README and docs code snippets', () => {
     expect(runnable.map((snippet) => snippet.file)).toEqual(expect.arrayContaining(['README.md', 'docs/knowledge-graphs.md']));
   });
 
+  it('type-checks every runnable snippet against the public types', async () => {
+    // One tsc run over all snippets, with the repository's settings and its paths for the package names.
+    const files = runnable.map((snippet, index) => {
+      const file = join(work, `typecheck-${index}.mts`);
+      writeFileSync(file, `${snippet.code}\nexport {};\n`);
+      return file;
+    });
+    const config = join(work, 'tsconfig.json');
+    writeFileSync(config, JSON.stringify({ extends: join(root, 'tsconfig.json'), compilerOptions: { noEmit: true, typeRoots: [join(root, 'node_modules', '@types')] }, include: [], files }));
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const outcome = await run(process.execPath, [tsc, '--project', config], { cwd: root }).then(
+      () => 'no errors',
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(outcome).toBe('no errors');
+  }, 120_000);
+
   it.each(runnable.map((snippet) => [`${snippet.file}:${snippet.line}`, snippet] as const))('%s runs and prints', async (name, snippet) => {
     const file = join(work, `${name.replace(/[^a-z0-9]+/gi, '-')}.mts`);
     writeFileSync(file, snippet.code);
