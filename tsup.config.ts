@@ -3,8 +3,12 @@ import { defineConfig } from 'tsup';
 // Two builds: the library (ESM + CJS + declarations) and the CLI (ESM, with a shebang).
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    // The package entries, one per `exports` subpath in package.json: zsre, zsre/kg, zsre/workers,
+    // zsre/queue. Code they share goes into shared chunks (splitting, for CJS too), so there is one
+    // ZsreError class and `isZsreError` holds for an error from any entry.
+    entry: { index: 'src/index.ts', kg: 'src/kg.ts', workers: 'src/workers/index.ts', queue: 'src/queue/index.ts' },
     format: ['esm', 'cjs'],
+    splitting: true,
     dts: true,
     sourcemap: true,
     target: 'node20',

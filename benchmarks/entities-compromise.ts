@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findEntities } from '../src/documents/index.js';
+import { findEntities } from 'zsre/kg';
 import { resolveEntity } from '../src/documents/spans.js';
 import { scoreEntities, type CharSpan } from './lib/entityScore.js';
 import { parseFlags } from './lib/args.js';

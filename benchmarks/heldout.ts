@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createExtractor, type ExtractItem } from '../src/index.js';
+import { createExtractor, type ExtractItem } from 'zsre';
 import { fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
 import { parseFlags } from './lib/args.js';
 import { repoPath, runEnvironment, writeResult } from './lib/environment.js';

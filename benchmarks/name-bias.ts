@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createExtractor, type ExtractItem } from '../src/index.js';
+import { createExtractor, type ExtractItem } from 'zsre';
 import { defaultModelDirectory } from '../src/model/defaultModel.js';
 import { parseFlags } from './lib/args.js';
 import { fewrelItems, fewrelRelations, fewrelSplit, type GoldItem } from './lib/datasets.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createExtractor } from '../src/index.js';
+import { createExtractor } from 'zsre';
 import { type BenchRelation, fewrelItems, fewrelRelations, fewrelSplit, type GoldItem } from './lib/datasets.js';
 import { parseFlags } from './lib/args.js';
 import { runEnvironment, writeResult } from './lib/environment.js';

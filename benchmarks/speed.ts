@@ -6,7 +6,7 @@
  *   npm run bench:speed -- [--data-dir ../shared/data] [--model DIR] [--sentences 300] [--threads 2]
  */
 import { resolve } from 'node:path';
-import { createExtractor } from '../src/index.js';
+import { createExtractor } from 'zsre';
 import { fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
 import { parseFlags } from './lib/args.js';
 import { runEnvironment, writeResult } from './lib/environment.js';

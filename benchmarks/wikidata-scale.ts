@@ -8,7 +8,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { createExtractor } from '../src/index.js';
+import { createExtractor } from 'zsre';
 import { fewrelItems, fewrelSplit } from './lib/datasets.js';
 import { parseFlags } from './lib/args.js';
 import { repoPath, runEnvironment, writeResult } from './lib/environment.js';

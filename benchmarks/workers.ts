@@ -8,8 +8,8 @@
  * Writes benchmarks/results/workers.json. With the tiny fixture model the numbers show pool
  * overhead more than model cost; rerun with the real model for the figure that matters.
  */
-import { createExtractor, type ExtractItem } from '../src/index.js';
-import { createWorkerPool } from '../src/workers/index.js';
+import { createExtractor, type ExtractItem } from 'zsre';
+import { createWorkerPool } from 'zsre/workers';
 import { parseFlags } from './lib/args.js';
 import { repoPath, runEnvironment, writeResult } from './lib/environment.js';
 

@@ -6,7 +6,7 @@
  * Uses the default model (the tiny untrained fixture in a source checkout, where the
  * predictions are meaningless; a trained model in a release).
  */
-import { extractRelations, type Relation } from '../src/index.js';
+import { extractRelations, type Relation } from 'zsre';
 
 const relations: Relation[] = [
   { id: 'spouse', name: 'spouse', description: 'the head entity is married to the tail entity' },

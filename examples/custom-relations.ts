@@ -7,7 +7,7 @@
  * Uses the default model (the tiny untrained fixture in a source checkout, where the
  * predictions are meaningless; a trained model in a release).
  */
-import { createExtractor, type Relation } from '../src/index.js';
+import { createExtractor, type Relation } from 'zsre';
 
 // Relations the model has never seen are the point of zero-shot extraction: describe each
 // one in a sentence, the way you would explain it to a colleague.

@@ -12,8 +12,8 @@
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createExtractor, type TextItem } from '../src/index.js';
-import { quadsToNTriples, resultToQuads } from '../src/triples/index.js';
+import { createExtractor, type TextItem } from 'zsre';
+import { quadsToNTriples, resultToQuads } from 'zsre/kg';
 
 type CorpusLine = TextItem & { id: string; headId?: string; tailId?: string };
 

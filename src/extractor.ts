@@ -11,10 +11,13 @@ import { defaultModelDirectory } from './model/defaultModel.js';
 import { downloadHubModel, isHubId } from './model/hub.js';
 import { loadModelDirectory, type ModelDirectory } from './model/loadModel.js';
 import { crossReadsMarkers } from './model/manifest.js';
+import { classifyPairs } from './pairs/classifyPairs.js';
+import { pairEntities, type SkippedPair } from './pairs/pairEntities.js';
 import { createDescribe } from './pipeline/describe.js';
 import { type Pipeline, runPipeline } from './pipeline/runBatch.js';
 import { loadRelations } from './relations/index.js';
 import {
+  type ExtractAllOptions,
   extractAllInputSchema,
   type ExtractItem,
   type ExtractResult,
@@ -139,25 +142,15 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         return result as ExtractResult;
       },
       extractBatch,
-      async extractAll(input) {
+      async extractAll(input, allOptions = {}) {
         checkOpen();
         const { text, entities } = parseInput(extractAllInputSchema, input, 'extractAll input');
         checkText(text);
-        // The same span named twice (e.g. a string and its explicit span) is one entity.
-        const spans: { start: number; end: number }[] = [];
-        entities.forEach((entity, position) => {
-          const span = locateEntity(text, entity, `entity ${position}`);
-          if (!spans.some((seen) => seen.start === span.start && seen.end === span.end)) spans.push(span);
-        });
-        const items: ExtractItem[] = [];
-        for (const head of spans) {
-          for (const tail of spans) {
-            if (head === tail || overlaps(head, tail)) continue;
-            items.push({ text, head: { start: head.start, end: head.end }, tail: { start: tail.start, end: tail.end } });
-          }
-        }
-        if (items.length === 0) return [];
-        const results = await extractBatch(items);
+        const spans = entities.map((entity, position) => locateEntity(text, entity, `entity ${position}`));
+        const pairing = pairEntities(text, spans);
+        const { onSkipped, ...batchOptions } = allOptions;
+        const { results, refused } = await classifyPairs({ extractBatch }, text, pairing.pairs, batchOptions);
+        reportSkipped([...pairing.skipped, ...refused], onSkipped);
         return results.flatMap((result): Triple[] => (result.relation === null ? [] : [{ head: result.head, tail: result.tail, relation: result.relation }]));
       },
       async dispose() {
@@ -184,8 +177,19 @@ export async function extractRelations(items: ExtractItem[], options: ExtractorO
   }
 }
 
-function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
-  return a.start < b.end && b.start < a.end;
+/** Pairs extractAll could not classify go to the caller's onSkipped, or else to a process warning: never dropped silently. */
+function reportSkipped(skipped: SkippedPair[], onSkipped: ExtractAllOptions['onSkipped']): void {
+  if (skipped.length === 0) return;
+  if (onSkipped !== undefined) {
+    onSkipped(skipped);
+    return;
+  }
+  const first = skipped[0] as SkippedPair;
+  process.emitWarning(
+    `extractAll did not classify ${skipped.length} entity pair(s); the first: ${first.message} ` +
+      'Pass { onSkipped } as extractAll\'s second argument to receive them, or use extractDocument (zsre/kg), which returns them.',
+    { code: 'ZSRE_PAIRS_SKIPPED' },
+  );
 }
 
 async function resolveModelDirectory(model: string | undefined, precision: Precision, cacheDir: string, withCrossEncoder: boolean): Promise<string> {

@@ -2,10 +2,12 @@
 export { createExtractor, extractRelations } from './extractor.js';
 export { ZsreError, isZsreError, type ZsreErrorCode, type ZsreErrorOptions } from './errors.js';
 export { loadRelations } from './relations/index.js';
+export type { SkippedPair } from './pairs/pairEntities.js';
 export type {
   Candidate,
   EntityRef,
   ExtractAllInput,
+  ExtractAllOptions,
   ExtractBatchOptions,
   ExtractItem,
   ExtractResult,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SkippedPair } from './pairs/pairEntities.js';
 import { ZsreError } from './errors.js';
 import type { Manifest } from './model/manifest.js';
 import type { Relation } from './relations/schema.js';
@@ -115,6 +116,15 @@ export interface ExtractBatchOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+export interface ExtractAllOptions extends ExtractBatchOptions {
+  /**
+   * Called once with the ordered pairs that were not classified (entities that partly overlap,
+   * pairs the extractor refused), each with a code and a message. Without it, they are reported
+   * with process.emitWarning (code ZSRE_PAIRS_SKIPPED).
+   */
+  onSkipped?: (skipped: SkippedPair[]) => void;
+}
+
 export interface LoadedModelInfo {
   name: string;
   directory: string;
@@ -126,7 +136,7 @@ export interface Extractor {
   extract(item: ExtractItem): Promise<ExtractResult>;
   extractBatch(items: ExtractItem[], options?: ExtractBatchOptions): Promise<ExtractResult[]>;
   /** Every ordered pair of distinct entities; only pairs with a relation above the threshold. */
-  extractAll(input: ExtractAllInput): Promise<Triple[]>;
+  extractAll(input: ExtractAllInput, options?: ExtractAllOptions): Promise<Triple[]>;
   readonly relations: readonly Relation[];
   readonly model: LoadedModelInfo;
   dispose(): Promise<void>;

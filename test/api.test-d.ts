@@ -10,7 +10,9 @@ import {
   extractRelations,
   isZsreError,
   loadRelations,
+  type ExtractAllOptions,
   type Relation,
+  type SkippedPair,
   type Span,
   type Triple,
   ZsreError,
@@ -60,6 +62,9 @@ describe('public API types (docs/api.md)', () => {
     expectTypeOf<Extractor['extractBatch']>().returns.resolves.toEqualTypeOf<ExtractResult[]>();
     expectTypeOf<Extractor['extractAll']>().parameter(0).toEqualTypeOf<{ text: string; entities: EntityRef[] }>();
     expectTypeOf<Extractor['extractAll']>().returns.resolves.toEqualTypeOf<Triple[]>();
+    expectTypeOf<Extractor['extractAll']>().parameter(1).toEqualTypeOf<ExtractAllOptions | undefined>();
+    expectTypeOf<NonNullable<ExtractAllOptions['onSkipped']>>().parameter(0).toEqualTypeOf<SkippedPair[]>();
+    expectTypeOf<SkippedPair>().toEqualTypeOf<{ head: Span; tail: Span; code: ZsreErrorCode; message: string }>();
     expectTypeOf<Extractor['relations']>().toEqualTypeOf<readonly Relation[]>();
     expectTypeOf<Extractor['model']['precision']>().toEqualTypeOf<'int8' | 'fp32'>();
     expectTypeOf<Extractor['dispose']>().returns.resolves.toBeVoid();

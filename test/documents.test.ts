@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoreEntities } from '../benchmarks/lib/entityScore.js';
 import { createExtractor, isZsreError, type Extractor, type Relation } from '../src/index.js';
 import { extractDocument, findEntities } from '../src/documents/index.js';
-import { resolveEntity, wordsBetween, wordStarts } from '../src/documents/spans.js';
+import { resolveEntity } from '../src/documents/spans.js';
+import { wordsBetween, wordStarts } from '../src/pairs/index.js';
 import { tinyModel } from './triples-cli.js';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'zsre-documents-'));
@@ -94,11 +95,39 @@ describe('extractDocument', () => {
     expect(document.results.length).toBeGreaterThan(0);
   });
 
+  it('reports, never drops, the pairs of entities that partly overlap; every pair is classified or reported', async () => {
+    const text = 'She flew from New York City to Paris.';
+    const document = await extractDocument(everything, { text, entities: ['New York', 'York City', 'Paris'] });
+    expect(document.skipped.map((pair) => `${pair.head.text}>${pair.tail.text}:${pair.code}`)).toEqual(['New York>York City:ENTITY_OVERLAP', 'York City>New York:ENTITY_OVERLAP']);
+    expect(document.results.map((result) => `${result.head.text}>${result.tail.text}`)).toEqual(['New York>Paris', 'York City>Paris', 'Paris>New York', 'Paris>York City']);
+    expect(document.results.length + document.skipped.length).toBe(3 * 2);
+  });
+
+  it('extractAll hands the pairs it did not classify to onSkipped, or else to a process warning', async () => {
+    const text = 'She flew from New York City to Paris.';
+    let received: string[] = [];
+    const triples = await everything.extractAll({ text, entities: ['New York', 'York City', 'Paris'] }, { onSkipped: (skipped) => (received = skipped.map((pair) => `${pair.head.text}>${pair.tail.text}`)) });
+    expect(received).toEqual(['New York>York City', 'York City>New York']);
+    expect(triples).toHaveLength(4);
+    const warnings: Error[] = [];
+    const listen = (warning: Error) => warnings.push(warning);
+    process.on('warning', listen);
+    try {
+      await everything.extractAll({ text, entities: ['New York', 'York City', 'Paris'] });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listen);
+    }
+    expect(warnings.map((warning) => (warning as Error & { code?: string }).code)).toEqual(['ZSRE_PAIRS_SKIPPED']);
+    expect(warnings[0]?.message).toContain('2 entity pair(s)');
+  });
+
   it('returns nothing to classify for fewer than two entities', async () => {
     expect(await extractDocument(everything, { text: 'Only Ada here.', entities: ['Ada'] })).toEqual({
       entities: [{ start: 5, end: 8, text: 'Ada' }],
       results: [],
       triples: [],
+      skipped: [],
     });
   });
 });

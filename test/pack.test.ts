@@ -44,7 +44,8 @@ async function node(file: string, source: string): Promise<string> {
 
 describe('the packed package', () => {
   it('ships the builds, the CLI and the built-in relations, and no sources or tests', () => {
-    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js', 'data/wikidata-relations.json.gz', 'package.json']) {
+    const entries = ['index', 'kg', 'workers', 'queue'].flatMap((name) => [`dist/${name}.js`, `dist/${name}.cjs`, `dist/${name}.d.ts`, `dist/${name}.d.cts`]);
+    for (const file of [...entries, 'dist/cli.js', 'dist/worker.js', 'data/wikidata-relations.json.gz', 'package.json']) {
       expect(tarballFiles).toContain(file);
     }
     expect(tarballFiles.filter((file) => file.startsWith('src/') || file.startsWith('test/'))).toEqual([]);
@@ -80,5 +81,56 @@ describe('the packed package', () => {
     expect(version.stdout.trim()).toBe(manifest.version);
     const help = await run(bin, ['extract', '--help'], { cwd: project, env });
     expect(help.stdout).toContain('Exit codes');
+  });
+
+  it('exposes zsre/kg, zsre/workers and zsre/queue to ESM and CommonJS, with one ZsreError class across entries', async () => {
+    const esm = await node(
+      'entries.mjs',
+      `import { isZsreError } from 'zsre';
+       import * as kg from 'zsre/kg';
+       import * as workers from 'zsre/workers';
+       import * as queue from 'zsre/queue';
+       let sameClass = false;
+       try { kg.checkBaseIri('not an iri'); } catch (error) { sameClass = isZsreError(error); }
+       console.log(JSON.stringify({ extractDocument: typeof kg.extractDocument, findEntities: typeof kg.findEntities, resultToQuads: typeof kg.resultToQuads,
+         createWorkerPool: typeof workers.createWorkerPool, submitRun: typeof queue.submitRun, mergeRun: typeof queue.mergeRun, sameClass }));`,
+    );
+    const expected = { extractDocument: 'function', findEntities: 'function', resultToQuads: 'function', createWorkerPool: 'function', submitRun: 'function', mergeRun: 'function', sameClass: true };
+    expect(JSON.parse(esm)).toEqual(expected);
+    const cjs = await node(
+      'entries.cjs',
+      `const { isZsreError } = require('zsre');
+       const kg = require('zsre/kg'); const workers = require('zsre/workers'); const queue = require('zsre/queue');
+       let sameClass = false;
+       try { kg.checkBaseIri('not an iri'); } catch (error) { sameClass = isZsreError(error); }
+       console.log(JSON.stringify({ extractDocument: typeof kg.extractDocument, findEntities: typeof kg.findEntities, resultToQuads: typeof kg.resultToQuads,
+         createWorkerPool: typeof workers.createWorkerPool, submitRun: typeof queue.submitRun, mergeRun: typeof queue.mergeRun, sameClass }));`,
+    );
+    expect(JSON.parse(cjs)).toEqual(expected);
+  });
+
+  it('gives types for every entry to a TypeScript project (node16 resolution)', async () => {
+    writeFileSync(
+      join(project, 'types.mts'),
+      `import { createExtractor, type Extractor } from 'zsre';
+       import { extractDocument, type DocumentResult, type SkippedPair } from 'zsre/kg';
+       import { createWorkerPool, type WorkerPool } from 'zsre/workers';
+       import { mergeRun, type MergeOptions } from 'zsre/queue';
+       export async function use(extractor: Extractor, pool: WorkerPool, merge: MergeOptions): Promise<SkippedPair[]> {
+         const document: DocumentResult = await extractDocument(pool, { text: 'a b', entities: ['a', 'b'] });
+         void createExtractor; void createWorkerPool; void mergeRun; void merge; void extractor;
+         return document.skipped;
+       }
+       // @ts-expect-error: extractDocument needs an extractor and a document
+       void extractDocument();`,
+    );
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', 'types.mts'];
+    // tsc prints its errors on stdout and exits non-zero: the errors are the failure message.
+    const outcome = await run(process.execPath, args, { cwd: project, env }).then(
+      () => 'no errors',
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(outcome).toBe('no errors');
   });
 });

@@ -1,6 +1,8 @@
+import { classifyPairs } from '../pairs/classifyPairs.js';
+import { pairEntities, type SkippedPair } from '../pairs/pairEntities.js';
 import type { EntityRef, ExtractBatchOptions, Extractor, ExtractResult, Span, Triple } from '../schemas.js';
 import { findEntities } from './findEntities.js';
-import { overlaps, resolveEntity, wordsBetween, wordStarts, type CharSpan } from './spans.js';
+import { resolveEntity } from './spans.js';
 
 export interface DocumentInput {
   text: string;
@@ -13,12 +15,18 @@ export interface DocumentInput {
 }
 
 export interface DocumentResult {
-  /** The distinct entity spans used. */
+  /** The distinct entity spans used, in text order. */
   entities: Span[];
   /** One result per ordered pair classified, in text order of head then tail. */
   results: ExtractResult[];
   /** The pairs with a relation above the threshold, de-duplicated by (head span, tail span, relation). */
   triples: Triple[];
+  /**
+   * Pairs within the distance that were not classified, each with a code and a message: entities
+   * that partly overlap, and pairs the extractor refused. Every ordered pair within the distance
+   * is in `results` or here.
+   */
+  skipped: SkippedPair[];
 }
 
 const defaultMaxDistance = 40;
@@ -26,7 +34,7 @@ const defaultMaxDistance = 40;
 /**
  * Every relation between the entities of a whole paragraph or document: pairs of entities within
  * maxTokenDistance words, in both directions, all classified in one extractBatch call (a worker
- * pool works too), results de-duplicated.
+ * pool works too), results de-duplicated. Pairing is src/pairs (shared with extractAll).
  */
 export async function extractDocument(
   extractor: Pick<Extractor, 'extractBatch'>,
@@ -34,32 +42,15 @@ export async function extractDocument(
   options: ExtractBatchOptions = {},
 ): Promise<DocumentResult> {
   const { text } = input;
-  const maxDistance = input.maxTokenDistance ?? defaultMaxDistance;
-  let refs = input.entities;
-  if (refs === undefined) refs = findEntities(text).map(({ start, end }) => ({ start, end }));
-  // The same entity named twice (a string and its span) is one entity.
-  const spans: CharSpan[] = [];
-  refs.forEach((ref, position) => {
-    const span = resolveEntity(text, ref, position);
-    if (!spans.some((seen) => seen.start === span.start && seen.end === span.end)) spans.push(span);
-  });
-  spans.sort((a, b) => a.start - b.start || a.end - b.end);
-  const starts = wordStarts(text);
-  const pairs: { head: CharSpan; tail: CharSpan }[] = [];
-  for (const head of spans) {
-    for (const tail of spans) {
-      if (head === tail || overlaps(head, tail)) continue;
-      if (input.directions === 'forward' && head.start > tail.start) continue;
-      if (wordsBetween(starts, head, tail) > maxDistance) continue;
-      pairs.push({ head, tail });
-    }
-  }
-  const entities = spans.map((span) => ({ ...span, text: text.slice(span.start, span.end) }));
-  if (pairs.length === 0) return { entities, results: [], triples: [] };
-  const results = await extractor.extractBatch(
-    pairs.map(({ head, tail }) => ({ text, head: { start: head.start, end: head.end }, tail: { start: tail.start, end: tail.end } })),
-    options,
-  );
+  const refs = input.entities ?? findEntities(text).map(({ start, end }) => ({ start, end }));
+  const spans = refs.map((ref, position) => resolveEntity(text, ref, position));
+  const pairing = pairEntities(text, spans, { maxWordsBetween: input.maxTokenDistance ?? defaultMaxDistance, directions: input.directions ?? 'both' });
+  const { results, refused } = await classifyPairs(extractor, text, pairing.pairs, options);
+  return { entities: pairing.entities, results, triples: distinctTriples(results), skipped: [...pairing.skipped, ...refused] };
+}
+
+/** The results with a relation, as triples, without repeats of (head span, tail span, relation). */
+function distinctTriples(results: readonly ExtractResult[]): Triple[] {
   const seen = new Set<string>();
   const triples: Triple[] = [];
   for (const result of results) {
@@ -69,5 +60,5 @@ export async function extractDocument(
     seen.add(key);
     triples.push({ head: result.head, tail: result.tail, relation: result.relation });
   }
-  return { entities, results, triples };
+  return triples;
 }

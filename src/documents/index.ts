@@ -1,3 +1,4 @@
 // Whole documents: every entity pair of a paragraph within a word distance, batched.
 export { extractDocument, type DocumentInput, type DocumentResult } from './extractDocument.js';
 export { findEntities, type EntityKind, type FoundEntity } from './findEntities.js';
+export type { SkippedPair } from '../pairs/pairEntities.js';

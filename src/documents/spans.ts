@@ -34,25 +34,3 @@ export function resolveEntity(text: string, entity: EntityRef, position: number)
   }
   return { start: found, end: found + needle.length };
 }
-
-export function overlaps(a: CharSpan, b: CharSpan): boolean {
-  return a.start < b.end && b.start < a.end;
-}
-
-/** Start offsets of the whitespace-separated words of a text, ascending. */
-export function wordStarts(text: string): number[] {
-  return [...text.matchAll(/\S+/gu)].map((match) => match.index);
-}
-
-/**
- * Words strictly between two spans (0 when they touch or share a word): the distance that
- * maxTokenDistance limits. Counted on whitespace-separated words, which is what a reader counts.
- */
-export function wordsBetween(starts: readonly number[], a: CharSpan, b: CharSpan): number {
-  const [first, second] = a.start <= b.start ? [a, b] : [b, a];
-  let count = 0;
-  for (const start of starts) {
-    if (start >= first.end && start < second.start) count += 1;
-  }
-  return count;
-}

@@ -5,6 +5,7 @@ import type { LabelIndex } from '../labels/labelIndex.js';
 import type { ExtractItem, ExtractResult, Relation } from '../schemas.js';
 import { chunk } from '../tokenizer/batch.js';
 import type { TextTokenizer } from '../tokenizer/load.js';
+import { batchTokenizers } from '../tokenizer/words.js';
 import type { Describe } from './describe.js';
 import { prepareItem } from './prepare.js';
 import { rankCandidates } from './rank.js';
@@ -38,7 +39,9 @@ export interface RunOptions {
  * before any model runs), then per batch recall -> rerank -> rank.
  */
 export async function runPipeline(pipeline: Pipeline, items: readonly ExtractItem[], options: RunOptions = {}): Promise<ExtractResult[]> {
-  const prepared = items.map((item, position) => prepareItem(item, pipeline.tokenizer, pipeline.maxSentenceLength, items.length > 1 ? position : undefined));
+  // The pairs of one document share its text: each of its words is tokenized once per call.
+  const tokenizerFor = batchTokenizers(items, pipeline.tokenizer);
+  const prepared = items.map((item, position) => prepareItem(item, tokenizerFor(item), pipeline.maxSentenceLength, items.length > 1 ? position : undefined));
   const results: ExtractResult[] = [];
   for (const group of chunk(prepared, pipeline.batchSize)) {
     options.beforeBatch?.();
