@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findEntities } from 'zsre/kg';
-import { resolveEntity } from '../src/documents/spans.js';
+import { locateEntity } from '../src/entities/locate.js';
 import { scoreEntities, type CharSpan } from './lib/entityScore.js';
 import { parseFlags } from './lib/args.js';
 import { runEnvironment, writeResult } from './lib/environment.js';
@@ -32,7 +32,7 @@ const allPredicted: CharSpan[] = [];
 const perParagraph = paragraphs.map((paragraph, index) => {
   // Spans are made disjoint across paragraphs by offsetting them, so pooling cannot mix them up.
   const offset = index * 1_000_000;
-  const gold = paragraph.entities.map((entity, position) => resolveEntity(paragraph.text, { text: entity.text, occurrence: entity.occurrence ?? 0 }, position));
+  const gold = paragraph.entities.map((entity, position) => locateEntity(paragraph.text, { text: entity.text, occurrence: entity.occurrence ?? 0 }, `entity ${position}`));
   const predicted = findEntities(paragraph.text);
   allGold.push(...gold.map((span) => ({ start: span.start + offset, end: span.end + offset })));
   allPredicted.push(...predicted.map((span) => ({ start: span.start + offset, end: span.end + offset })));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoreEntities } from '../benchmarks/lib/entityScore.js';
 import { createExtractor, isZsreError, type Extractor, type Relation } from '../src/index.js';
 import { extractDocument, findEntities } from '../src/documents/index.js';
-import { resolveEntity } from '../src/documents/spans.js';
+import { locateEntity } from '../src/entities/locate.js';
 import { wordsBetween, wordStarts } from '../src/pairs/index.js';
 import { tinyModel } from './triples-cli.js';
 
@@ -33,18 +33,18 @@ describe('word distance', () => {
   it('counts the words strictly between two spans, in either order', () => {
     const text = 'Ada met the famous Bob today';
     const starts = wordStarts(text);
-    const ada = resolveEntity(text, 'Ada', 0);
-    const bob = resolveEntity(text, 'Bob', 1);
+    const ada = locateEntity(text, 'Ada', 'entity 0');
+    const bob = locateEntity(text, 'Bob', 'entity 1');
     expect(wordsBetween(starts, ada, bob)).toBe(3);
     expect(wordsBetween(starts, bob, ada)).toBe(3);
-    expect(wordsBetween(starts, resolveEntity(text, 'famous', 2), bob)).toBe(0);
+    expect(wordsBetween(starts, locateEntity(text, 'famous', 'entity 2'), bob)).toBe(0);
   });
 
   it('resolves the n-th occurrence and reports a missing entity with its code', () => {
-    expect(resolveEntity('Paris, then Paris', { text: 'Paris', occurrence: 1 }, 0)).toEqual({ start: 12, end: 17 });
+    expect(locateEntity('Paris, then Paris', { text: 'Paris', occurrence: 1 }, 'entity 0')).toEqual({ start: 12, end: 17 });
     let error: unknown;
     try {
-      resolveEntity('Paris', 'Rome', 3);
+      locateEntity('Paris', 'Rome', 'entity 3');
     } catch (caught) {
       error = caught;
     }

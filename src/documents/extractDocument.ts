@@ -2,7 +2,7 @@ import { classifyPairs } from '../pairs/classifyPairs.js';
 import { pairEntities, type SkippedPair } from '../pairs/pairEntities.js';
 import type { EntityRef, ExtractBatchOptions, Extractor, ExtractResult, Span, Triple } from '../schemas.js';
 import { findEntities } from './findEntities.js';
-import { resolveEntity } from './spans.js';
+import { locateEntity } from '../entities/locate.js';
 
 export interface DocumentInput {
   text: string;
@@ -43,7 +43,7 @@ export async function extractDocument(
 ): Promise<DocumentResult> {
   const { text } = input;
   const refs = input.entities ?? findEntities(text).map(({ start, end }) => ({ start, end }));
-  const spans = refs.map((ref, position) => resolveEntity(text, ref, position));
+  const spans = refs.map((ref, position) => locateEntity(text, ref, `entity ${position}`));
   const pairing = pairEntities(text, spans, { maxWordsBetween: input.maxTokenDistance ?? defaultMaxDistance, directions: input.directions ?? 'both' });
   const { results, refused } = await classifyPairs(extractor, text, pairing.pairs, options);
   return { entities: pairing.entities, results, triples: distinctTriples(results), skipped: [...pairing.skipped, ...refused] };

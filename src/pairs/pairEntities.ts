@@ -1,3 +1,4 @@
+import { type CharSpan, spanRelation } from '../entities/locate.js';
 import type { ZsreErrorCode } from '../errors.js';
 import type { Span } from '../schemas.js';
 
@@ -6,11 +7,7 @@ import type { Span } from '../schemas.js';
  * `extractDocument`. Pure: spans in, pairs out, nothing run.
  */
 
-/** A character span [start, end) in JS string indices of the text. */
-export interface CharSpan {
-  start: number;
-  end: number;
-}
+export type { CharSpan };
 
 /** An ordered pair: head and tail. */
 export interface EntityPair {
@@ -79,11 +76,9 @@ export function pairEntities(text: string, spans: readonly CharSpan[], options: 
   return { entities, pairs, skipped };
 }
 
-/** Overlapping, but neither inside the other. */
+/** Overlapping, but neither inside the other: such a pair cannot be marked (entities/locate.ts). */
 export function partlyOverlap(a: CharSpan, b: CharSpan): boolean {
-  const overlap = a.start < b.end && b.start < a.end;
-  const nested = (a.start <= b.start && b.end <= a.end) || (b.start <= a.start && a.end <= b.end);
-  return overlap && !nested;
+  return spanRelation(a, b) === 'crossing';
 }
 
 /** Start offsets of the whitespace-separated words of a text, ascending. */
