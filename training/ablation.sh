@@ -42,7 +42,10 @@ evaluate() {
   $py training/evaluate_heldout.py --run "$runs/$name" --out "$results/$name.json" --per-relation "${ZSRE_ABLATION_PER_RELATION:-50}"
 }
 
-train "$base"
+# The base variant trains the shared bi-encoder; the others wait for it (several variants may
+# run side by side: bash training/ablation.sh A & bash training/ablation.sh B).
+if [[ " ${variants[*]} " == *" $base "* ]]; then train "$base"; fi
+while [ ! -f "$runs/$base/bi_encoder.pt" ]; do echo "== waiting for the shared bi-encoder ($runs/$base)"; sleep 60; done
 for name in "${variants[@]}"; do
   train "$name"
   evaluate "$name"
