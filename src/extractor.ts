@@ -10,6 +10,7 @@ import { openLabelIndex } from './labels/labelIndex.js';
 import { defaultModelDirectory } from './model/defaultModel.js';
 import { downloadHubModel, isHubId } from './model/hub.js';
 import { loadModelDirectory, type ModelDirectory } from './model/loadModel.js';
+import { biEncoderIsSure } from './pipeline/crossGate.js';
 import { prepareItem } from './pipeline/prepare.js';
 import { rankCandidates } from './pipeline/rank.js';
 import { loadRelations } from './relations/index.js';
@@ -33,7 +34,7 @@ import { buildDescriptionSequence, buildPairSequence, descriptionText } from './
  * createExtractor: loads the model (checked against its manifest), the tokenizer and the
  * relations, builds or loads the label index, and returns the extractor. The pipeline per
  * batch: prepare items -> bi-encoder -> label index top-K -> cross-encoder on the top-k pairs of
- * all sentences of the batch -> fuse and abstain.
+ * the batch's sentences that the adaptive gate does not find sure already -> fuse and abstain.
  */
 export async function createExtractor(options: ExtractorOptions): Promise<Extractor> {
   const settings = parseInput(extractorOptionsSchema, options, 'extractor options');
@@ -62,9 +63,11 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         context: { recallK: settings.recallK, topK },
       });
     }
-    const fusion: FusionParams = useCrossEncoder
-      ? { ...manifest.fusion, threshold: settings.threshold ?? manifest.fusion.threshold }
-      : { ...manifest.fusion.biOnly, crossWeight: 0, threshold: settings.threshold ?? manifest.fusion.biOnly.threshold };
+    const biOnlyFusion: FusionParams = { ...manifest.fusion.biOnly, crossWeight: 0, threshold: settings.threshold ?? manifest.fusion.biOnly.threshold };
+    const fusion: FusionParams = useCrossEncoder ? { ...manifest.fusion, threshold: settings.threshold ?? manifest.fusion.threshold } : biOnlyFusion;
+    // Adaptive: skip the cross-encoder where the bi-encoder is sure (the gate is fitted per model;
+    // a model without one keeps the cross-encoder always on).
+    const crossGate = (settings.rerank ?? 'adaptive') === 'adaptive' ? (manifest.fusion.crossGate?.minConfidence ?? null) : null;
 
     const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize });
     const crossEncoder = sessions.crossEncoder === null ? null : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize });
@@ -118,18 +121,26 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         const vectors = await biEncoder.encodeSentences(group.map((item) => item.sequence));
         // The index returns recallK; the best topK of those by biScore go to the cross-encoder.
         const hits = vectors.map((vector) => labels.search(vector, recallK).slice(0, topK));
-        let crossScores: number[][] | null = null;
+        // Per row: cross scores, or null where the cross-encoder does not run (bi-only mode, or sure).
+        let crossScores: (number[] | null)[] = hits.map(() => null);
         if (crossEncoder !== null) {
-          const pairs = group.flatMap((item, row) => (hits[row] ?? []).map((hit) => buildPairSequence(item.sequence.ids, describe(hit.index))));
-          const flat = await crossEncoder.score(pairs);
+          const rerank = hits.map((row) => crossGate === null || !biEncoderIsSure(row, biOnlyFusion, crossGate));
+          const pairs = group.flatMap((item, row) =>
+            rerank[row] ? (hits[row] ?? []).map((hit) => buildPairSequence(item.sequence.ids, describe(hit.index))) : [],
+          );
+          const flat = pairs.length > 0 ? await crossEncoder.score(pairs) : [];
           let offset = 0;
-          crossScores = hits.map((row) => {
+          crossScores = hits.map((row, index) => {
+            if (!rerank[index]) return null;
             const scores = flat.slice(offset, offset + row.length);
             offset += row.length;
             return scores;
           });
         }
-        group.forEach((item, row) => results.push(rankCandidates(item, hits[row] ?? [], crossScores?.[row] ?? null, relations, fusion)));
+        group.forEach((item, row) => {
+          const scores = crossScores[row] ?? null;
+          results.push(rankCandidates(item, hits[row] ?? [], scores, relations, scores === null ? biOnlyFusion : fusion));
+        });
         batchOptions.onProgress?.(results.length, items.length);
       }
       return results;

@@ -55,6 +55,7 @@ export const extractorOptionsSchema = z
     topK: z.number().int().positive().optional(),
     recallK: z.number().int().positive().optional(),
     useCrossEncoder: z.boolean().optional(),
+    rerank: z.enum(['adaptive', 'always']).optional(),
     threshold: z.number().min(0).max(1).optional(),
     index: z.enum(['auto', 'exact', 'hnsw']).optional(),
     cacheDir: z.string().min(1).optional(),
@@ -101,6 +102,9 @@ export interface ExtractResult {
   relation: PredictedRelation | null;
   /** Best first. */
   candidates: Candidate[];
+  /** true when the cross-encoder re-scored the candidates; false in bi-only mode and where the
+   * adaptive gate (`rerank: 'adaptive'`) found the bi-encoder sure enough on its own. */
+  reranked: boolean;
   head: Span;
   tail: Span;
 }
