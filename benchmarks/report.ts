@@ -1,6 +1,8 @@
 /**
  * Builds benchmarks/results/README.md (tables) and benchmarks/results/chart.svg
- * (F1 against sentences per second, one point per method and m) from the result files.
+ * (F1 against sentences per second, one point per method and m) from the result files; from
+ * speed.json also benchmarks/results/speed.svg and the README's speed section (between the
+ * <!-- speed:start --> and <!-- speed:end --> markers).
  *
  *   npm run bench:report
  */
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { resultsDir } from './lib/environment.js';
 import { meanAndStd } from './lib/metrics.js';
 import { renderChart } from './lib/chart.js';
+import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
@@ -57,7 +60,18 @@ for (const dataset of ['fewrel', 'wikizsl']) {
   lines.push('');
 }
 
-for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot'))) {
+const speed = results.find(isSpeedResult);
+if (speed !== undefined) {
+  lines.push('## Speed and accuracy, one run (speed.json)', '', ...speedMarkdown(speed), '', '![F1 against throughput](speed.svg)', '');
+  writeFileSync(join(resultsDir, 'speed.svg'), renderChart(speedChartPoints(speed), 'FewRel: F1 against throughput, one run (int8)'));
+  const readme = join(resultsDir, '..', '..', 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const section = /(<!-- speed:start[^>]*-->\n)[\s\S]*?(<!-- speed:end -->)/;
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- speed:start --> ... <!-- speed:end --> section to fill`);
+  writeFileSync(readme, text.replace(section, (_, start: string, end: string) => `${start}${speedMarkdown(speed).join('\n')}\n\n![F1 against throughput](benchmarks/results/speed.svg)\n${end}`));
+}
+
+for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x))) {
   lines.push(`## ${r.benchmark}`, '', '```json', JSON.stringify(r, null, 2), '```', '');
 }
 

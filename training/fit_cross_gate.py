@@ -12,17 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from zsre_train import cross_gate, fusion  # noqa: E402
+from zsre_train import cross_gate  # noqa: E402
 from zsre_train.backbone import load_tokenizer  # noqa: E402
 from zsre_train.config import load_config  # noqa: E402
-from zsre_train.encode import cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors  # noqa: E402
 from zsre_train.export import _held_out  # noqa: E402
 from zsre_train.onnx_graphs import ExportError, ort_bi_runner, ort_cross_runner, session  # noqa: E402
 
@@ -37,45 +33,25 @@ def fit(model: Path, data_dir: Path, max_changed: float, threads: int) -> dict:
     fitted_on = block.get("fittedOn", {}).get("relations")
     if [r.id for r in relations] != fitted_on:
         raise ExportError(f"the recipe's calibration relations {[r.id for r in relations]} are not the ones fusion was fitted on ({fitted_on})")
-    tokenizer = load_tokenizer()
     graphs = manifest["graphs"]
     bi_run = ort_bi_runner(session(model / graphs["biEncoder"]["files"]["int8"]["file"], threads))
     cross_run = ort_cross_runner(session(model / graphs["crossEncoder"]["files"]["int8"]["file"], threads))
-    prepared = prepare_sentences(tokenizer, sentences, manifest["maxLength"]["sentence"])
-    descriptions = prepare_descriptions(tokenizer, relations, manifest["maxLength"]["description"])
-    pad = tokenizer.pad_token_id
-    bi_all = sentence_vectors(bi_run, prepared, pad) @ description_vectors(bi_run, descriptions, pad).T
-    gold = np.array([[r.id for r in relations].index(s.relation) for s in sentences])
-    columns, _ = fusion.abstention_targets(bi_all, gold, block["topK"], config.seed)
-    bi = np.take_along_axis(bi_all, columns, axis=1).astype(np.float64)
-    cross = cross_scores(cross_run, tokenizer, prepared, descriptions, columns).astype(np.float64)
-
-    full = fusion.FusionParams(block["biWeight"], block["crossWeight"], block["noneLogit"], block["threshold"])
-    only = block["biOnly"]
-    bi_only = fusion.FusionParams(only["biWeight"], 0.0, only["noneLogit"], only["threshold"])
-    conf = cross_gate.confidence(bi, bi_only)
-    fused, alone = cross_gate.decisions(bi, cross, full), cross_gate.decisions(bi, None, bi_only)
-    gate = cross_gate.fit_gate(conf, fused, alone, max_changed)
+    gate, report = cross_gate.fit_cross_gate(bi_run, cross_run, load_tokenizer(), sentences, relations, block,
+                                             manifest["maxLength"]["sentence"], manifest["maxLength"]["description"],
+                                             config.seed, "int8", max_changed)
     if gate is None:
-        raise ExportError(f"no gate changes fewer than {max_changed} of the decisions: keep the cross-encoder always on")
-    report = cross_gate.gate_report(conf, fused, alone, gate)
-    block["crossGate"] = {
-        "minConfidence": gate,
-        "fittedOn": {"relations": fitted_on, "sentences": len(sentences), "maxChanged": max_changed, **report,
-                     "precision": "int8", "script": "training/fit_cross_gate.py",
-                     "fittedAt": datetime.now(timezone.utc).isoformat(timespec="seconds")},
-    }
+        raise ExportError(f"no gate changes fewer than {max_changed} of the decisions: keep the cross-encoder always on ({report})")
+    gate["fittedOn"]["script"] = "training/fit_cross_gate.py"
+    block["crossGate"] = gate
     (model / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    curve = {f"{g:.2f}": cross_gate.gate_report(conf, fused, alone, g) for g in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)}
-    return {"crossGate": block["crossGate"], "otherGates": curve,
-            "decisionsDifferBetweenBiOnlyAndFused": round(float((fused != alone).mean()), 4)}
+    return {"crossGate": gate, **report}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fit manifest.fusion.crossGate (skip the cross-encoder when the bi-encoder is sure).")
     parser.add_argument("--model", required=True, type=Path, help="model directory")
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data", help="data folder with the calibration relations")
-    parser.add_argument("--max-changed", type=float, default=0.01, help="largest share of calibration decisions the gate may change")
+    parser.add_argument("--max-changed", type=float, default=cross_gate.MAX_CHANGED, help="largest share of calibration decisions the gate may change")
     parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
     parser.add_argument("--record", type=Path, help="also write the fit as JSON to this file")
     args = parser.parse_args(argv)

@@ -13,9 +13,16 @@ the always-on fused pipeline would give them.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from typing import Sequence
+
 import numpy as np
 
 from . import fusion
+from .data.instance import Instance, RelationInfo
+from .encode import BiRunner, CrossRunner, cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors
+
+MAX_CHANGED = 0.01
 
 
 def confidence(bi: np.ndarray, bi_only: fusion.FusionParams) -> np.ndarray:
@@ -58,3 +65,34 @@ def gate_report(conf: np.ndarray, fused: np.ndarray, bi_only: np.ndarray, gate: 
     adaptive = np.where(skipped, bi_only, fused)
     return {"skipped": round(float(skipped.mean()), 4), "changedDecisions": round(float((adaptive != fused).mean()), 4),
             "changedCount": int((adaptive != fused).sum())}
+
+
+def fit_cross_gate(bi_run: BiRunner, cross_run: CrossRunner, tokenizer, sentences: Sequence[Instance], relations: Sequence[RelationInfo],
+                   block: dict, max_sentence_length: int, max_description_length: int, seed: int, precision: str,
+                   max_changed: float = MAX_CHANGED) -> tuple[dict | None, dict]:
+    """The manifest's fusion.crossGate (None when no gate qualifies) and a report with other gates.
+
+    `sentences` of the `relations` fusion was fitted on, scored by the graphs users run, with the
+    candidates of fusion's fitting protocol (abstention_targets with the same seed)."""
+    prepared = prepare_sentences(tokenizer, sentences, max_sentence_length)
+    descriptions = prepare_descriptions(tokenizer, relations, max_description_length)
+    pad = tokenizer.pad_token_id
+    bi_all = sentence_vectors(bi_run, prepared, pad) @ description_vectors(bi_run, descriptions, pad).T
+    gold = np.array([[r.id for r in relations].index(s.relation) for s in sentences])
+    columns, _ = fusion.abstention_targets(bi_all, gold, block["topK"], seed)
+    bi = np.take_along_axis(bi_all, columns, axis=1).astype(np.float64)
+    cross = cross_scores(cross_run, tokenizer, prepared, descriptions, columns).astype(np.float64)
+    full = fusion.FusionParams(block["biWeight"], block["crossWeight"], block["noneLogit"], block["threshold"])
+    only = block["biOnly"]
+    bi_only = fusion.FusionParams(only["biWeight"], 0.0, only["noneLogit"], only["threshold"])
+    conf = confidence(bi, bi_only)
+    fused, alone = decisions(bi, cross, full), decisions(bi, None, bi_only)
+    gate = fit_gate(conf, fused, alone, max_changed)
+    report = {"decisionsDifferBetweenBiOnlyAndFused": round(float((fused != alone).mean()), 4),
+              "otherGates": {f"{g:.3f}": gate_report(conf, fused, alone, g) for g in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)}}
+    if gate is None:
+        return None, report
+    return {"minConfidence": gate,
+            "fittedOn": {"relations": [r.id for r in relations], "sentences": len(sentences), "maxChanged": max_changed,
+                         **gate_report(conf, fused, alone, gate), "precision": precision,
+                         "fittedAt": datetime.now(timezone.utc).isoformat(timespec="seconds")}}, report

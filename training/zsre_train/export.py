@@ -25,6 +25,7 @@ from .manifest import build_manifest, sha256
 from .onnx_graphs import ExportError, export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
 from .parity import build_parity
 from .recipe import build_models
+from .cross_gate import fit_cross_gate
 from .invariance import batch_invariance
 from .row_quant import per_row_activations
 
@@ -143,6 +144,11 @@ def export_run(run_dir: Path, out: Path, data_dir: Path | None = None) -> dict:
               "fp32MaxAbsDiff": _check_fp32(results["torch"], fp32_same_pairs), **_check_int8(results["fp32"], results["int8"], gold)}
     checks["batchInvariance"] = {precision: batch_invariance(*runs[precision], tokenizer, sentences, descriptions, fusion_block["topK"], precision)
                                  for precision in ("fp32", "int8")}
+    # The adaptive cross-encoder gate, on the int8 graphs users run (none if no gate qualifies: always on).
+    gate, _ = fit_cross_gate(*runs["int8"], tokenizer, held_out, relations, fusion_block, config.model.max_sentence_length,
+                             config.model.max_description_length, config.seed, "int8")
+    if gate is not None:
+        fusion_block = {**fusion_block, "crossGate": gate}
 
     parity = build_parity(*runs["torch"], tokenizer, held_out, relations, fusion_block,
                           config.model.max_sentence_length, config.model.max_description_length)
