@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    text = json.dumps({"event": "cross-gate-fitted", "model": str(args.model), **record}, indent=2)
+    text = json.dumps({"benchmark": "cross-gate", "event": "cross-gate-fitted", "model": str(args.model), **record}, indent=2)
     if args.record is not None:
         args.record.parent.mkdir(parents=True, exist_ok=True)
         args.record.write_text(text + "\n", encoding="utf-8")

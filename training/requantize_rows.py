@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except ExportError as error:
         print(f"error: conversion failed, {args.model} unchanged: {error}", file=sys.stderr)
         return 1
-    text = json.dumps({"event": "requantized", "model": str(args.model), **record}, indent=2)
+    text = json.dumps({"benchmark": "row-quantization", "event": "requantized", "model": str(args.model), **record}, indent=2)
     if args.record is not None:
         args.record.parent.mkdir(parents=True, exist_ok=True)
         args.record.write_text(text + "\n", encoding="utf-8")

@@ -8,7 +8,7 @@ interface SpeedRow { method: string; sentencesPerSecond: number; overBi: number;
 export interface SpeedResult {
   benchmark: 'speed';
   model: string;
-  settings: { threads: number; machine: string; sentencesPerM: number; methods: Record<string, string> };
+  settings: { threads: number; machine: string; sentencesPerM: number; methods: Record<string, string>; f1?: string };
   environment: { commit: string; cpu: string; cores: number; date: string };
   table: { m: number; sentences: number; methods: SpeedRow[]; emmaOverFullcross: number; emma3OverFullcross: number }[];
   singleExtractMs: { p50: number; p95: number; calls: number };
@@ -27,7 +27,8 @@ export function speedMarkdown(result: SpeedResult): string[] {
     `One run of \`npm run bench:speed\` (${result.environment.date.slice(0, 10)}, commit ${result.environment.commit.slice(0, 8)}, ` +
       `${result.environment.cores} × ${result.environment.cpu}, int8, ${result.settings.threads} threads, machine: ${result.settings.machine}). ` +
       `${result.settings.sentencesPerM} FewRel sentences per m (the \`ori\` split's test relations), the same for every method. ` +
-      'Throughput as a ratio to the bi-encoder in the same run (sentences/s in brackets); F1 on those sentences.',
+      'Throughput as a ratio to the bi-encoder in the same run (sentences/s in brackets); F1 on those sentences' +
+      (result.settings.f1 === undefined ? '.' : ` (${result.settings.f1}).`),
     '',
     `| m | ${methods.map((method) => labels[method] ?? method).join(' | ')} | EMMA default / full cross |`,
     `|---|${methods.map(() => '---').join('|')}|---|`,
