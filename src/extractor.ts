@@ -11,7 +11,7 @@ import { defaultModelDirectory } from './model/defaultModel.js';
 import { downloadHubModel, isHubId } from './model/hub.js';
 import { loadModelDirectory, type ModelDirectory } from './model/loadModel.js';
 import { biEncoderIsSure } from './pipeline/crossGate.js';
-import { prepareItem } from './pipeline/prepare.js';
+import { type PreparedItem, prepareItem } from './pipeline/prepare.js';
 import { rankCandidates } from './pipeline/rank.js';
 import { loadRelations } from './relations/index.js';
 import {
@@ -81,6 +81,19 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       }
       return ids;
     };
+    // Shorter cross-encoder pairs (option pairLength): the sentence re-windowed around its entities
+    // by the same rules as the full one, the description cut. Off by default: fusion and the gate
+    // were fitted on full pairs (benchmarks/results/pair-window_*.json measures the cost).
+    const pairLength = settings.pairLength ?? null;
+    const pairSentence = (item: ExtractItem, prepared: PreparedItem): number[] =>
+      pairLength === null || pairLength.sentence >= manifest.maxLength.sentence
+        ? prepared.sequence.ids
+        : prepareItem(item, tokenizer, pairLength.sentence).sequence.ids;
+    const pairDescription = (index: number): number[] => {
+      const ids = describe(index);
+      if (pairLength === null || ids.length <= pairLength.description) return ids;
+      return [...ids.slice(0, pairLength.description - 1), ids[ids.length - 1] as number];
+    };
     const labels = await openLabelIndex({
       fingerprint: labelFingerprint({
         biEncoderSha256: model.graphs.biEncoder?.sha256 ?? '',
@@ -116,7 +129,7 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
     const runBatch: Extractor['extractBatch'] = async (items, batchOptions = {}) => {
       const prepared = items.map((item, position) => prepareItem(item, tokenizer, manifest.maxLength.sentence, items.length > 1 ? position : undefined));
       const results: ExtractResult[] = [];
-      for (const group of chunk(prepared, batchSize)) {
+      for (const [groupIndex, group] of chunk(prepared, batchSize).entries()) {
         checkOpen();
         const vectors = await biEncoder.encodeSentences(group.map((item) => item.sequence));
         // The index returns recallK; the best topK of those by biScore go to the cross-encoder.
@@ -125,9 +138,11 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         let crossScores: (number[] | null)[] = hits.map(() => null);
         if (crossEncoder !== null) {
           const rerank = hits.map((row) => crossGate === null || !biEncoderIsSure(row, biOnlyFusion, crossGate));
-          const pairs = group.flatMap((item, row) =>
-            rerank[row] ? (hits[row] ?? []).map((hit) => buildPairSequence(item.sequence.ids, describe(hit.index))) : [],
-          );
+          const pairs = group.flatMap((item, row) => {
+            if (!rerank[row]) return [];
+            const sentence = pairSentence(items[groupIndex * batchSize + row] as ExtractItem, item);
+            return (hits[row] ?? []).map((hit) => buildPairSequence(sentence, pairDescription(hit.index)));
+          });
           const flat = pairs.length > 0 ? await crossEncoder.score(pairs) : [];
           let offset = 0;
           crossScores = hits.map((row, index) => {

@@ -56,6 +56,8 @@ export const extractorOptionsSchema = z
     recallK: z.number().int().positive().optional(),
     useCrossEncoder: z.boolean().optional(),
     rerank: z.enum(['adaptive', 'always']).optional(),
+    // The least that holds [CLS], four markers, one token and [SEP]; [CLS], one token and [SEP].
+    pairLength: z.object({ sentence: z.number().int().min(7), description: z.number().int().min(3) }).strict().optional(),
     threshold: z.number().min(0).max(1).optional(),
     index: z.enum(['auto', 'exact', 'hnsw']).optional(),
     cacheDir: z.string().min(1).optional(),
