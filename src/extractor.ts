@@ -1,3 +1,4 @@
+import { int8IsBatchInvariant } from './encoders/batching.js';
 import { createBiEncoder } from './encoders/biEncoder.js';
 import { createCrossEncoder } from './encoders/crossEncoder.js';
 import { createGraphSession, type GraphSession } from './encoders/session.js';
@@ -69,8 +70,12 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
     // a model without one keeps the cross-encoder always on).
     const crossGate = (settings.rerank ?? 'adaptive') === 'adaptive' ? (manifest.fusion.crossGate?.minConfidence ?? null) : null;
 
-    const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize });
-    const crossEncoder = sessions.crossEncoder === null ? null : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize });
+    // int8 graphs from before per-row activation scales run one row per call, so that a sentence's
+    // result still does not depend on its batch (slower: see docs/model-directory.md to convert them).
+    const graphBatchSize = precision === 'int8' && !int8IsBatchInvariant(manifest) ? 1 : batchSize;
+    const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize: graphBatchSize });
+    const crossEncoder =
+      sessions.crossEncoder === null ? null : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize: graphBatchSize });
     const descriptionIds = new Map<number, number[]>();
     const describe = (index: number): number[] => {
       let ids = descriptionIds.get(index);
