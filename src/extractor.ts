@@ -1,3 +1,4 @@
+import { int8IsBatchInvariant } from './encoders/batching.js';
 import { createBiEncoder } from './encoders/biEncoder.js';
 import { createCrossEncoder } from './encoders/crossEncoder.js';
 import { createGraphSession, type GraphSession } from './encoders/session.js';
@@ -33,7 +34,8 @@ import { loadTokenizer } from './tokenizer/load.js';
 /**
  * createExtractor loads, wires and disposes: the model (checked against its manifest), the
  * tokenizer, the relations and the label index (built or loaded), wired into the pipeline of
- * src/pipeline/ (prepare -> recall -> rerank -> rank, see runBatch.ts) that every call runs.
+ * src/pipeline/ (prepare -> recall -> rerank -> rank, see runBatch.ts) that every call runs;
+ * rerank is adaptive by default (the cross-encoder runs only where the bi-encoder is not sure).
  */
 export async function createExtractor(options: ExtractorOptions): Promise<Extractor> {
   const settings = parseInput(extractorOptionsSchema, options, 'extractor options');
@@ -62,15 +64,20 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         context: { recallK: settings.recallK, topK },
       });
     }
-    const fusion: FusionParams = useCrossEncoder
-      ? { ...manifest.fusion, threshold: settings.threshold ?? manifest.fusion.threshold }
-      : { ...manifest.fusion.biOnly, crossWeight: 0, threshold: settings.threshold ?? manifest.fusion.biOnly.threshold };
+    const biOnlyFusion: FusionParams = { ...manifest.fusion.biOnly, crossWeight: 0, threshold: settings.threshold ?? manifest.fusion.biOnly.threshold };
+    const fusion: FusionParams = useCrossEncoder ? { ...manifest.fusion, threshold: settings.threshold ?? manifest.fusion.threshold } : biOnlyFusion;
+    // Adaptive: skip the cross-encoder where the bi-encoder is sure (the gate is fitted per model;
+    // a model without one keeps the cross-encoder always on).
+    const crossGate = (settings.rerank ?? 'adaptive') === 'adaptive' ? (manifest.fusion.crossGate?.minConfidence ?? null) : null;
 
-    const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize });
+    // int8 graphs from before per-row activation scales run one row per call, so that a sentence's
+    // result still does not depend on its batch (slower: see docs/model-directory.md to convert them).
+    const graphBatchSize = precision === 'int8' && !int8IsBatchInvariant(manifest) ? 1 : batchSize;
+    const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize: graphBatchSize });
     const crossEncoder =
       sessions.crossEncoder === null
         ? null
-        : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize, readsMarkers: crossReadsMarkers(manifest) });
+        : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize: graphBatchSize, readsMarkers: crossReadsMarkers(manifest) });
     const describe = createDescribe(relations, tokenizer, manifest.description, manifest.maxLength.description);
     const labels = await openLabelIndex({
       fingerprint: labelFingerprint({
@@ -116,6 +123,9 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       describe,
       relations,
       fusion,
+      biOnlyFusion,
+      crossGate,
+      pairLength: settings.pairLength ?? null,
       recallK,
       topK,
       batchSize,

@@ -56,6 +56,9 @@ export const extractorOptionsSchema = z
     topK: z.number().int().positive().optional(),
     recallK: z.number().int().positive().optional(),
     useCrossEncoder: z.boolean().optional(),
+    rerank: z.enum(['adaptive', 'always']).optional(),
+    // The least that holds [CLS], four markers, one token and [SEP]; [CLS], one token and [SEP].
+    pairLength: z.object({ sentence: z.number().int().min(7), description: z.number().int().min(3) }).strict().optional(),
     threshold: z.number().min(0).max(1).optional(),
     index: z.enum(['auto', 'exact', 'hnsw']).optional(),
     cacheDir: z.string().min(1).optional(),
@@ -102,6 +105,9 @@ export interface ExtractResult {
   relation: PredictedRelation | null;
   /** Best first. */
   candidates: Candidate[];
+  /** true when the cross-encoder re-scored the candidates; false in bi-only mode and where the
+   * adaptive gate (`rerank: 'adaptive'`) found the bi-encoder sure enough on its own. */
+  reranked: boolean;
   head: Span;
   tail: Span;
 }

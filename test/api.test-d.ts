@@ -35,6 +35,7 @@ describe('public API types (docs/api.md)', () => {
     expectTypeOf<ExtractorOptions['precision']>().toEqualTypeOf<'int8' | 'fp32' | undefined>();
     expectTypeOf<ExtractorOptions['index']>().toEqualTypeOf<'auto' | 'exact' | 'hnsw' | undefined>();
     expectTypeOf<ExtractorOptions['useCrossEncoder']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<ExtractorOptions['rerank']>().toEqualTypeOf<'adaptive' | 'always' | undefined>();
     expectTypeOf<ExtractorOptions['topK']>().toEqualTypeOf<number | undefined>();
   });
 
@@ -52,6 +53,7 @@ describe('public API types (docs/api.md)', () => {
     expectTypeOf<ExtractResult['relation']>().toEqualTypeOf<{ id: string; name: string; probability: number } | null>();
     expectTypeOf<ExtractResult['candidates']>().toEqualTypeOf<Candidate[]>();
     expectTypeOf<Candidate['crossScore']>().toEqualTypeOf<number | null>();
+    expectTypeOf<ExtractResult['reranked']>().toEqualTypeOf<boolean>();
     expectTypeOf<ExtractResult['head']>().toEqualTypeOf<Span>();
     expectTypeOf<Span>().toEqualTypeOf<{ start: number; end: number; text: string }>();
     expectTypeOf<Triple['relation']>().toEqualTypeOf<{ id: string; name: string; probability: number }>();

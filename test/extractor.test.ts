@@ -139,8 +139,7 @@ describe('extractBatch', () => {
   ];
 
   it('reports progress after each batch and matches one-by-one results', async () => {
-    // fp32: int8 graphs quantise activations per batch, so their scores shift slightly (~1e-4)
-    // with the batch's other rows; fp32 results must not depend on batching.
+    // fp32 here (test/batch-invariance.test.ts covers int8): results must not depend on batching.
     const fp32 = await createExtractor({ model: fixtureDir, relations, cacheDir, batchSize: 2, precision: 'fp32' });
     const progress: [number, number][] = [];
     const results = await fp32.extractBatch(items, { onProgress: (done, total) => progress.push([done, total]) });

@@ -15,6 +15,7 @@ function result(head: string, tail: string, relation: ExtractResult['relation'])
   return {
     relation,
     candidates: [],
+    reranked: true,
     head: { start: 0, end: head.length, text: head },
     tail: { start: head.length + 1, end: head.length + 1 + tail.length, text: tail },
   };

@@ -3,7 +3,7 @@ export interface ChartPoint { label: string; m: number; f1: number; speed: numbe
 
 const colours: Record<number, string> = { 5: '#1b9e77', 10: '#d95f02', 15: '#7570b3' };
 
-export function renderChart(points: readonly ChartPoint[]): string {
+export function renderChart(points: readonly ChartPoint[], title = 'FewRel zero-shot: F1 against throughput (int8, 2 threads)'): string {
   const width = 640, height = 400, left = 60, right = 20, top = 30, bottom = 50;
   const speeds = points.map((p) => Math.log10(Math.max(p.speed, 0.01)));
   const xMin = Math.floor(Math.min(...speeds)), xMax = Math.ceil(Math.max(...speeds)) || xMin + 1;
@@ -14,7 +14,7 @@ export function renderChart(points: readonly ChartPoint[]): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">FewRel zero-shot: F1 against throughput (int8, 2 threads)</text>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">${title}</text>`,
     `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
     `<text x="${width / 2}" y="${height - 12}" text-anchor="middle">sentences per second (log scale)</text>`,

@@ -6,8 +6,9 @@
  * crossScore of every candidate, so EMMA at k (the k best by biScore, fused, best probability
  * wins) is the same decision without scoring the pairs again; at m = 15 that saves 9 of every
  * 24 cross-encoder passes. The fusion is the library's own `fuse` with the model's weights.
- * (int8 activations are quantised per batch, so a pair's score can differ in the 4th decimal
- * between batches: the benchmark measures agreement with direct runs on a sample.)
+ * (Models exported before per-row activation scales quantised int8 activations per batch, so a
+ * pair's score could differ in the 4th decimal between batches: the benchmark measures agreement
+ * with direct runs on a sample.)
  */
 import { fuse, type FusionParams } from '../../src/fusion/fuse.js';
 import type { ExtractResult } from '../../src/index.js';

@@ -6,7 +6,8 @@ import { createExtractor } from '../../src/index.js';
 import type { ExtractResult } from '../../src/index.js';
 import type { BenchRelation, GoldItem } from './datasets.js';
 
-export type MethodName = 'bi' | 'emma2' | 'emma3' | 'emma4' | 'fullcross';
+/** `emma`: the library's default (manifest topK, adaptive cross-encoder); `emmaK`: k candidates, cross-encoder always on. */
+export type MethodName = 'bi' | 'emma' | 'emma2' | 'emma3' | 'emma4' | 'fullcross';
 export const allMethods: MethodName[] = ['bi', 'emma2', 'emma3', 'emma4', 'fullcross'];
 
 export interface MethodRun {
@@ -29,13 +30,14 @@ export async function runMethod(options: {
 }): Promise<MethodRun> {
   const { method, relations, items } = options;
   const m = relations.length;
-  const k = method.startsWith('emma') ? Number(method.slice(4)) : m;
+  const k = method === 'emma' ? undefined : method.startsWith('emma') ? Number(method.slice(4)) : m;
   const extractor = await createExtractor({
     model: options.model,
     relations,
     useCrossEncoder: method !== 'bi',
-    topK: method === 'bi' ? Math.min(3, m) : Math.min(k, m),
-    recallK: method === 'fullcross' ? m : Math.max(Math.min(k, m), Math.min(10, m)),
+    topK: k === undefined ? undefined : method === 'bi' ? Math.min(3, m) : Math.min(k, m),
+    recallK: method === 'fullcross' ? m : k === undefined ? undefined : Math.max(Math.min(k, m), Math.min(10, m)),
+    rerank: method === 'emma' ? 'adaptive' : 'always',
     threads: options.threads ?? 2,
     cacheDir: options.cacheDir,
   });

@@ -55,6 +55,9 @@ const commonShape = {
     crossWeight: z.number(),
     biOnly: fusionParamsSchema,
     fittedOn: z.record(z.string(), z.unknown()).optional(),
+    // Adaptive fine-grained stage (training/fit_cross_gate.py): the cross-encoder is skipped for a
+    // sentence whose bi-only confidence is at least minConfidence. Absent: it always runs.
+    crossGate: z.object({ minConfidence: z.number().min(0).max(1), fittedOn: z.record(z.string(), z.unknown()).optional() }).optional(),
   }),
   provenance: z.record(z.string(), z.unknown()),
 };

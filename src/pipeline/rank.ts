@@ -31,6 +31,7 @@ export function rankCandidates(
     relation: best === null ? null : { id: best.id, name: best.name, probability: best.probability },
     // Stable sort: equal probabilities keep the bi-encoder's order.
     candidates: [...candidates].sort((a, b) => b.probability - a.probability),
+    reranked: crossScores !== null,
     head: item.head,
     tail: item.tail,
   };

@@ -1,18 +1,40 @@
 import type { CrossEncoder } from '../encoders/crossEncoder.js';
+import type { FusionParams } from '../fusion/fuse.js';
 import type { Hit } from '../labels/topK.js';
+import type { ExtractItem } from '../schemas.js';
 import { buildPairSequence } from '../tokenizer/sequences.js';
-import type { Describe } from './describe.js';
+import { biEncoderIsSure } from './crossGate.js';
+import type { PairInputs } from './pairInputs.js';
 import type { PreparedItem } from './prepare.js';
 
+/** When the cross-encoder runs: always (gate null) or where the bi-encoder is not sure (crossGate.ts). */
+export interface RerankGate {
+  crossGate: number | null;
+  biOnlyFusion: FusionParams;
+}
+
 /**
- * Step 2 of 3: the cross-encoder scores every (sentence, candidate description) pair of the
- * batch in one batched pass; returns the scores per item, in the order of its hits.
+ * Step 2 of 3: the cross-encoder scores every (sentence, candidate description) pair of the batch
+ * that the gate sends it, in one batched pass. Returns per item the scores in the order of its
+ * hits, or null where the cross-encoder did not run (the bi-encoder was sure).
  */
-export async function rerank(items: readonly PreparedItem[], hits: readonly (readonly Hit[])[], crossEncoder: CrossEncoder, describe: Describe): Promise<number[][]> {
-  const pairs = items.flatMap((item, row) => (hits[row] ?? []).map((hit) => buildPairSequence(item.sequence, describe(hit.index))));
-  const flat = await crossEncoder.score(pairs);
+export async function rerank(
+  batch: { items: readonly ExtractItem[]; prepared: readonly PreparedItem[]; hits: readonly (readonly Hit[])[] },
+  crossEncoder: CrossEncoder,
+  inputs: PairInputs,
+  gate: RerankGate,
+): Promise<(number[] | null)[]> {
+  const { items, prepared, hits } = batch;
+  const needed = hits.map((row) => gate.crossGate === null || !biEncoderIsSure(row, gate.biOnlyFusion, gate.crossGate));
+  const pairs = prepared.flatMap((item, row) => {
+    if (!needed[row]) return [];
+    const sentence = inputs.sentence(items[row] as ExtractItem, item);
+    return (hits[row] ?? []).map((hit) => buildPairSequence(sentence, inputs.description(hit.index)));
+  });
+  const flat = pairs.length > 0 ? await crossEncoder.score(pairs) : [];
   let offset = 0;
-  return hits.map((row) => {
+  return hits.map((row, index) => {
+    if (!needed[index]) return null;
     const scores = flat.slice(offset, offset + row.length);
     offset += row.length;
     return scores;

@@ -3,10 +3,10 @@ import type { CrossEncoder } from '../encoders/crossEncoder.js';
 import type { FusionParams } from '../fusion/fuse.js';
 import type { LabelIndex } from '../labels/labelIndex.js';
 import type { ExtractItem, ExtractResult, Relation } from '../schemas.js';
-import { chunk } from '../tokenizer/batch.js';
 import type { TextTokenizer } from '../tokenizer/load.js';
 import { batchTokenizers } from '../tokenizer/words.js';
 import type { Describe } from './describe.js';
+import { createPairInputs, type PairLength } from './pairInputs.js';
 import { prepareItem } from './prepare.js';
 import { rankCandidates } from './rank.js';
 import { recall } from './recall.js';
@@ -22,7 +22,12 @@ export interface Pipeline {
   crossEncoder: CrossEncoder | null;
   describe: Describe;
   relations: readonly Relation[];
+  /** fusion with the cross-encoder's scores, and without them (bi-only mode, or a row the gate skipped). */
   fusion: FusionParams;
+  biOnlyFusion: FusionParams;
+  /** the adaptive gate's minimum bi-only confidence (crossGate.ts); null: rerank always. */
+  crossGate: number | null;
+  pairLength: PairLength;
   recallK: number;
   topK: number;
   batchSize: number;
@@ -42,12 +47,20 @@ export async function runPipeline(pipeline: Pipeline, items: readonly ExtractIte
   // The pairs of one document share its text: each of its words is tokenized once per call.
   const tokenizerFor = batchTokenizers(items, pipeline.tokenizer);
   const prepared = items.map((item, position) => prepareItem(item, tokenizerFor(item), pipeline.maxSentenceLength, items.length > 1 ? position : undefined));
+  const pairInputs = createPairInputs(pipeline);
   const results: ExtractResult[] = [];
-  for (const group of chunk(prepared, pipeline.batchSize)) {
+  for (let from = 0; from < prepared.length; from += pipeline.batchSize) {
     options.beforeBatch?.();
+    const group = prepared.slice(from, from + pipeline.batchSize);
     const hits = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline);
-    const crossScores = pipeline.crossEncoder === null ? null : await rerank(group, hits, pipeline.crossEncoder, pipeline.describe);
-    group.forEach((item, row) => results.push(rankCandidates(item, hits[row] ?? [], crossScores?.[row] ?? null, pipeline.relations, pipeline.fusion)));
+    const crossScores =
+      pipeline.crossEncoder === null
+        ? hits.map(() => null)
+        : await rerank({ items: items.slice(from, from + pipeline.batchSize), prepared: group, hits }, pipeline.crossEncoder, pairInputs, pipeline);
+    group.forEach((item, row) => {
+      const scores = crossScores[row] ?? null;
+      results.push(rankCandidates(item, hits[row] ?? [], scores, pipeline.relations, scores === null ? pipeline.biOnlyFusion : pipeline.fusion));
+    });
     options.onProgress?.(results.length, items.length);
   }
   return results;
