@@ -7,6 +7,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealManifest } from '../src/model/integrity.js';
 import { createExtractor, type ExtractItem, type ExtractResult, type Relation } from '../src/index.js';
 import { copyFixture, tempDir } from './helpers/modelDir.js';
 
@@ -29,7 +30,7 @@ async function withGate(minConfidence: number | null): Promise<void> {
   const manifest = JSON.parse(await readFile(file, 'utf8')) as { fusion: Record<string, unknown> };
   if (minConfidence === null) delete manifest.fusion.crossGate;
   else manifest.fusion.crossGate = { minConfidence, fittedOn: { relations: ['test'] } };
-  await writeFile(file, JSON.stringify(manifest));
+  await writeFile(file, JSON.stringify(sealManifest(manifest as unknown as Record<string, unknown>)));
 }
 
 async function run(options: { rerank?: 'adaptive' | 'always'; useCrossEncoder?: boolean }): Promise<ExtractResult[]> {

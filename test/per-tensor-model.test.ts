@@ -6,6 +6,7 @@
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealManifest } from '../src/model/integrity.js';
 import { createExtractor, type ExtractItem, type ExtractResult, type Relation } from '../src/index.js';
 import { copyFixture, sha256, tempDir } from './helpers/modelDir.js';
 
@@ -44,7 +45,7 @@ beforeAll(async () => {
   }
   delete manifest.provenance.exportChecks['rowQuantization'];
   delete manifest.provenance.exportChecks['batchInvariance'];
-  await writeFile(file, JSON.stringify(manifest));
+  await writeFile(file, JSON.stringify(sealManifest(manifest as unknown as Record<string, unknown>)));
 });
 afterAll(async () => {
   await rm(model, { recursive: true, force: true });

@@ -31,6 +31,7 @@ from zsre_train.encode import prepare_descriptions, prepare_sentences  # noqa: E
 from zsre_train.export import MAX_ACCURACY_DROP, _held_out, _outputs  # noqa: E402
 from zsre_train.invariance import batch_invariance  # noqa: E402
 from zsre_train.manifest import sha256  # noqa: E402
+from zsre_train.digest import seal  # noqa: E402
 from zsre_train.onnx_graphs import ExportError, ort_bi_runner, ort_cross_runner, session  # noqa: E402
 from zsre_train.row_quant import has_per_tensor_activations, per_row_activations  # noqa: E402
 
@@ -95,6 +96,9 @@ def convert(model: Path, data_dir: Path, threads: int) -> dict:
         "batchInvariance": invariance,
     }
     manifest["provenance"]["exportChecks"]["rowQuantization"] = record
+    # A format-2 manifest is sealed: the edit above is deliberate, so the digest is recomputed.
+    if manifest.get("formatVersion", 1) >= 2:
+        manifest = seal(manifest)
     (model / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return record
 
