@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import fusion
-from .encode import BiRunner, CrossRunner, cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors
+from .encode import BiRunner, CrossRunner, prepare_descriptions, prepare_sentences
+from .scoring import score
 from .data.instance import Instance, RelationInfo
 
 
@@ -32,19 +33,24 @@ def fit_fusion(
     seed: int,
 ) -> tuple[dict, dict]:
     """Returns (the manifest's fusion block, metrics on the fitting set)."""
-    prepared = prepare_sentences(tokenizer, sentences, max_sentence_length)
-    descriptions = prepare_descriptions(tokenizer, relations, max_description_length)
-    pad = tokenizer.pad_token_id
-    bi_all = sentence_vectors(bi_run, prepared, pad) @ description_vectors(bi_run, descriptions, pad).T
     column_of = {r.id: c for c, r in enumerate(relations)}
     gold = np.array([column_of[s.relation] for s in sentences])
-    columns, target = fusion.abstention_targets(bi_all, gold, top_k, seed)
-    bi = np.take_along_axis(bi_all, columns, axis=1)
+    targets: list[np.ndarray] = []
+
+    def candidates(bi_all: np.ndarray) -> np.ndarray:
+        # The fitting protocol: half the sentences lose their gold candidate (target "none").
+        columns, target = fusion.abstention_targets(bi_all, gold, top_k, seed)
+        targets.append(target)
+        return columns
+
+    scores = score(bi_run=bi_run, cross_run=cross_run, tokenizer=tokenizer,
+                   sentences=prepare_sentences(tokenizer, sentences, max_sentence_length),
+                   descriptions=prepare_descriptions(tokenizer, relations, max_description_length), candidates=candidates)
+    bi, cross, target = scores.bi, scores.cross, targets[0]
     bi_only = fusion.fit(bi, None, target, target_precision)
     block = {"topK": top_k}
     metrics = {"biOnly": _report(fusion.probabilities(bi, None, bi_only), target, bi_only.threshold)}
-    if cross_run is not None:
-        cross = cross_scores(cross_run, tokenizer, prepared, descriptions, columns)
+    if cross is not None:
         full = fusion.fit(bi, cross, target, target_precision)
         block.update(biWeight=full.bi_weight, crossWeight=full.cross_weight, noneLogit=full.none_logit, threshold=full.threshold)
         metrics["fused"] = _report(fusion.probabilities(bi, cross, full), target, full.threshold)

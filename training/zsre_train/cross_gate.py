@@ -20,7 +20,8 @@ import numpy as np
 
 from . import fusion
 from .data.instance import Instance, RelationInfo
-from .encode import BiRunner, CrossRunner, cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors
+from .encode import BiRunner, CrossRunner, prepare_descriptions, prepare_sentences
+from .scoring import score
 
 MAX_CHANGED = 0.01
 
@@ -74,14 +75,13 @@ def fit_cross_gate(bi_run: BiRunner, cross_run: CrossRunner, tokenizer, sentence
 
     `sentences` of the `relations` fusion was fitted on, scored by the graphs users run, with the
     candidates of fusion's fitting protocol (abstention_targets with the same seed)."""
-    prepared = prepare_sentences(tokenizer, sentences, max_sentence_length)
-    descriptions = prepare_descriptions(tokenizer, relations, max_description_length)
-    pad = tokenizer.pad_token_id
-    bi_all = sentence_vectors(bi_run, prepared, pad) @ description_vectors(bi_run, descriptions, pad).T
     gold = np.array([[r.id for r in relations].index(s.relation) for s in sentences])
-    columns, _ = fusion.abstention_targets(bi_all, gold, block["topK"], seed)
-    bi = np.take_along_axis(bi_all, columns, axis=1).astype(np.float64)
-    cross = cross_scores(cross_run, tokenizer, prepared, descriptions, columns).astype(np.float64)
+    scores = score(bi_run=bi_run, cross_run=cross_run, tokenizer=tokenizer,
+                   sentences=prepare_sentences(tokenizer, sentences, max_sentence_length),
+                   descriptions=prepare_descriptions(tokenizer, relations, max_description_length),
+                   candidates=lambda bi_all: fusion.abstention_targets(bi_all, gold, block["topK"], seed)[0])
+    bi = scores.bi.astype(np.float64)
+    cross = scores.cross.astype(np.float64)
     full = fusion.FusionParams(block["biWeight"], block["crossWeight"], block["noneLogit"], block["threshold"])
     only = block["biOnly"]
     bi_only = fusion.FusionParams(only["biWeight"], 0.0, only["noneLogit"], only["threshold"])

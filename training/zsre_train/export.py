@@ -20,7 +20,8 @@ from .backbone import load_tokenizer
 from .config import GRAPHS, exclusions_for, load_config
 from .corpus import load_corpus
 from .data.instance import Instance, RelationInfo
-from .encode import cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors, top_k, torch_bi_runner, torch_cross_runner
+from .encode import prepare_descriptions, prepare_sentences, top_k, torch_bi_runner, torch_cross_runner
+from .scoring import score
 from .manifest import build_manifest, sha256
 from .onnx_graphs import ExportError, cross_inputs, export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
 from .parity import build_parity
@@ -47,15 +48,14 @@ def _outputs(bi_run, cross_run, tokenizer, sentences, descriptions, fusion_block
 
     `columns` forces the cross-encoder candidates (to compare cross scores pair for pair).
     """
-    pad = tokenizer.pad_token_id
-    s_vec, d_vec = sentence_vectors(bi_run, sentences, pad), description_vectors(bi_run, descriptions, pad)
-    bi_all = s_vec @ d_vec.T
-    own = top_k(bi_all, fusion_block["topK"])
-    columns = own if columns is None else columns
-    cross = cross_scores(cross_run, tokenizer, sentences, descriptions, columns)
-    fused = fusion_block["biWeight"] * np.take_along_axis(bi_all, columns, axis=1) + fusion_block["crossWeight"] * cross
-    return {"s": s_vec, "d": d_vec, "cross": cross, "columns": columns, "top_bi": -np.sort(-bi_all, axis=1)[:, : own.shape[1]],
-            "fused_top1": columns[np.arange(len(columns)), fused.argmax(axis=1)], "bi_top1": own[:, 0]}
+    k = fusion_block["topK"]
+    scores = score(bi_run=bi_run, cross_run=cross_run, tokenizer=tokenizer, sentences=sentences, descriptions=descriptions,
+                   candidates=k if columns is None else columns)
+    own = top_k(scores.bi_all, k)
+    fused = fusion_block["biWeight"] * scores.bi + fusion_block["crossWeight"] * scores.cross
+    return {"s": scores.sentence_vectors, "d": scores.description_vectors, "cross": scores.cross, "columns": scores.columns,
+            "top_bi": -np.sort(-scores.bi_all, axis=1)[:, :k],
+            "fused_top1": scores.columns[np.arange(len(scores.columns)), fused.argmax(axis=1)], "bi_top1": own[:, 0]}
 
 
 def _check_fp32(ref: dict, onnx: dict) -> dict:

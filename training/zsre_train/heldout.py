@@ -25,7 +25,8 @@ from .data.descriptions import fewrel_relations
 from .data.fewrel import read_fewrel
 from .data.instance import Instance, RelationInfo
 from .data.splits import read_split
-from .encode import cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors, top_k, torch_bi_runner, torch_cross_runner
+from .encode import prepare_descriptions, prepare_sentences, top_k, torch_bi_runner, torch_cross_runner
+from .scoring import score
 from .recipe import build_models
 
 
@@ -73,11 +74,9 @@ def evaluate_run(run_dir: Path, data_dir: Path, per_relation: int) -> dict:
     prepared = prepare_sentences(tokenizer, sentences, config.model.max_sentence_length)
     descriptions = prepare_descriptions(tokenizer, relations, config.model.max_description_length)
     cpu = torch.device("cpu")
-    bi_run, cross_run = torch_bi_runner(bi, cpu), torch_cross_runner(cross, cpu)
-    pad = tokenizer.pad_token_id
-    bi_all = sentence_vectors(bi_run, prepared, pad) @ description_vectors(bi_run, descriptions, pad).T
-    every = np.tile(np.arange(len(relations)), (len(sentences), 1))
-    cross_all = cross_scores(cross_run, tokenizer, prepared, descriptions, every)
+    scores = score(bi_run=torch_bi_runner(bi, cpu), cross_run=torch_cross_runner(cross, cpu), tokenizer=tokenizer,
+                   sentences=prepared, descriptions=descriptions)  # every held-out relation is a candidate
+    bi_all, cross_all = scores.bi_all, scores.cross
     k = fusion_block["topK"]
     columns = top_k(bi_all, k)
     fused = (fusion_block["biWeight"] * np.take_along_axis(bi_all, columns, axis=1)

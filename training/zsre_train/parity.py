@@ -11,7 +11,8 @@ import numpy as np
 
 from . import fusion
 from .data.instance import Instance, RelationInfo
-from .encode import BiRunner, CrossRunner, cross_scores, description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors, top_k
+from .encode import BiRunner, CrossRunner, prepare_descriptions, prepare_sentences
+from .scoring import score
 
 FILLER = "the committee met again in the spring and discussed the budget at great length".split()
 
@@ -66,14 +67,11 @@ def build_parity(
     relations = relations + synthetic_relations()
     sentences = prepare_sentences(tokenizer, items, max_sentence_length)
     descriptions = prepare_descriptions(tokenizer, relations, max_description_length)
-    pad = tokenizer.pad_token_id
-    s_vec = sentence_vectors(bi_run, sentences, pad)
-    d_vec = description_vectors(bi_run, descriptions, pad)
     k = fusion_block["topK"]
-    bi_all = s_vec.astype(np.float64) @ d_vec.astype(np.float64).T
-    columns = top_k(bi_all, k)
-    bi = np.take_along_axis(bi_all, columns, axis=1)
-    cross = cross_scores(cross_run, tokenizer, sentences, descriptions, columns).astype(np.float64)
+    scores = score(bi_run=bi_run, cross_run=cross_run, tokenizer=tokenizer, sentences=sentences, descriptions=descriptions,
+                   candidates=k, float64=True)
+    s_vec, d_vec, columns, bi = scores.sentence_vectors, scores.description_vectors, scores.columns, scores.bi
+    cross = scores.cross.astype(np.float64)
     params = fusion.FusionParams(fusion_block["biWeight"], fusion_block["crossWeight"], fusion_block["noneLogit"], fusion_block["threshold"])
     probs = fusion.probabilities(bi, cross, params)
     chosen = fusion.decide(probs, params.threshold)

@@ -21,7 +21,8 @@ from .backbone import bert_source, load_tokenizer, vocab_buckets
 from .calibrate import fit_fusion
 from .config import Config
 from .corpus import Corpus, load_corpus
-from .encode import description_vectors, prepare_descriptions, prepare_sentences, sentence_vectors, top_k, torch_bi_runner, torch_cross_runner
+from .encode import prepare_descriptions, prepare_sentences, torch_bi_runner, torch_cross_runner
+from .scoring import score
 from .loop import PhaseSpec, run_phase
 from .models import BiEncoder, CrossEncoder, build_bert
 from .steps import bi_encoder_step, cross_encoder_step
@@ -65,12 +66,11 @@ def _hard_negatives(bi: BiEncoder, tokenizer, corpus: Corpus, config: Config, de
     path = run_dir / f"hard_negatives_top{config.cross_encoder.hard_negatives + 1}.npy"
     if path.is_file():
         return np.load(path)
-    run = torch_bi_runner(bi, device)
-    sentences = prepare_sentences(tokenizer, corpus.train, config.model.max_sentence_length)
     relations = [corpus.relations[r] for r in corpus.train_relations]
-    descriptions = prepare_descriptions(tokenizer, relations, config.model.max_description_length)
-    scores = sentence_vectors(run, sentences, tokenizer.pad_token_id) @ description_vectors(run, descriptions, tokenizer.pad_token_id).T
-    hard = top_k(scores, config.cross_encoder.hard_negatives + 1)
+    hard = score(bi_run=torch_bi_runner(bi, device), tokenizer=tokenizer,
+                 sentences=prepare_sentences(tokenizer, corpus.train, config.model.max_sentence_length),
+                 descriptions=prepare_descriptions(tokenizer, relations, config.model.max_description_length),
+                 candidates=config.cross_encoder.hard_negatives + 1).columns
     np.save(path, hard)
     return hard
 
