@@ -107,15 +107,14 @@ describe('model directory errors on the real fixture', () => {
 });
 
 describe('default model', () => {
-  it('uses models/<name>/ when the package ships one, else the tiny fixture', async () => {
+  it('uses the shipped models/<name>/, never a test fixture', async () => {
     const directory = defaultModelDirectory();
+    expect(directory).toBe(path.join(packageRoot(), 'models', 'zsre-minilm-l6-general'));
     expect(existsSync(path.join(directory, 'manifest.json'))).toBe(true);
-    const shipsModel = existsSync(path.join(packageRoot(), 'models'));
-    expect(directory).toBe(shipsModel ? directory : fixtureDir);
+    expect(directory).not.toContain(`${path.sep}test${path.sep}`);
     const extractor = await createExtractor({ relations, cacheDir: await cache(), useCrossEncoder: false });
     try {
       expect(extractor.model.directory).toBe(directory);
-      if (directory === fixtureDir) expect(extractor.model.name).toBe('tiny-fixture');
     } finally {
       await extractor.dispose();
     }

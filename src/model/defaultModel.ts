@@ -5,8 +5,8 @@ import { ZsreError } from '../errors.js';
 
 /**
  * The model used when `model` is not given: the first `models/<name>/` (by name) inside the
- * package that holds a manifest.json, otherwise the tiny test fixture, whose manifest name
- * "tiny-fixture" lets callers say plainly that it is not a real model.
+ * package that holds a manifest.json. No runtime path reaches the test fixtures: a package
+ * without a shipped model is an error that says to pass `model`.
  */
 export function defaultModelDirectory(): string {
   const root = packageRoot();
@@ -19,11 +19,9 @@ export function defaultModelDirectory(): string {
     const first = names[0];
     if (first !== undefined) return path.join(models, first);
   }
-  const fixture = path.join(root, 'test', 'fixtures', 'tiny-model');
-  if (existsSync(path.join(fixture, 'manifest.json'))) return fixture;
   throw new ZsreError(
     'MODEL_NOT_FOUND',
-    `No default model: neither ${models}/<name>/manifest.json nor ${fixture} exists. ` +
+    `No default model: no ${models}/<name>/manifest.json in this package (was models/ left out of it?). ` +
       'Pass `model` (a model directory or hub id).',
     { context: { packageRoot: root } },
   );
