@@ -53,7 +53,8 @@ describe.each(fixtureDirs)('parity with the Python reference: %s', (fixtureDir) 
     tokenizer = await loadTokenizer(fixtureDir, model.manifest);
     session = await createGraphSession(model.graphs.biEncoder?.path ?? '', model.manifest.graphs.biEncoder, { threads: 2, label: 'bi-encoder' });
     cacheDir = await tempDir('zsre-parity-');
-    extractor = await createExtractor({ model: fixtureDir, precision: 'fp32', relations, topK: parity.topK, index: 'exact', cacheDir });
+    // Parity is about the scoring chain: every candidate re-scored (a model may carry an adaptive gate).
+    extractor = await createExtractor({ model: fixtureDir, precision: 'fp32', relations, topK: parity.topK, index: 'exact', cacheDir, rerank: 'always' });
   });
 
   afterAll(async () => {
