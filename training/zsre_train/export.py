@@ -25,7 +25,7 @@ from .scoring import score
 from .manifest import build_manifest, sha256
 from .onnx_graphs import ExportError, cross_inputs, export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
 from .parity import build_parity
-from .recipe import build_models
+from .recipe import load_trained_models
 from .cross_gate import fit_cross_gate
 from .invariance import batch_invariance
 from .row_quant import per_row_activations
@@ -107,12 +107,7 @@ def export_run(run_dir: Path, out: Path, data_dir: Path | None = None) -> dict:
     fusion_block = json.loads((run_dir / "fusion.json").read_text(encoding="utf-8"))
     if "biWeight" not in fusion_block:
         raise ExportError(f"{run_dir}/fusion.json has no cross-encoder fusion: only a linear cross-encoder head can be exported")
-    torch.set_num_threads(config.run.torch_threads)
-    bi, cross = build_models(config)
-    bi.load_state_dict(torch.load(run_dir / "bi_encoder.pt", map_location="cpu"))
-    cross.load_state_dict(torch.load(run_dir / "cross_encoder.pt", map_location="cpu"))
-    bi.eval()
-    cross.eval()
+    bi, cross = load_trained_models(config, run_dir)
     tokenizer = load_tokenizer()
     out.mkdir(parents=True, exist_ok=True)
     _clear(out)

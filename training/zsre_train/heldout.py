@@ -27,7 +27,7 @@ from .data.instance import Instance, RelationInfo
 from .data.splits import read_split
 from .encode import prepare_descriptions, prepare_sentences, top_k, torch_bi_runner, torch_cross_runner
 from .scoring import score
-from .recipe import build_models
+from .recipe import load_trained_models
 
 
 def macro_scores(gold: list[str], predicted: list[str]) -> dict:
@@ -62,12 +62,7 @@ def held_out_sentences(config: Config, data_dir: Path, per_relation: int) -> tup
 def evaluate_run(run_dir: Path, data_dir: Path, per_relation: int) -> dict:
     config = load_config(run_dir / "config.yaml")
     fusion_block = json.loads((run_dir / "fusion.json").read_text(encoding="utf-8"))
-    torch.set_num_threads(config.run.torch_threads)
-    bi, cross = build_models(config)
-    bi.load_state_dict(torch.load(run_dir / "bi_encoder.pt", map_location="cpu"))
-    cross.load_state_dict(torch.load(run_dir / "cross_encoder.pt", map_location="cpu"))
-    bi.eval()
-    cross.eval()
+    bi, cross = load_trained_models(config, run_dir)
     tokenizer = load_tokenizer()
     started = time.perf_counter()
     sentences, relations = held_out_sentences(config, data_dir, per_relation)

@@ -46,6 +46,15 @@ def build_models(config: Config) -> tuple[BiEncoder, CrossEncoder]:
     return bi, cross
 
 
+def load_trained_models(config: Config, run_dir: Path) -> tuple[BiEncoder, CrossEncoder]:
+    """A finished run's two networks on the CPU, in eval mode (for export and evaluation)."""
+    torch.set_num_threads(config.run.torch_threads)
+    bi, cross = build_models(config)
+    bi.load_state_dict(torch.load(run_dir / "bi_encoder.pt", map_location="cpu"))
+    cross.load_state_dict(torch.load(run_dir / "cross_encoder.pt", map_location="cpu"))
+    return bi.eval(), cross.eval()
+
+
 def _spec(name: str, phase, config: Config, n: int) -> PhaseSpec:
     return PhaseSpec(name, n, phase.epochs, phase.max_steps, phase.batch_size, phase.learning_rate,
                      phase.warmup_ratio, config.run.checkpoint_every, config.run.log_every, config.seed)
