@@ -21,6 +21,19 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class EntityReplacementConfig:
+    """Training-time name replacement (issue 11, "context over names"): each training sentence's
+    head and tail mention is replaced, each with `probability`, so the models must read the
+    context rather than memorise names. mode "corpus": another mention that filled the same slot
+    (head or tail) of the same relation elsewhere in the training data, i.e. a name of the same
+    kind; mode "placeholder": a typed placeholder (the slot's type word from RE-Matching's typed
+    FewRel descriptions, "entity" where no type is known)."""
+
+    probability: float
+    mode: str
+
+
+@dataclass(frozen=True)
 class DataConfig:
     split: str  # split file relative to data_dir, e.g. fewrel/splits/fewrel_rel2id_5_ori.json
     files: list[str]  # FewRel-format files relative to data_dir, read and merged
@@ -29,6 +42,7 @@ class DataConfig:
     extra_sets: list[str]  # extra/ sets added to training (semeval2010, kbp37, chemprot, docred_sentences); [] for benchmark models
     max_per_extra_relation: int | None  # subsample of sentences per extra-set relation (None: all)
     exclude_relations: list[str]  # extra-set relations left out because they mean the same as a held-out relation
+    entity_replacement: EntityReplacementConfig | None  # name replacement in the training sentences (None: off)
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,23 @@ class CrossEncoderConfig:
 
 
 @dataclass(frozen=True)
+class DistillationConfig:
+    """An optional last phase (issue 11, MKD-style): the bi-encoder learns the fused teacher's
+    distribution over its own top_k seen relations per training sentence (KL), plus the in-batch
+    contrastive loss weighted by contrastive_weight so that its scores stay comparable across
+    relations. The teacher is z = a * biScore + b * crossScore, with a and b fitted by maximum
+    likelihood of the gold on the training sentences themselves (the only relations it may see)."""
+
+    epochs: int
+    max_steps: int | None
+    batch_size: int
+    learning_rate: float
+    warmup_ratio: float
+    top_k: int  # candidates per sentence: the bi-encoder's top_k seen relations, the gold forced in
+    contrastive_weight: float
+
+
+@dataclass(frozen=True)
 class FusionConfig:
     top_k: int
     target_precision: float
@@ -103,6 +134,7 @@ class Config:
     model: ModelConfig
     bi_encoder: BiEncoderConfig
     cross_encoder: CrossEncoderConfig
+    distillation: DistillationConfig | None  # None: no distillation phase
     fusion: FusionConfig
     export: ExportConfig
     run: RunConfig
@@ -176,6 +208,14 @@ def _check(config: Config) -> None:
         raise ConfigError(f"Invalid cross_encoder.init {cross.init!r}: expected 'backbone' or 'bi_encoder'")
     if cross.k < 2 or not 0 <= cross.hard_negatives <= cross.k - 1:
         raise ConfigError(f"Invalid cross_encoder: need k >= 2 and 0 <= hard_negatives <= k - 1, received k={cross.k}, hard_negatives={cross.hard_negatives}")
+    replacement = config.data.entity_replacement
+    if replacement is not None and (replacement.mode not in ("corpus", "placeholder") or not 0 < replacement.probability <= 1):
+        raise ConfigError(f"Invalid data.entity_replacement {replacement}: expected mode 'corpus' or 'placeholder' and probability in (0, 1]")
+    distillation = config.distillation
+    if distillation is not None and (distillation.top_k < 2 or distillation.contrastive_weight < 0):
+        raise ConfigError(f"Invalid distillation {distillation}: expected top_k >= 2 and contrastive_weight >= 0")
+    if distillation is not None and config.cross_encoder.head != "linear":
+        raise ConfigError("distillation needs cross_encoder.head 'linear' (the teacher scores pairs one by one)")
     if not 0 < config.fusion.target_precision <= 1:
         raise ConfigError(f"Invalid fusion.target_precision {config.fusion.target_precision}: expected a value in (0, 1]")
     unknown_ops = sorted(set(config.export.quantize_op_types) - {"MatMul", "Gather"})

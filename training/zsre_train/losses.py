@@ -30,3 +30,8 @@ def in_batch_contrastive_loss(
 def candidate_loss(group_scores: torch.Tensor, gold_position: torch.Tensor) -> torch.Tensor:
     """Softmax over each sentence's k candidates; gold_position says where the gold sits."""
     return F.cross_entropy(group_scores, gold_position)
+
+
+def distillation_loss(student_logits: torch.Tensor, teacher_probs: torch.Tensor) -> torch.Tensor:
+    """KL(teacher || student) over each sentence's candidates, averaged over sentences."""
+    return F.kl_div(F.log_softmax(student_logits, dim=-1), teacher_probs, reduction="batchmean")

@@ -5,6 +5,7 @@ cross_encoder.pt, fusion.json and run.json (counts, timings, metrics).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -18,9 +19,11 @@ import numpy as np
 import torch
 
 from .backbone import bert_source, load_tokenizer, vocab_buckets
+from .augment import replace_entities, typed_placeholders
 from .calibrate import fit_fusion
 from .config import Config
 from .corpus import Corpus, load_corpus
+from .distill import distillation_step, teacher
 from .encode import prepare_descriptions, prepare_sentences, torch_bi_runner, torch_cross_runner
 from .scoring import score
 from .loop import PhaseSpec, run_phase
@@ -84,6 +87,29 @@ def _hard_negatives(bi: BiEncoder, tokenizer, corpus: Corpus, config: Config, de
     return hard
 
 
+def _distill(bi: BiEncoder, cross: CrossEncoder, tokenizer, corpus: Corpus, sentences, desc_ids: dict, config: Config,
+             device: torch.device, run_dir: Path, resume: bool) -> dict:
+    """The optional last phase: the bi-encoder learns the fused teacher over its top-k (distill.py).
+    bi_encoder.pt becomes the distilled encoder; the one before is kept beside it."""
+    spec = config.distillation
+    relations = corpus.train_relations
+    column = {r: c for c, r in enumerate(relations)}
+    descriptions = [desc_ids[r] for r in relations]
+    gold = np.array([column[s.relation] for s in corpus.train])
+    taught = teacher(bi, cross, tokenizer, sentences, gold, descriptions, spec.top_k, device, run_dir)
+    shutil.copyfile(run_dir / "bi_encoder.pt", run_dir / "bi_encoder.before_distillation.pt")
+    step = distillation_step(bi, sentences, [s.relation for s in corpus.train], relations, descriptions, taught["columns"],
+                             taught["probs"], tokenizer.pad_token_id, config.bi_encoder.temperature,
+                             spec.contrastive_weight, device)
+    stats = run_phase(_spec("distillation", spec, config, len(sentences)), bi, step, run_dir, resume)
+    torch.save(bi.state_dict(), run_dir / "bi_encoder.pt")
+    a, b = taught["weights"]
+    probs = taught["probs"]
+    stats["teacher"] = {"topK": spec.top_k, "biWeight": a, "crossWeight": b,
+                        "meanGoldProbability": round(float(probs[np.arange(len(probs)), (taught["columns"] == gold[:, None]).argmax(axis=1)].mean()), 4)}
+    return stats
+
+
 def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resume: bool) -> dict:
     torch.set_num_threads(config.run.torch_threads)
     random.seed(config.seed)
@@ -96,6 +122,13 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     started = time.perf_counter()
     tokenizer = load_tokenizer()
     corpus = load_corpus(config, data_dir)
+    replacement_stats = None
+    if config.data.entity_replacement is not None:
+        # Names replaced once, before tokenizing: every phase (and the hard negatives) reads the same sentences.
+        augmented, replacement_stats = replace_entities(corpus.train, config.data.entity_replacement, config.seed,
+                                                        typed_placeholders(data_dir))
+        corpus = dataclasses.replace(corpus, train=augmented)
+        print(json.dumps({"entityReplacement": replacement_stats}), flush=True)
     print(json.dumps({"device": str(device), "train_sentences": len(corpus.train), "train_relations": len(corpus.train_relations),
                       "eval_sentences": len(corpus.eval), "eval_relations": corpus.eval_relations}), flush=True)
     bi, cross = build_models(config)
@@ -120,6 +153,10 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     cross_stats = run_phase(_spec("cross_encoder", config.cross_encoder, config, len(sentences)), cross, cross_step, run_dir, resume)
     torch.save(cross.state_dict(), run_dir / "cross_encoder.pt")
 
+    distill_stats = None
+    if config.distillation is not None:
+        distill_stats = _distill(bi, cross, tokenizer, corpus, sentences, desc_ids, config, device, run_dir, resume)
+
     exportable = config.cross_encoder.head == "linear"
     fusion_block, fusion_metrics = fit_fusion(
         torch_bi_runner(bi, device), torch_cross_runner(cross, device) if exportable else None, tokenizer, corpus.eval,
@@ -133,7 +170,8 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         "epochs": {"biEncoder": config.bi_encoder.epochs, "crossEncoder": config.cross_encoder.epochs},
         "commit": _commit(), "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "device": str(device), "torchThreads": config.run.torch_threads,
-        "biEncoder": bi_stats, "crossEncoder": cross_stats,
+        "biEncoder": bi_stats, "crossEncoder": cross_stats, "distillation": distill_stats,
+        "entityReplacement": replacement_stats,
         "evalMetrics": fusion_metrics, "seconds": round(time.perf_counter() - started, 1),
     }
     (run_dir / "run.json").write_text(json.dumps(run_info, indent=2), encoding="utf-8")
