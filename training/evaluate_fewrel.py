@@ -82,7 +82,9 @@ def evaluate(args: argparse.Namespace) -> tuple[dict, dict]:
     def progress(done: int, total: int) -> None:
         print(f"{args.split}: scored {done}/{total} sentences x {m} relations", file=sys.stderr, flush=True)
 
+    scoring_started = time.perf_counter()
     bi_all, cross_all = score_split(args.model, manifest, items, relations, args.threads, progress)
+    scoring_seconds = time.perf_counter() - scoring_started
     gold = [item.relation for item in items]
     predicted = {method: [ids[c] for c in columns] for method, columns in method_columns(bi_all, cross_all, manifest["fusion"]).items()}
     graphs = manifest["graphs"]
@@ -109,6 +111,7 @@ def evaluate(args: argparse.Namespace) -> tuple[dict, dict]:
         "methods": method_rows(gold, predicted),
         "hardSubset": hard_subset(gold, predicted, hard),
         "seconds": round(time.perf_counter() - started, 1),
+        "scoringSeconds": round(scoring_seconds, 2),  # the encoders alone: n sentences x m relations
     }
     return result, {"gold": gold, **predicted}
 
@@ -137,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    partial = args.out.with_name(args.out.name + ".partial")  # a killed run leaves no result file that looks finished
+    partial.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    partial.replace(args.out)
     if args.predictions:
         args.predictions.parent.mkdir(parents=True, exist_ok=True)
         args.predictions.write_text(json.dumps(predictions) + "\n", encoding="utf-8")
