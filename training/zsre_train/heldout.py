@@ -30,21 +30,36 @@ from .scoring import score
 from .recipe import load_trained_models
 
 
-def macro_scores(gold: list[str], predicted: list[str]) -> dict:
-    """The ZS-BERT / RE-Matching / EMMA metric (../shared/data/README.md): mean over gold classes of
-    per-class precision and recall, F1 = 2PR/(P+R); as benchmarks/lib/metrics.ts computes it."""
+def classification_scores(gold: list[str], predicted: list[str]) -> dict:
+    """The ZS-BERT / RE-Matching / EMMA metric (../shared/data/README.md), as fractions, exactly as
+    benchmarks/lib/metrics.ts computes it: precision = sum over gold classes of precision_r divided by
+    the number of distinct PREDICTED labels, recall = mean over gold classes of recall_r,
+    F1 = 2PR/(P+R); beside it `macroF1`, the mean over gold classes of per-class F1 (GLiREL's metric)."""
+    if len(gold) != len(predicted):
+        raise ValueError(f"gold and predicted differ in length: {len(gold)} vs {len(predicted)}")
+    if not gold:
+        raise ValueError("no sentences to score")
     classes = sorted(set(gold))
-    precision = recall = 0.0
+    precision_sum = recall_sum = f1_sum = 0.0
     for c in classes:
         hits = sum(1 for g, p in zip(gold, predicted) if g == c and p == c)
         n_pred = sum(1 for p in predicted if p == c)
-        precision += hits / n_pred if n_pred else 0.0
-        recall += hits / sum(1 for g in gold if g == c)
-    precision, recall = precision / len(classes), recall / len(classes)
+        p_c = hits / n_pred if n_pred else 0.0
+        r_c = hits / sum(1 for g in gold if g == c)
+        precision_sum += p_c
+        recall_sum += r_c
+        f1_sum += 2 * p_c * r_c / (p_c + r_c) if p_c + r_c else 0.0
+    precision, recall = precision_sum / len(set(predicted)), recall_sum / len(classes)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     accuracy = sum(1 for g, p in zip(gold, predicted) if g == p) / len(gold)
-    return {"precision": round(100 * precision, 2), "recall": round(100 * recall, 2), "f1": round(100 * f1, 2),
-            "accuracy": round(100 * accuracy, 2)}
+    return {"precision": precision, "recall": recall, "f1": f1, "accuracy": accuracy, "macroF1": f1_sum / len(classes),
+            "sentences": len(gold)}
+
+
+def macro_scores(gold: list[str], predicted: list[str]) -> dict:
+    """classification_scores in percent, rounded to 2 decimals (the held-out and ablation files)."""
+    scores = classification_scores(gold, predicted)
+    return {key: round(100 * scores[key], 2) for key in ("precision", "recall", "f1", "accuracy", "macroF1")}
 
 
 def held_out_sentences(config: Config, data_dir: Path, per_relation: int) -> tuple[list[Instance], list[RelationInfo]]:

@@ -108,6 +108,16 @@ def fewrel_relations(data_dir: str | Path = DEFAULT_DATA_DIR, source: Source = "
     return {pid: table[pid] for pid in FEWREL_PIDS}
 
 
+def pid2name_relations(ids: list[str], data_dir: str | Path = DEFAULT_DATA_DIR) -> list[RelationInfo]:
+    """The given relations from fewrel/pid2name.json, in the given order (the TypeScript benchmark's
+    `fewrelRelations`); unlike fewrel_relations it needs only their entries."""
+    table = _pid2name(Path(data_dir))
+    missing = [pid for pid in ids if pid not in table]
+    if missing:
+        raise DataFormatError(f"{data_dir}/fewrel/pid2name.json has no entry for {missing}")
+    return [table[pid] for pid in ids]
+
+
 def wikizsl_relations(data_dir: str | Path = DEFAULT_DATA_DIR, source: Source = "pid2name") -> dict[str, RelationInfo]:
     """The 113 Wiki-ZSL relations (the keys of wikizsl/relation_descriptions.json), sorted by PID string."""
     data_dir = Path(data_dir)

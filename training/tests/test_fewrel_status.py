@@ -1,0 +1,76 @@
+"""status.json: one state per split from the folders a driver writes, and the reason for those not run."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fewrel_configs import split_names
+from zsre_train.fewrel_status import build_status
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _folders(tmp_path: Path) -> tuple[Path, Path, Path]:
+    runs, exports, results = tmp_path / "runs", tmp_path / "exports", tmp_path / "results"
+    # fewrel_m5_ori: evaluated
+    (runs / "fewrel_m5_ori").mkdir(parents=True)
+    (runs / "fewrel_m5_ori" / "run.json").write_text(json.dumps({"seconds": 3600.0}))
+    (runs / "fewrel_m5_ori" / "export.json").write_text(json.dumps({"seconds": 300}))
+    results.mkdir()
+    (results / "fewrel_m5_ori.json").write_text(json.dumps({
+        "m": 5, "sentences": 3500, "seconds": 200.0, "scoringSeconds": 175.0, "budget": {"profile": "cpu"},
+        "methods": [{"method": "bi", "f1": 0.8}, {"method": "emma3", "f1": 0.9}]}))
+    # fewrel_m5_40: trained and exported, not evaluated
+    (runs / "fewrel_m5_40").mkdir()
+    (runs / "fewrel_m5_40" / "run.json").write_text(json.dumps({"seconds": 5400.0}))
+    (exports / "fewrel_m5_40").mkdir(parents=True)
+    (exports / "fewrel_m5_40" / "manifest.json").write_text("{}")
+    # fewrel_m5_41: stopped (or running) with a checkpoint
+    (runs / "fewrel_m5_41" / "checkpoints").mkdir(parents=True)
+    return runs, exports, results
+
+
+def test_every_split_has_one_state(tmp_path):
+    runs, exports, results = _folders(tmp_path)
+    status = build_status(split_names(), runs, exports, results, "cpu", cpus=2)
+    rows = {row["split"]: row for row in status["splits"]}
+    assert list(rows) == split_names()
+    assert rows["fewrel_m5_ori"]["state"] == "done" and rows["fewrel_m5_ori"]["f1"] == {"bi": 0.8, "emma3": 0.9}
+    assert rows["fewrel_m5_40"] == {"split": "fewrel_m5_40", "state": "trained-not-evaluated", "run": str(runs / "fewrel_m5_40"), "exported": True}
+    assert rows["fewrel_m5_41"]["state"] == "running-or-partial" and rows["fewrel_m5_41"]["checkpoint"] is True
+    assert status["counts"] == {"done": 1, "trained-not-evaluated": 1, "running-or-partial": 1, "not run": 12}
+    assert all("reason" in row for row in rows.values() if row["state"] == "not run")
+    assert all("reason" not in row for row in rows.values() if row["state"] != "not run")
+
+
+def test_default_reason_states_the_measured_cost_of_one_split(tmp_path):
+    runs, exports, results = _folders(tmp_path)
+    status = build_status(split_names(), runs, exports, results, "cpu", cpus=2)
+    costs = status["measuredCosts"]
+    assert costs["trainSeconds"] == 4500.0 and costs["trainRuns"] == 2 and costs["exportSeconds"] == 300
+    assert costs["evaluateSecondsPerPair"] == 0.01  # 175 s over 3,500 sentences x 5 relations
+    reason = status["splits"][-1]["reason"]
+    assert reason.startswith("no GPU was lent") and "2 CPU cores" in reason and "75.0 min of training" in reason
+    assert "2.9 / 11.7 / 26.2 min at m = 5 / 10 / 15" in reason  # 0.01 s x 700 m x m pairs
+
+
+def test_reason_given_by_the_driver_wins(tmp_path):
+    status = build_status(split_names(), tmp_path / "none", tmp_path / "none", tmp_path / "none", "gpu", why="not in this wave")
+    assert status["counts"]["not run"] == 15 and {row["reason"] for row in status["splits"]} == {"not in this wave"}
+    assert "not measured yet" in build_status(split_names(), tmp_path, tmp_path, tmp_path, "cpu")["splits"][0]["reason"]
+
+
+def test_cpu_driver_status_only_writes_the_file(tmp_path):
+    runs, exports, results = _folders(tmp_path)
+    env = {**os.environ, "PYTHON": sys.executable, "FEWREL_RUNS": str(runs), "FEWREL_EXPORTS": str(exports), "FEWREL_RESULTS": str(results)}
+    done = subprocess.run(["bash", "training/fewrel_cpu.sh", "--status-only", "--why", "only two cores"], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    status = json.loads((results / "status.json").read_text())
+    assert status["counts"]["done"] == 1 and status["splits"][-1]["reason"] == "only two cores"
+    refused = subprocess.run(["bash", "training/fewrel_cpu.sh", "--status-only", "fewrel_m5_44"], cwd=REPO, env=env,
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "unknown split fewrel_m5_44" in refused.stderr

@@ -1,0 +1,84 @@
+"""What the FewRel table holds and what it lacks: one state per split, read from the folders a
+driver (training/fewrel_cpu.sh, training/device/train_fewrel.sh) writes. Nothing is run here.
+
+States, checked in this order:
+- done                   the result file exists (results/<split>.json);
+- trained-not-evaluated  the run finished (run.json) but there is no result yet ("exported" says
+                         whether the model directory is complete);
+- running-or-partial     the run folder exists without run.json: training now, or stopped and
+                         resumable (the driver resumes it from its checkpoint);
+- not run                no run folder; `reason` says why (the driver's --why, or a default with
+                         the measured cost of one split on this machine).
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+from datetime import datetime, timezone
+from pathlib import Path
+
+STATES = ("done", "trained-not-evaluated", "running-or-partial", "not run")
+
+
+def split_state(split: str, runs: Path, exports: Path, results: Path) -> dict:
+    result, run, export = results / f"{split}.json", runs / split, exports / split
+    if result.is_file():
+        data = json.loads(result.read_text(encoding="utf-8"))
+        f1 = {row["method"]: round(row["f1"], 4) for row in data.get("methods", [])}
+        return {"split": split, "state": "done", "result": str(result), "sentences": data.get("sentences"),
+                "profile": (data.get("budget") or {}).get("profile"), "f1": f1}
+    if (run / "run.json").is_file():
+        return {"split": split, "state": "trained-not-evaluated", "run": str(run), "exported": (export / "manifest.json").is_file()}
+    if run.is_dir():
+        return {"split": split, "state": "running-or-partial", "run": str(run), "checkpoint": (run / "checkpoints").is_dir()}
+    return {"split": split, "state": "not run"}
+
+
+def measured_costs(splits: list[str], runs: Path, results: Path) -> dict:
+    """Seconds per finished split on this machine: training (run.json), export (the driver's
+    export.json in the run folder) and evaluation per scored sentence-relation pair (result files)."""
+    train, export, per_pair = [], [], []
+    for split in splits:
+        run_json, export_json, result = runs / split / "run.json", runs / split / "export.json", results / f"{split}.json"
+        if run_json.is_file():
+            train.append(json.loads(run_json.read_text(encoding="utf-8"))["seconds"])
+        if export_json.is_file():
+            export.append(json.loads(export_json.read_text(encoding="utf-8"))["seconds"])
+        if result.is_file():
+            data = json.loads(result.read_text(encoding="utf-8"))
+            per_pair.append(data.get("scoringSeconds", data["seconds"]) / (data["sentences"] * data["m"]))
+    mean = lambda values: round(statistics.mean(values), 1) if values else None  # noqa: E731
+    return {"trainSeconds": mean(train), "trainRuns": len(train), "exportSeconds": mean(export), "exportRuns": len(export),
+            "evaluateSecondsPerPair": round(statistics.mean(per_pair), 5) if per_pair else None, "evaluatedRuns": len(per_pair)}
+
+
+def default_reason(costs: dict, cpus: int, profile: str) -> str:
+    """Why a split is not run when the driver gives no --why: no GPU lent, and what one split costs here."""
+    if costs["trainSeconds"] is None:
+        cost = "the cost of one split is not measured yet (no split has finished training here)"
+    else:
+        cost = f"one split took {costs['trainSeconds'] / 60:.1f} min of training (mean of {costs['trainRuns']} finished)"
+        if costs["exportSeconds"] is not None:
+            cost += f" plus {costs['exportSeconds'] / 60:.1f} min of export"
+        if costs["evaluateSecondsPerPair"] is not None:
+            pair = costs["evaluateSecondsPerPair"]
+            cost += (", and evaluation takes about " + " / ".join(f"{pair * 700 * m * m / 60:.1f}" for m in (5, 10, 15))
+                     + " min at m = 5 / 10 / 15 (700 sentences per relation, every sentence against all m)")
+    return f"no GPU was lent to this session; on this machine ({cpus} CPU cores, profile {profile}) {cost}"
+
+
+def build_status(splits: list[str], runs: Path, exports: Path, results: Path, profile: str, why: str | None = None,
+                 cpus: int | None = None) -> dict:
+    cpus = cpus or os.cpu_count() or 1
+    costs = measured_costs(splits, runs, results)
+    reason = why or default_reason(costs, cpus, profile)
+    rows = []
+    for split in splits:
+        row = split_state(split, runs, exports, results)
+        if row["state"] == "not run":
+            row["reason"] = reason
+        rows.append(row)
+    counts = {state: sum(1 for row in rows if row["state"] == state) for state in STATES}
+    return {"benchmark": "fewrel-zero-shot", "profile": profile, "updatedAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "runs": str(runs), "exports": str(exports), "counts": counts, "measuredCosts": costs, "splits": rows}
