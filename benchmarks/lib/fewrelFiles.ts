@@ -109,9 +109,21 @@ export function readCheckedJson<T>(path: string, schema: z.ZodType<T, unknown>, 
   }
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  throw new Error(`Invalid ${path}: field "${field}" ${issue?.message ?? 'is invalid'}. ${fix}`, { cause: parsed.error });
+  const issue = mostSpecificIssue(parsed.error.issues, []);
+  const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  throw new Error(`Invalid ${path}: field "${field}" ${issue.message}. ${fix}`, { cause: parsed.error });
+}
+
+/** A failed union says only "Invalid input"; the branch with the fewest problems is the one the file meant. */
+function mostSpecificIssue(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): { path: PropertyKey[]; message: string } {
+  const issue = issues[0];
+  if (issue === undefined) return { path: prefix, message: 'is invalid' };
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+    return mostSpecificIssue(closest, path);
+  }
+  return { path, message: issue.message };
 }
 
 /** The 15 splits of the papers' table, m-major, seeds in publication order. */

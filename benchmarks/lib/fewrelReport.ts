@@ -34,12 +34,14 @@ export interface FewrelInputs {
 }
 
 /** Sorted file names: readdir order differs between file systems, and the report must not. */
-const jsonFiles = (dir: string, except: string[] = []) =>
-  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json') && !except.includes(f)).sort().map((f) => join(dir, f)) : [];
+const jsonFiles = (dir: string, name = /\.json$/) =>
+  existsSync(dir) ? readdirSync(dir).filter((f) => name.test(f)).sort().map((f) => join(dir, f)) : [];
+/** A split's result file; status.json and predictions files (<split>.predictions.json) sit beside them. */
+const splitResultName = /^fewrel_m\d+_[A-Za-z0-9]+\.json$/;
 
 export function readFewrelInputs(resultsDir: string): FewrelInputs {
   const dir = join(resultsDir, 'fewrel');
-  const results = jsonFiles(dir, ['status.json']).map((path) => ({
+  const results = jsonFiles(dir, splitResultName).map((path) => ({
     file: repoPath(path),
     result: readCheckedJson(path, referenceResultSchema, 'Per-split files here come from training/evaluate_fewrel.py; runtime runs belong in fewrel/runtime/.'),
   }));

@@ -4,6 +4,7 @@
  * distance of EMMA's mean F1 to the targets and its margin over the bi-encoder; and the splits of
  * the 15 that have no result, with the reason status.json gives.
  */
+import { basename } from 'node:path';
 import { meanAndStd } from './metrics.js';
 import { allFewrelSplits, type MethodScores, type ReferenceResult, type SplitStatus } from './fewrelFiles.js';
 
@@ -30,15 +31,15 @@ export interface SizeSummary {
   methods: MethodSummary[];
 }
 
-/** Refuses files that contradict themselves or each other: the table would silently count a split twice. */
+/**
+ * Refuses a file that contradicts itself or its name: one file per split, named after it, is what
+ * keeps a split from being counted twice or under another seed.
+ */
 export function checkResults(results: readonly { file: string; result: ReferenceResult }[]): void {
-  const seen = new Map<string, string>();
   for (const { file, result } of results) {
     const expected = `fewrel_m${result.m}_${result.seed}`;
     if (result.split !== expected) throw new Error(`${file}: split "${result.split}" does not match m=${result.m} and seed "${result.seed}" (expected "${expected}"); fix the file`);
-    const earlier = seen.get(result.split);
-    if (earlier !== undefined) throw new Error(`${file} and ${earlier} both hold ${result.split}: keep one of them`);
-    seen.set(result.split, file);
+    if (basename(file) !== `${result.split}.json`) throw new Error(`${file} holds ${result.split}: name it ${result.split}.json`);
   }
 }
 
