@@ -22,7 +22,7 @@ const fixtureFile = (name: string) => JSON.parse(readFileSync(join(fixtures, 'fe
 
 describe('FewRel report: mean and sample std over the seeds present', () => {
   it('reads the split files only, not status.json or predictions files beside them', () => {
-    expect(results.map((r) => r.split)).toEqual(['fewrel_m10_ori', 'fewrel_m5_40', 'fewrel_m5_ori']);
+    expect(results.map((r) => r.split)).toEqual(['fewrel_m5_ori', 'fewrel_m5_40', 'fewrel_m10_ori']);
     expect(inputs.status).toHaveLength(14);
   });
 
@@ -58,6 +58,8 @@ describe('FewRel report: mean and sample std over the seeds present', () => {
     expect(text).toContain('| 5 | EMMA k=3 | 2 | 93.00 ± 1.41 | 91.00 ± 1.41 | 92.00 ± 1.41 | 90.00 ± 1.41 | 76.00 (1 of 2 seeds) |');
     expect(text).toContain('| 10 | bi-encoder | 1 | 71.00 | 69.00 | 70.00 | 68.00 | 50.00 |');
     expect(text).toContain('| 5 | 2 | 93 | 92.00 (-1.00) | 92.00 (-1.00) | 92.00 (-1.00) | +10.00 / +10.00 / +10.00 | +15.00 / +16.00 / +17.00 | yes, at every k |');
+    expect(text).toContain('| 15 | 0 | 78 | - | - | - | - | - | no result file at this m |');
+    expect(text).toContain('m=5 ≥ 93, m=10 ≥ 85, m=15 ≥ 78');
     expect(text).toContain('| 10 | 1 | 85 | 80.00 (-5.00) | 81.00 (-4.00) | 79.00 (-6.00) | +10.00 / +11.00 / +9.00 | -5.00 / +5.00 / +10.00 | yes, at every k |');
     expect(text).toContain('| fewrel_m5_ori | python-reference-onnx-int8 | gpu | all | 52500 | 5 | 3000 | cuda | 10 | 01234567 | fixture machine (16 CPUs) |');
     expect(text).not.toContain('different budgets');
