@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,6 +50,14 @@ describe('agreement between the reference pipeline and the TypeScript runtime', 
     // the two emma2 lists differ at sentences 1 and 9 of 10
     expect(emma2.top1Agreement).toBe(0.8);
     expect(agreementSchema.parse(agreement)).toEqual(agreement);
+  });
+
+  it('reads the flat predictions file of training/evaluate_fewrel.py ({gold, bi, emma2, ...}) as the same thing', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'zsre-predictions-')), 'flat.json');
+    writeFileSync(out, JSON.stringify({ gold: predictions.reference.gold, ...predictions.reference.methods }));
+    expect(readPredictions(out)).toEqual(predictions.reference);
+    writeFileSync(out, JSON.stringify({ gold: ['P1', 'P2'], bi: ['P1'] }));
+    expect(() => readPredictions(out)).toThrow(/field "methods\.bi" has 1 predictions for 2 gold sentences/);
   });
 
   it('leaves the top-1 agreement out without predictions', () => {

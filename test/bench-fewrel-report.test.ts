@@ -91,6 +91,16 @@ describe('FewRel report: splits not run', () => {
     expect(fewrelMarkdown(inputs).join('\n')).toContain('| fewrel_m5_42 | running-or-partial | cross-encoder at step 1200 of 3000 when the lease ended |');
   });
 
+  it('says what a trained or partial split lacks when status.json gives no reason (training/fewrel_status.py)', () => {
+    const status = readCheckedJson(join(tempResults({ 's.json': { benchmark: 'fewrel-zero-shot', counts: {}, splits: [
+      { split: 'fewrel_m5_ori', state: 'trained-not-evaluated', run: 'runs/fewrel_m5_ori', exported: false },
+      { split: 'fewrel_m5_40', state: 'running-or-partial', run: 'runs/fewrel_m5_40', checkpoint: true },
+    ] } }), 's.json'), statusSchema, '');
+    const missing = missingSplits([], status);
+    expect(missing[0]).toEqual({ split: 'fewrel_m5_ori', state: 'trained-not-evaluated', reason: 'trained, not evaluated yet (not exported yet)' });
+    expect(missing[1]).toEqual({ split: 'fewrel_m5_40', state: 'running-or-partial', reason: 'training now, or stopped with a checkpoint to resume from' });
+  });
+
   it('reads status.json as a list or as a map keyed by split', () => {
     const dir = tempResults({ 'status.json': { splits: { fewrel_m5_ori: { state: 'not run', reason: 'r' } } } });
     expect(readCheckedJson(join(dir, 'status.json'), statusSchema, '')).toEqual([{ split: 'fewrel_m5_ori', state: 'not-run', reason: 'r' }]);
@@ -126,6 +136,13 @@ describe('FewRel report with no or bad files', () => {
     const percent = fixtureFile('fewrel_m5_40.json');
     (percent.methods as { f1: number }[])[0]!.f1 = 84;
     expect(() => readFewrelInputs(tempResults({ 'fewrel/fewrel_m5_40.json': percent }))).toThrow(/fewrel_m5_40\.json: field "methods\.0\.f1"/);
+  });
+
+  it('shows "?" for budget fields the evaluator was not told', () => {
+    const file = fixtureFile('fewrel_m5_40.json');
+    file.budget = { profile: null, recipe: null, trainInstances: 2100, maxPerRelation: null, biEncoderEpochs: 1, crossEncoderSteps: null, device: 'cpu' };
+    const text = fewrelMarkdown(readFewrelInputs(tempResults({ 'fewrel/fewrel_m5_40.json': file }))).join('\n');
+    expect(text).toContain('| fewrel_m5_40 | python-reference-onnx-int8 | ? | all | 2100 | 1 | ? | cpu | 3500 |');
   });
 
   it('refuses a file whose name is not its split', () => {

@@ -7,13 +7,14 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hardSubsetScores } from '../benchmarks/lib/hardSubset.js';
 import { classificationScores } from '../benchmarks/lib/metrics.js';
-import { runtimeResultSchema } from '../benchmarks/lib/agreement.js';
+import { computeAgreement, runtimeResultSchema } from '../benchmarks/lib/agreement.js';
+import { readCheckedJson, referenceResultSchema } from '../benchmarks/lib/fewrelFiles.js';
 import { readPredictions } from '../benchmarks/lib/predictions.js';
 
 const root = resolve(import.meta.dirname, '..');
 const fixtures = join(root, 'test', 'fixtures');
 
-describe('npm run bench:fewrel on the tiny model: --out-dir, --predictions and the hard subset', () => {
+describe('npm run bench:fewrel on the tiny model: --out-dir, --predictions, the hard subset, agreement with the Python reference', () => {
   it('writes the result (old fields kept) and predictions in its sentence order, with the hard subset scored from them', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'zsre-fewrel-')), 'fewrel', 'runtime');
     const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -42,5 +43,16 @@ describe('npm run bench:fewrel on the tiny model: --out-dir, --predictions and t
     expect(result.hardSubset.relations).toEqual(['P177', 'P361']);
     expect(result.hardSubset.sentences).toBe(6);
     expect(result.hardSubset).toEqual(hardSubsetScores(predictions.gold, new Map(Object.entries(predictions.methods)), ['P177', 'P361']));
+
+    // the Python reference pipeline's output on the same model (fixture): same decisions on every sentence
+    const tiny = join(fixtures, 'fewrel-results-tiny');
+    const agreement = computeAgreement({
+      reference: readCheckedJson(join(tiny, 'fewrel_m5_ori.json'), referenceResultSchema, ''),
+      runtime: runtimeResultSchema.parse(result),
+      files: { reference: 'python', runtime: 'typescript' },
+      predictions: { reference: readPredictions(join(tiny, 'fewrel_m5_ori.predictions.json')), runtime: predictions },
+    });
+    expect(agreement.methods.map((x) => [x.method, x.top1Agreement])).toEqual(['bi', 'emma2', 'emma3', 'emma4', 'fullcross'].map((method) => [method, 1]));
+    for (const row of agreement.methods) expect(row.difference).toBeCloseTo(0, 12);
   });
 });

@@ -49,15 +49,16 @@ export const referenceResultSchema = z.object({
     sha256: z.object({ biEncoder: z.string(), crossEncoder: z.string() }),
     provenance: z.record(z.string(), z.unknown()),
   }),
+  // null where the evaluator was not told (no --run / --profile); the report shows "?".
   budget: z.object({
-    profile: z.string(),
-    recipe: z.string(),
-    trainInstances: z.number().int().nonnegative(),
+    profile: z.string().nullable(),
+    recipe: z.string().nullable(),
+    trainInstances: z.number().int().nonnegative().nullable(),
     // null: every sentence of the seen relations (the papers' setting).
     maxPerRelation: z.number().int().positive().nullable(),
-    biEncoderEpochs: z.number().nonnegative(),
-    crossEncoderSteps: z.number().int().nonnegative(),
-    device: z.string(),
+    biEncoderEpochs: z.number().nonnegative().nullable(),
+    crossEncoderSteps: z.number().int().nonnegative().nullable(),
+    device: z.string().nullable(),
   }),
   environment: z.object({ commit: z.string(), machine: z.string(), cpus: z.number().int().positive(), createdAt: z.string() }),
   methods: z.array(methodScoresSchema).min(1),
@@ -74,7 +75,8 @@ const stateSchema = z
   .string()
   .transform((state) => (state === 'not run' ? 'not-run' : state))
   .pipe(z.enum(splitStates));
-const statusEntrySchema = z.object({ state: stateSchema, reason: z.string().optional() });
+// exported / checkpoint: what training/fewrel_status.py records for trained and for partial runs.
+const statusEntrySchema = z.object({ state: stateSchema, reason: z.string().optional(), exported: z.boolean().optional(), checkpoint: z.boolean().optional() });
 
 /** Either {splits: [{split, state, reason}]} or {splits: {<split>: {state, reason}}}. */
 export const statusSchema = z

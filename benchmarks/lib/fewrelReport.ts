@@ -134,7 +134,8 @@ function budgetMarkdown(results: FewrelInputs['results']): string[] {
   ];
   for (const { result: r } of results) {
     const b = r.budget;
-    lines.push(`| ${r.split} | ${r.pipeline} | ${b.profile} | ${b.maxPerRelation ?? 'all'} | ${b.trainInstances} | ${b.biEncoderEpochs} | ${b.crossEncoderSteps} | ${b.device} | ${r.sentences} | ${r.environment.commit.slice(0, 8)} | ${r.environment.machine} (${r.environment.cpus} CPUs) |`);
+    const known = (value: string | number | null) => (value === null ? '?' : String(value));
+    lines.push(`| ${r.split} | ${r.pipeline} | ${known(b.profile)} | ${b.maxPerRelation ?? 'all'} | ${known(b.trainInstances)} | ${known(b.biEncoderEpochs)} | ${known(b.crossEncoderSteps)} | ${known(b.device)} | ${r.sentences} | ${r.environment.commit.slice(0, 8)} | ${r.environment.machine} (${r.environment.cpus} CPUs) |`);
   }
   if (budgetsDiffer(results.map((r) => r.result))) lines.push('', '**The files were trained on different budgets** (profile, sentences per seen relation or epochs differ): the means above mix them.');
   return lines;

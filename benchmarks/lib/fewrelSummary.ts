@@ -102,7 +102,7 @@ export function missingSplits(present: readonly string[], status: readonly Split
     const entry = status?.find((x) => x.split === split);
     if (entry === undefined) return { split, state: 'unknown', reason: status === undefined ? 'no result file, and no status.json' : 'no result file, and status.json does not list it' };
     if (entry.state === 'done') return { split, state: 'done', reason: `status.json says done, but there is no result file${entry.reason ? ` (${entry.reason})` : ''}` };
-    return { split, state: entry.state, reason: entry.reason ?? 'no reason given in status.json' };
+    return { split, state: entry.state, reason: entry.reason ?? defaultReason(entry) };
   });
 }
 
@@ -114,4 +114,11 @@ export function missingSplits(present: readonly string[], status: readonly Split
 export function budgetsDiffer(results: readonly ReferenceResult[]): boolean {
   const key = (r: ReferenceResult) => JSON.stringify([r.budget.profile, r.budget.maxPerRelation, r.budget.biEncoderEpochs]);
   return new Set(results.map(key)).size > 1;
+}
+
+/** status.json gives reasons for splits not run; for the others the state and its flags say it. */
+function defaultReason(entry: SplitStatus): string {
+  if (entry.state === 'trained-not-evaluated') return `trained, not evaluated yet${entry.exported === undefined ? '' : entry.exported ? ' (exported)' : ' (not exported yet)'}`;
+  if (entry.state === 'running-or-partial') return `training now, or stopped${entry.checkpoint ? ' with a checkpoint to resume from' : ''}`;
+  return 'no reason given in status.json';
 }

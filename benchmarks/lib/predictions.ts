@@ -9,8 +9,15 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { readCheckedJson } from './fewrelFiles.js';
 
+/**
+ * {gold, methods: {method: [...]}}; the flat {gold, bi: [...], emma2: [...], ...} that
+ * training/evaluate_fewrel.py writes is read as the same thing.
+ */
 export const predictionsSchema = z
-  .object({ gold: z.array(z.string()).min(1), methods: z.record(z.string(), z.array(z.string())) })
+  .preprocess(
+    (raw) => (raw !== null && typeof raw === 'object' && !('methods' in raw) && 'gold' in raw ? nestMethods(raw as Record<string, unknown>) : raw),
+    z.object({ gold: z.array(z.string()).min(1), methods: z.record(z.string(), z.array(z.string())) }),
+  )
   .superRefine((file, context) => {
     for (const [method, labels] of Object.entries(file.methods)) {
       if (labels.length !== file.gold.length) {
@@ -19,6 +26,10 @@ export const predictionsSchema = z
     }
   });
 export type Predictions = z.infer<typeof predictionsSchema>;
+
+function nestMethods({ gold, ...methods }: Record<string, unknown>): { gold: unknown; methods: Record<string, unknown> } {
+  return { gold, methods };
+}
 
 export function readPredictions(path: string): Predictions {
   return readCheckedJson(path, predictionsSchema, 'Write it again with --predictions (npm run bench:fewrel or training/evaluate_fewrel.py).');
