@@ -32,6 +32,8 @@ describe('benchmark flags are strict', () => {
     ['entities-compromise.ts', ['--model', 'x'], "Unknown option '--model'", 'Usage: npx tsx benchmarks/entities-compromise.ts'],
     ['speed.ts', ['--threads', 'two'], '--threads must be a positive integer, received "two"', 'Usage: npm run bench:speed'],
     ['report.ts', ['--chek'], "Unknown option '--chek'", 'Usage: npm run bench:report'],
+    ['fewrel.ts', ['--splits', '5_ori,5_42', '--predictions', 'p.json'], '--predictions: with 2 splits the path needs "{split}"', 'Usage: npm run bench:fewrel'],
+    ['agreement.ts', ['--runtime', 'r.json'], 'missing required flag --reference', 'Usage: npm run bench:agreement'],
   ])('%s %j exits 2 with the usage', async (script, args, message, usage) => {
     const outcome = await runScript(script, args);
     expect(outcome.code, outcome.stderr).toBe(2);

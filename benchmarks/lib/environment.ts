@@ -58,10 +58,13 @@ export function withoutRepoRoot(value: unknown): unknown {
   return value;
 }
 
-/** Writes `benchmarks/results/<name>.json` (paths relative to the repository root) and returns its path. */
-export function writeResult(name: string, result: unknown): string {
-  mkdirSync(resultsDir, { recursive: true });
-  const path = join(resultsDir, `${name}.json`);
+/**
+ * Writes `<dir>/<name>.json` (default dir: benchmarks/results; paths inside relative to the
+ * repository root) and returns its path.
+ */
+export function writeResult(name: string, result: unknown, dir: string = resultsDir): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.json`);
   writeFileSync(path, `${JSON.stringify(withoutRepoRoot(result), null, 2)}\n`);
   return path;
 }

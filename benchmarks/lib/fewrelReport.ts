@@ -1,0 +1,217 @@
+/**
+ * The FewRel section of benchmarks/results/README.md (issue 12), from
+ *   benchmarks/results/fewrel/<split>.json      the Python reference pipeline, one file per split
+ *   benchmarks/results/fewrel/status.json       all 15 splits' states and the reasons for missing ones
+ *   benchmarks/results/fewrel/agreement/*.json  reference vs TypeScript runtime (npm run bench:agreement)
+ *   benchmarks/results/fewrel-cpu30/*.json      the previous budget's TypeScript runtime runs
+ * and the chart's points. Works with none of them present and says so.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { repoPath } from './environment.js';
+import { meanAndStd } from './metrics.js';
+import { agreementSchema, type Agreement } from './agreement.js';
+import { allFewrelSplits, fewrelSeeds, fewrelSizes, readCheckedJson, referenceResultSchema, statusSchema, type ReferenceResult, type SplitStatus } from './fewrelFiles.js';
+import { budgetsDiffer, emmaTargets, missingSplits, summarizeBySize, checkResults, tableMethods, targetRows, type Stat } from './fewrelSummary.js';
+import type { SeedChartPoint } from './seedChart.js';
+
+/** What the previous budget's table reads from the older runtime result files. */
+const previousResultSchema = z.object({
+  split: z.string(),
+  m: z.number(),
+  seed: z.string(),
+  methods: z.array(z.object({ method: z.string(), f1: z.number(), macroF1: z.number() })),
+  model: z.object({ provenance: z.object({ trainInstances: z.number().optional(), trainRelations: z.number().optional() }).loose() }),
+});
+type PreviousResult = z.infer<typeof previousResultSchema>;
+
+export interface FewrelInputs {
+  results: { file: string; result: ReferenceResult }[];
+  status?: SplitStatus[];
+  agreements: Agreement[];
+  previous: PreviousResult[];
+}
+
+/** Sorted file names: readdir order differs between file systems, and the report must not. */
+const jsonFiles = (dir: string, name = /\.json$/) =>
+  existsSync(dir) ? readdirSync(dir).filter((f) => name.test(f)).sort().map((f) => join(dir, f)) : [];
+/** A split's result file; status.json and predictions files (<split>.predictions.json) sit beside them. */
+const splitResultName = /^fewrel_m\d+_[A-Za-z0-9]+\.json$/;
+
+export function readFewrelInputs(resultsDir: string): FewrelInputs {
+  const dir = join(resultsDir, 'fewrel');
+  const results = jsonFiles(dir, splitResultName).map((path) => ({
+    file: repoPath(path),
+    result: readCheckedJson(path, referenceResultSchema, 'Per-split files here come from training/evaluate_fewrel.py; runtime runs belong in fewrel/runtime/.'),
+  }));
+  checkResults(results);
+  // m-major, seeds in publication order, like the table (file names sort 10 before 5).
+  results.sort((a, b) => allFewrelSplits.indexOf(a.result.split) - allFewrelSplits.indexOf(b.result.split));
+  const statusFile = join(dir, 'status.json');
+  const status = existsSync(statusFile) ? readCheckedJson(statusFile, statusSchema, 'It lists all 15 splits as {"splits": [{"split", "state", "reason"}]}.') : undefined;
+  const agreements = jsonFiles(join(dir, 'agreement')).map((path) => readCheckedJson(path, agreementSchema, 'Write it again with npm run bench:agreement.'));
+  const previous = jsonFiles(join(resultsDir, 'fewrel-cpu30')).map((path) => readCheckedJson(path, previousResultSchema, 'These are the previous budget\'s npm run bench:fewrel files.'));
+  return { results, status, agreements, previous };
+}
+
+const seedRank = (seed: string) => (fewrelSeeds as readonly string[]).indexOf(seed);
+const pct = (x: number) => (x * 100).toFixed(2);
+const signed = (x: number) => `${x >= 0 ? '+' : '-'}${pct(Math.abs(x))}`;
+/** "mean ± std" with the sample std; a single value has no spread to show. */
+const meanStd = (s: Stat) => (s.n === 0 ? '-' : s.n > 1 ? `${pct(s.mean)} ± ${pct(s.std)}` : pct(s.mean));
+const methodLabel = (method: string) => (method === 'bi' ? 'bi-encoder' : method === 'fullcross' ? 'full cross-encoder' : `EMMA k=${method.slice(4)}`);
+
+export function fewrelMarkdown(inputs: FewrelInputs): string[] {
+  const { results, status, agreements, previous } = inputs;
+  const reference = results.map((r) => r.result);
+  const summaries = summarizeBySize(reference);
+  const lines = ['## FewRel zero-shot, the 15 splits (issue 12)', ''];
+  if (reference.length === 0) {
+    lines.push('**No per-split result files in `benchmarks/results/fewrel/` yet**, so there is no table for the 15 splits: `training/evaluate_fewrel.py` writes them, then `npm run bench:report` fills this section. The previous budget\'s figures are below.');
+  } else {
+    lines.push(
+      `Python reference pipeline (ONNX int8), ${reference.length} of 15 splits${reference.length < 15 ? ' (means over fewer than five seeds where a split is missing)' : ''}.`,
+      'P / R / F1: the ZS-BERT / RE-Matching / EMMA metric (`../shared/data/README.md`); macro-F1: the mean of per-class F1 (the metric GLiREL reports).',
+      '± is the sample standard deviation (n − 1) over the seeds present; with one seed no std is shown.',
+      'Hard-subset F1: the same metric on the sentences of the split\'s test relations with a confusable partner (`benchmarks/data/fewrel-hard-relations.json`).',
+      '',
+      'Seeds per m: ' + [5, 10, 15].map((m) => {
+        const seeds = summaries.find((s) => s.m === m)?.seeds ?? [];
+        return `m=${m}: ${seeds.length}${seeds.length ? ` (${seeds.join(', ')})` : ''}`;
+      }).join('; ') + '.',
+      '',
+      '| m | method | seeds | P | R | F1 | macro-F1 | hard-subset F1 |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const size of summaries) {
+      for (const row of size.methods) {
+        const hard = row.hardF1.n === 0 ? '-' : `${meanStd(row.hardF1)}${row.hardF1.n < row.f1.n ? ` (${row.hardF1.n} of ${row.f1.n} seeds)` : ''}`;
+        lines.push(`| ${size.m} | ${methodLabel(row.method)} | ${row.f1.n} | ${meanStd(row.precision)} | ${meanStd(row.recall)} | ${meanStd(row.f1)} | ${meanStd(row.macroF1)} | ${hard} |`);
+      }
+    }
+    lines.push('', ...targetsMarkdown(summaries), '', ...budgetMarkdown(results));
+  }
+  lines.push('', ...missingMarkdown(reference.map((r) => r.split), status), '', ...agreementMarkdown(agreements), '', ...previousMarkdown(previous), '');
+  return lines;
+}
+
+function targetsMarkdown(summaries: ReturnType<typeof summarizeBySize>): string[] {
+  const lines = [
+    '### Distance to the targets',
+    '',
+    `Mean EMMA F1 against issue 12's targets (${Object.entries(emmaTargets).map(([m, t]) => `m=${m} ≥ ${Math.round(t * 100)}`).join(', ')}; distance in brackets, negative = short of it), and EMMA's margin over the bi-encoder's mean F1.`,
+    '',
+    '| m | seeds | target | EMMA k=2 | EMMA k=3 | EMMA k=4 | EMMA − bi, k=2/3/4 | on the hard subset | EMMA above bi? |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const rows = targetRows(summaries);
+  for (const m of fewrelSizes) {
+    const row = rows.find((x) => x.m === m);
+    if (row === undefined) {
+      lines.push(`| ${m} | 0 | ${Math.round((emmaTargets[m] ?? 0) * 100)} | - | - | - | - | - | no result file at this m |`);
+      continue;
+    }
+    const cell = (method: string) => {
+      const e = row.emma.find((x) => x.method === method);
+      return e === undefined ? '-' : `${pct(e.f1)} (${signed(e.toTarget)})`;
+    };
+    const margins = (key: 'overBi' | 'hardOverBi') => row.emma.map((e) => (e[key] === undefined ? '-' : signed(e[key]))).join(' / ') || '-';
+    const above = row.emma.filter((e) => e.overBi !== undefined && e.overBi > 0).map((e) => e.method.slice(4));
+    const compared = row.emma.filter((e) => e.overBi !== undefined).length;
+    const verdict = compared === 0 ? 'no bi-encoder row' : above.length === compared ? 'yes, at every k' : above.length === 0 ? 'no' : `at k=${above.join(', ')} only`;
+    lines.push(`| ${row.m} | ${row.seeds} | ${Math.round(row.target * 100)} | ${cell('emma2')} | ${cell('emma3')} | ${cell('emma4')} | ${margins('overBi')} | ${margins('hardOverBi')} | ${verdict} |`);
+  }
+  return lines;
+}
+
+function budgetMarkdown(results: FewrelInputs['results']): string[] {
+  const lines = [
+    '### Budget of each file',
+    '',
+    '| split | pipeline | profile | per seen relation | train instances | bi-encoder epochs | cross-encoder steps | device | sentences | commit | machine |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const { result: r } of results) {
+    const b = r.budget;
+    const known = (value: string | number | null) => (value === null ? '?' : String(value));
+    lines.push(`| ${r.split} | ${r.pipeline} | ${known(b.profile)} | ${b.maxPerRelation ?? 'all'} | ${known(b.trainInstances)} | ${known(b.biEncoderEpochs)} | ${known(b.crossEncoderSteps)} | ${known(b.device)} | ${r.sentences} | ${r.environment.commit.slice(0, 8)} | ${r.environment.machine} (${r.environment.cpus} CPUs) |`);
+  }
+  if (budgetsDiffer(results.map((r) => r.result))) lines.push('', '**The files were trained on different budgets** (profile, sentences per seen relation or epochs differ): the means above mix them.');
+  return lines;
+}
+
+function missingMarkdown(present: string[], status: SplitStatus[] | undefined): string[] {
+  const missing = missingSplits(present, status);
+  if (missing.length === 0) return ['### Splits not run', '', 'All 15 splits have a result file.'];
+  return [
+    '### Splits not run',
+    '',
+    `${missing.length} of the 15 splits have no result file${status === undefined ? ' (there is no `benchmarks/results/fewrel/status.json` to give reasons)' : ''}:`,
+    '',
+    '| split | state | reason |',
+    '|---|---|---|',
+    ...missing.map((x) => `| ${x.split} | ${x.state} | ${x.reason.replace(/\|/g, '\\|')} |`),
+  ];
+}
+
+function agreementMarkdown(agreements: Agreement[]): string[] {
+  const lines = ['### Agreement: Python reference pipeline vs TypeScript runtime', ''];
+  if (agreements.length === 0) {
+    return [...lines, 'No agreement files yet (`npm run bench:agreement -- --reference benchmarks/results/fewrel/<split>.json --runtime benchmarks/results/fewrel/runtime/<split>.json` writes `benchmarks/results/fewrel/agreement/<split>.json`).'];
+  }
+  lines.push(
+    'Same model graphs on both sides (the sha256 of the int8 graphs must match). Difference: runtime F1 − reference F1; same top-1: share of sentences on which both chose the same relation.',
+    '',
+    '| split | method | reference F1 | runtime F1 | difference | same top-1 | graphs (bi / cross sha256) | reference commit, machine | runtime commit, machine |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const a of agreements) {
+    for (const row of a.methods) {
+      const top1 = row.top1Agreement === undefined ? '-' : `${pct(row.top1Agreement)}%`;
+      lines.push(`| ${a.split} | ${methodLabel(row.method)} | ${pct(row.referenceF1)} | ${pct(row.runtimeF1)} | ${signed(row.difference)} | ${top1} | ${a.model.sha256.biEncoder.slice(0, 12)} / ${a.model.sha256.crossEncoder.slice(0, 12)} | ${a.reference.commit.slice(0, 8)}, ${a.reference.machine} | ${a.runtime.commit.slice(0, 8)}, ${a.runtime.machine} |`);
+    }
+  }
+  return lines;
+}
+
+/** The older TypeScript runtime runs (2 CPU cores, 30-60 sentences per seen relation, one epoch), kept short. */
+function previousMarkdown(previous: PreviousResult[]): string[] {
+  if (previous.length === 0) return [];
+  const inOrder = [...previous].sort((a, b) => a.m - b.m || seedRank(a.seed) - seedRank(b.seed));
+  const perRelation = inOrder.map((r) => {
+    const p = r.model.provenance;
+    return p.trainInstances !== undefined && p.trainRelations ? `${r.split.replace('fewrel_m', '')} ${Math.round(p.trainInstances / p.trainRelations)}` : `${r.split} ?`;
+  });
+  const lines = [
+    '### Previous budget (`fewrel-cpu30/`)',
+    '',
+    `TypeScript runtime (int8, 2 threads) on models trained on 2 CPU cores for one epoch per encoder, on a few sentences per seen relation (${perRelation.join(', ')}); all test sentences. F1, mean ± sample std over the splits present.`,
+    '',
+    '| m | splits | bi-encoder | EMMA k=2 | EMMA k=3 | EMMA k=4 | full cross-encoder |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const m of [...new Set(previous.map((r) => r.m))].sort((a, b) => a - b)) {
+    const atM = inOrder.filter((r) => r.m === m);
+    const cell = (method: string) => meanStd(meanAndStd(atM.flatMap((r) => r.methods.filter((x) => x.method === method).map((x) => x.f1))));
+    lines.push(`| ${m} | ${atM.map((r) => r.seed).join(', ')} | ${tableMethods.map(cell).join(' | ')} |`);
+  }
+  return lines;
+}
+
+/** The chart: the 15-split table when it has files, else the previous budget, titled so that no one mistakes one for the other. */
+export function fewrelChart(inputs: FewrelInputs): { points: SeedChartPoint[]; title: string; targets: Record<number, number> } | undefined {
+  const reference = inputs.results.map((r) => r.result);
+  if (reference.length > 0) {
+    const points = summarizeBySize(reference).flatMap((size) => size.methods.map((row) => ({ m: size.m, method: row.method, mean: row.f1.mean, std: row.f1.n > 1 ? row.f1.std : undefined })));
+    return { points, title: `FewRel zero-shot F1, ${reference.length} of 15 splits (reference pipeline, int8)`, targets: emmaTargets };
+  }
+  if (inputs.previous.length === 0) return undefined;
+  const points = [...new Set(inputs.previous.map((r) => r.m))].sort((a, b) => a - b).flatMap((m) =>
+    tableMethods.flatMap((method) => {
+      const s = meanAndStd(inputs.previous.filter((r) => r.m === m).flatMap((r) => r.methods.filter((x) => x.method === method).map((x) => x.f1)));
+      return s.n === 0 ? [] : [{ m, method, mean: s.mean, std: s.n > 1 ? s.std : undefined }];
+    }),
+  );
+  return { points, title: 'FewRel zero-shot F1, previous CPU budget (fewrel-cpu30/)', targets: emmaTargets };
+}
