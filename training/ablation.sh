@@ -7,7 +7,10 @@
 #   bash training/ablation.sh [variant ...]     (default: every config in training/configs/ablation/)
 #
 # The first variant (cross_cls_backbone_k3h1, today's recipe) trains the bi-encoder; the others
-# start from its bi-encoder checkpoint, so they differ only in the cross-encoder.
+# start from its bi-encoder checkpoint, so they differ only in the cross-encoder. A variant can say
+# otherwise in one line of its YAML:
+#   # ablation-start-from: none                                    (trains everything itself)
+#   # ablation-start-from: cross_markers_bi_k5h3 bi_encoder cross_encoder   (reuses those phases)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
@@ -20,16 +23,27 @@ if [ ${#variants[@]} -eq 0 ]; then
   variants=($(ls training/configs/ablation/*.yaml | xargs -n1 basename | sed 's/\.yaml$//'))
 fi
 
+start_from() {  # "RUN PHASE..." from the variant's "# ablation-start-from:" line; default: the base's bi-encoder
+  local line
+  line=$(sed -n 's/^# ablation-start-from: *//p' "training/configs/ablation/$1.yaml" | head -n 1)
+  echo "${line:-$base bi_encoder}"
+}
+
 train() {  # train one variant (resuming whatever it had done)
   local name=$1 dir=$runs/$1
   if [ -f "$dir/run.json" ]; then echo "== $name: trained"; return; fi
   local resume=()
   if [ -d "$dir/checkpoints" ]; then resume=(--resume); fi
   if [ "$name" != "$base" ] && [ ! -d "$dir/checkpoints" ]; then
-    # Start from the base run's finished bi-encoder: same data, seed and bi-encoder settings.
-    mkdir -p "$dir/checkpoints"
-    cp "$runs/$base/checkpoints/bi_encoder.pt" "$dir/checkpoints/bi_encoder.pt"
-    resume=(--resume)
+    # Start from another run's finished phases: same data, seed and settings for those phases.
+    local from=($(start_from "$name"))
+    if [ "${from[0]}" != none ]; then
+      while [ ! -f "$runs/${from[0]}/run.json" ]; do echo "== $name: waiting for ${from[0]}"; sleep 60; done
+      mkdir -p "$dir/checkpoints"
+      for phase in "${from[@]:1}"; do cp "$runs/${from[0]}/checkpoints/$phase.pt" "$dir/checkpoints/$phase.pt"; done
+      cp "$runs/${from[0]}"/hard_negatives_top*.npy "$dir/" 2>/dev/null || true
+      resume=(--resume)
+    fi
   fi
   echo "== $name: training ($(date -u +%H:%M))"
   $py training/train.py --config "training/configs/ablation/$name.yaml" --out "$dir" "${resume[@]}" >> "$dir.log" 2>&1

@@ -107,6 +107,10 @@ def evaluate_run(run_dir: Path, data_dir: Path, per_relation: int) -> dict:
                          "hardNegatives": config.cross_encoder.hard_negatives, "steps": run_info["crossEncoder"]["steps"],
                          "maxSteps": config.cross_encoder.max_steps, "batchSize": config.cross_encoder.batch_size},
         "biEncoder": {"steps": run_info["biEncoder"]["steps"]},
+        "entityReplacement": run_info.get("entityReplacement"),  # None: off (and in runs from before the option)
+        "distillation": None if not run_info.get("distillation") else {
+            "steps": run_info["distillation"]["steps"], "topK": config.distillation.top_k,
+            "contrastiveWeight": config.distillation.contrastive_weight, "teacher": run_info["distillation"]["teacher"]},
         "trainInstances": run_info["trainInstances"],
         "commit": run_info["commit"],
         "heldOut": {"split": Path(config.data.split).stem, "part": "test", "relations": ids, "sentences": len(sentences),
