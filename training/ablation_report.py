@@ -23,7 +23,16 @@ def _row(result: dict) -> str:
     distill = f"{distilled['steps']} steps, top {distilled['topK']}" if distilled else "off"
     return (f"| {result['run']} | {cross['pooling']} | {cross['init']} | {cross['k']} | {cross['hardNegatives']} "
             f"| {cross['steps']} | {names} | {distill} | {f1['bi']:.2f} | {f1['fullcross']:.2f} | {f1[emma]:.2f} ({emma[5:]}) "
-            f"| {f1[emma] - f1['bi']:+.2f} | {result['fusion']['crossWeight']:.2f} |")
+            f"| {f1[emma] - f1['bi']:+.2f} | {result['fusion']['crossWeight']:.2f} | {_swapped(result, emma)} |")
+
+
+def _swapped(result: dict, emma: str) -> str:
+    """bi / EMMA F1 with the entity names swapped (the name-bias probe), or a dash when not scored."""
+    swapped = result.get("nameSwapped")
+    if not swapped:
+        return "-"
+    f1 = swapped["methods"]
+    return f"{f1['bi']['f1']:.2f} / {f1[emma]['f1']:.2f}"
 
 
 def render(results: list[dict]) -> str:
@@ -41,9 +50,12 @@ def render(results: list[dict]) -> str:
         f"the {len(held['relations'])} held-out relations of `{held['split']}` (its `{held['part']}` part, never trained on),",
         "all of them as candidates, torch fp32. F1 is the ZS-BERT / RE-Matching / EMMA macro metric.",
         "EMMA = the run's fitted fusion (fitted on the split's eval relations) over the bi-encoder's top-k.",
+        "Names swapped: the same sentences with their head and tail names taken from a sentence of another",
+        "held-out relation (`--name-swap`, the edit of `npm run bench:name-bias`); a model that reads the",
+        "context keeps its F1, one that reads the names loses it (\"-\": not scored).",
         "",
-        "| run | pooling | init | k | hard negatives | cross steps | name replacement | distillation | bi F1 | fullcross F1 | EMMA F1 | EMMA - bi | fitted crossWeight |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| run | pooling | init | k | hard negatives | cross steps | name replacement | distillation | bi F1 | fullcross F1 | EMMA F1 | EMMA - bi | fitted crossWeight | names swapped: bi / EMMA F1 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [_row(r) for r in results]
     machine = results[0].get("machine", {})

@@ -1,6 +1,6 @@
 """Held-out scores of a training run (bi, fullcross, EMMA), for choosing a recipe:
 
-  python training/evaluate_heldout.py --run training/runs/NAME --out benchmarks/results/ablation/NAME.json [--per-relation 50]
+  python training/evaluate_heldout.py --run training/runs/NAME --out benchmarks/results/ablation/NAME.json [--per-relation 50] [--name-swap]
 
 Scores the run's split `test` relations in torch fp32 (zsre_train/heldout.py). Use it on
 default-model choice runs, whose split's test relations are held out by design; never to
@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", required=True, type=Path, help="run folder written by training/train.py")
     parser.add_argument("--out", required=True, type=Path, help="result JSON to write")
     parser.add_argument("--per-relation", type=int, default=50, help="sentences per held-out relation (default 50)")
+    parser.add_argument("--name-swap", action="store_true",
+                        help="also score the sentences with their entity names swapped (the name-bias probe)")
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data", help="data folder (default ../shared/data)")
     args = parser.parse_args(argv)
     if args.per_relation < 1:
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.run / name).is_file():
             print(f"error: {args.run} has no {name}: finish training first (python training/train.py --config ... --out {args.run})", file=sys.stderr)
             return 2
-    result = evaluate_run(args.run, args.data_dir, args.per_relation)
+    result = evaluate_run(args.run, args.data_dir, args.per_relation, args.name_swap)
     result["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count(), "note": "shared with other jobs while it ran"}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")

@@ -27,6 +27,7 @@ from .data.instance import Instance, RelationInfo
 from .data.splits import read_split
 from .encode import prepare_descriptions, prepare_sentences, top_k, torch_bi_runner, torch_cross_runner
 from .scoring import score
+from .augment import replace_mention
 from .recipe import load_trained_models
 
 
@@ -74,13 +75,30 @@ def held_out_sentences(config: Config, data_dir: Path, per_relation: int) -> tup
     return [row for pid in test for row in by_relation[pid][:per_relation]], [infos[pid] for pid in test]
 
 
-def evaluate_run(run_dir: Path, data_dir: Path, per_relation: int) -> dict:
-    config = load_config(run_dir / "config.yaml")
-    fusion_block = json.loads((run_dir / "fusion.json").read_text(encoding="utf-8"))
-    bi, cross = load_trained_models(config, run_dir)
-    tokenizer = load_tokenizer()
-    started = time.perf_counter()
-    sentences, relations = held_out_sentences(config, data_dir, per_relation)
+def name_swapped(sentences: list[Instance]) -> list[Instance]:
+    """The name-bias probe's edit (as benchmarks/lib/nameSwap.ts): sentence p of relation r takes
+    the head and tail mentions of sentence p (cyclic) of the next relation in order of appearance."""
+    by_relation: dict[str, list[Instance]] = {}
+    for row in sentences:
+        by_relation.setdefault(row.relation, []).append(row)
+    relations = list(by_relation)
+    if len(relations) < 2:
+        raise ValueError("The name-swap probe needs sentences of at least two relations")
+    seen: dict[str, int] = {}
+    out = []
+    for row in sentences:
+        position = seen.get(row.relation, 0)
+        seen[row.relation] = position + 1
+        pool = by_relation[relations[(relations.index(row.relation) + 1) % len(relations)]]
+        donor = pool[position % len(pool)]
+        swapped = replace_mention(row, "head", [donor.tokens[i] for i in donor.head])
+        out.append(replace_mention(swapped, "tail", [donor.tokens[i] for i in donor.tail]))
+    return out
+
+
+def _method_scores(bi, cross, tokenizer, config: Config, sentences: list[Instance], relations: list[RelationInfo],
+                   fusion_block: dict) -> dict:
+    """bi, fullcross and EMMA (the fitted fusion over the bi-encoder's top-k) on `sentences`."""
     prepared = prepare_sentences(tokenizer, sentences, config.model.max_sentence_length)
     descriptions = prepare_descriptions(tokenizer, relations, config.model.max_description_length)
     cpu = torch.device("cpu")
@@ -98,6 +116,26 @@ def evaluate_run(run_dir: Path, data_dir: Path, per_relation: int) -> dict:
         "fullcross": cross_all.argmax(axis=1),
         f"emma_k{k}": columns[np.arange(len(columns)), fused.argmax(axis=1)],
     }
+    return {name: macro_scores(gold, [ids[c] for c in chosen]) for name, chosen in picks.items()}
+
+
+def evaluate_run(run_dir: Path, data_dir: Path, per_relation: int, name_swap: bool = False) -> dict:
+    """The run's held-out scores; with name_swap also on the same sentences with their entity names
+    swapped (the name-bias probe) and the drop per method."""
+    config = load_config(run_dir / "config.yaml")
+    fusion_block = json.loads((run_dir / "fusion.json").read_text(encoding="utf-8"))
+    bi, cross = load_trained_models(config, run_dir)
+    tokenizer = load_tokenizer()
+    started = time.perf_counter()
+    sentences, relations = held_out_sentences(config, data_dir, per_relation)
+    ids = [r.id for r in relations]
+    methods = _method_scores(bi, cross, tokenizer, config, sentences, relations, fusion_block)
+    swapped = None
+    if name_swap:
+        swapped_methods = _method_scores(bi, cross, tokenizer, config, name_swapped(sentences), relations, fusion_block)
+        swapped = {"edit": "head and tail names from a sentence of the next held-out relation (benchmarks/lib/nameSwap.ts)",
+                   "methods": swapped_methods,
+                   "f1Drop": {name: round(methods[name]["f1"] - swapped_methods[name]["f1"], 2) for name in methods}}
     run_info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     return {
         "run": run_dir.name,
@@ -117,7 +155,8 @@ def evaluate_run(run_dir: Path, data_dir: Path, per_relation: int) -> dict:
                     "perRelation": per_relation, "candidates": "all held-out relations (closed set)"},
         "fusion": {key: fusion_block[key] for key in ("topK", "biWeight", "crossWeight")},
         "precision": "fp32 (torch, the reference pipeline)",
-        "methods": {name: macro_scores(gold, [ids[c] for c in chosen]) for name, chosen in picks.items()},
+        "methods": methods,
+        "nameSwapped": swapped,
         "evalMetrics": run_info["evalMetrics"],
         "seconds": round(time.perf_counter() - started, 1),
     }
