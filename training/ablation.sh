@@ -53,7 +53,7 @@ evaluate() {
   local name=$1
   if [ -f "$results/$name.json" ]; then echo "== $name: scored"; return; fi
   echo "== $name: scoring ($(date -u +%H:%M))"
-  $py training/evaluate_heldout.py --run "$runs/$name" --out "$results/$name.json" --per-relation "${ZSRE_ABLATION_PER_RELATION:-50}"
+  $py training/evaluate_heldout.py --run "$runs/$name" --out "$results/$name.json" --per-relation "${ZSRE_ABLATION_PER_RELATION:-50}" --name-swap
 }
 
 # The base variant trains the shared bi-encoder; the others wait for it (several variants may
