@@ -40,7 +40,9 @@ const methods = [
 async function score(relations: { id: string; name: string; description?: string }[], items: ExtractItem[], gold: string[]) {
   const rows: Record<string, unknown>[] = [];
   for (const { method, useCrossEncoder, full } of methods) {
-    const everyRelation = full ? { topK: relations.length, recallK: relations.length } : {};
+    // The cross-encoder alone must score every pair: 'always', or a model's adaptive gate would skip
+    // it on confident sentences and the bi-encoder's pick would stand in for the cross-encoder's.
+    const everyRelation = full ? { topK: relations.length, recallK: relations.length, rerank: 'always' as const } : {};
     const extractor = await createExtractor({ model, relations, useCrossEncoder, threads: 2, ...everyRelation });
     const started = performance.now();
     const results = await extractor.extractBatch(items);
