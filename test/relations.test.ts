@@ -203,6 +203,13 @@ describe('loadRelations from a .jsonl file', () => {
     expect(error.context).toMatchObject({ firstPosition: 1, secondPosition: 3 });
   });
 
+  it('reads a .json and a .jsonl file that start with a UTF-8 byte-order mark', async () => {
+    const jsonl = file('bom.jsonl', '\uFEFF{"id":"P26","name":"spouse"}\r\n{"id":"P40","name":"child"}\r\n');
+    expect((await loadRelations(jsonl)).map((relation) => relation.id)).toEqual(['P26', 'P40']);
+    const json = file('bom.json', '\uFEFF[{"id":"P26","name":"spouse"}]');
+    expect((await loadRelations(json))[0]).toMatchObject({ id: 'P26', name: 'spouse' });
+  });
+
   it('rejects a file with only blank lines as EMPTY_RELATIONS', async () => {
     await zsreError(loadRelations(file('blank.jsonl', '\n\n')), 'EMPTY_RELATIONS');
   });

@@ -19,9 +19,14 @@ export async function readRelationsFile(path: string): Promise<Relation[]> {
   );
 }
 
+// Windows editors (Notepad, Excel's "UTF-8" export) start a file with a byte-order mark, which
+// JSON.parse rejects as an unexpected token; it carries no text, so it is dropped.
+const BYTE_ORDER_MARK = '\uFEFF';
+
 async function readText(path: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    const text = await readFile(path, 'utf8');
+    return text.startsWith(BYTE_ORDER_MARK) ? text.slice(BYTE_ORDER_MARK.length) : text;
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (cause as Error).message;
     throw new ZsreError('RELATIONS_FILE', `Cannot read relations file "${path}": ${reason}. Check the path (relative paths start at ${process.cwd()}).`, {
