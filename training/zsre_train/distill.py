@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .encode import torch_bi_runner, torch_cross_runner, top_k
+from .fusion import fit_logit_weights
 from .losses import distillation_loss, in_batch_contrastive_loss
 from .loop import StepFn
 from .models import BiEncoder, CrossEncoder
@@ -30,21 +31,9 @@ def candidates_with_gold(bi_all: np.ndarray, gold: np.ndarray, k: int) -> np.nda
     return columns
 
 
-def fit_teacher_weights(bi: np.ndarray, cross: np.ndarray, gold_position: np.ndarray, steps: int = 200) -> tuple[float, float]:
-    """Maximum-likelihood a, b of softmax(a * bi + b * cross) for the gold candidate."""
-    bi_t, cross_t = torch.tensor(bi, dtype=torch.float64), torch.tensor(cross, dtype=torch.float64)
-    y = torch.tensor(gold_position, dtype=torch.long)
-    params = torch.tensor([10.0, 1.0], dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([params], lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
-
-    def closure() -> torch.Tensor:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(params[0] * bi_t + params[1] * cross_t, y)
-        loss.backward()
-        return loss
-
-    optimizer.step(closure)
-    a, b = (float(v) for v in params.detach())
+def fit_teacher_weights(bi: np.ndarray, cross: np.ndarray, gold_position: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood a, b of softmax(a * bi + b * cross) for the gold candidate (no none class)."""
+    a, b, _ = fit_logit_weights(bi, cross, gold_position, with_none=False)
     return a, b
 
 

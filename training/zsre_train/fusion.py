@@ -36,25 +36,30 @@ def decide(probs: np.ndarray, threshold: float) -> np.ndarray:
     return np.where(probs[np.arange(len(probs)), best] >= threshold, best, -1)
 
 
-def _fit_logits(bi: np.ndarray, cross: np.ndarray | None, target: np.ndarray, steps: int = 200) -> tuple[float, float, float]:
-    """Maximum-likelihood biWeight, crossWeight, noneLogit; target is the gold candidate index or -1 (none)."""
+def fit_logit_weights(bi: np.ndarray, cross: np.ndarray | None, target: np.ndarray, with_none: bool = True,
+                      steps: int = 200) -> tuple[float, float, float]:
+    """Maximum-likelihood biWeight, crossWeight, noneLogit of softmax([noneLogit,] bi * biWeight + cross * crossWeight).
+
+    target is the gold candidate index, or -1 (none) when with_none. Without a none class (the
+    distillation teacher, whose gold is always among the candidates) noneLogit stays 0.
+    """
     bi_t = torch.tensor(bi, dtype=torch.float64)
     cross_t = torch.tensor(cross, dtype=torch.float64) if cross is not None else None
-    y = torch.tensor(target + 1, dtype=torch.long)  # class 0 is "none"
+    y = torch.tensor(target + 1 if with_none else target, dtype=torch.long)  # with none, class 0 is "none"
     params = torch.tensor([10.0, 1.0, 0.0], dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.LBFGS([params], lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
         z = params[0] * bi_t + (params[1] * cross_t if cross_t is not None else 0.0)
-        logits = torch.cat([params[2].expand(z.size(0), 1), z], dim=1)
+        logits = torch.cat([params[2].expand(z.size(0), 1), z], dim=1) if with_none else z
         loss = torch.nn.functional.cross_entropy(logits, y)
         loss.backward()
         return loss
 
     optimizer.step(closure)
     bw, cw, nl = (float(v) for v in params.detach())
-    return bw, (cw if cross is not None else 0.0), nl
+    return bw, (cw if cross is not None else 0.0), (nl if with_none else 0.0)
 
 
 def smallest_threshold(probs: np.ndarray, target: np.ndarray, target_precision: float) -> float:
@@ -75,7 +80,7 @@ def smallest_threshold(probs: np.ndarray, target: np.ndarray, target_precision: 
 
 def fit(bi: np.ndarray, cross: np.ndarray | None, target: np.ndarray, target_precision: float) -> FusionParams:
     """Fit the logit parameters by maximum likelihood, then the threshold for the precision target."""
-    bw, cw, nl = _fit_logits(bi, cross, target)
+    bw, cw, nl = fit_logit_weights(bi, cross, target)
     provisional = FusionParams(bw, cw, nl, 0.0)
     threshold = smallest_threshold(probabilities(bi, cross, provisional), target, target_precision)
     return FusionParams(bw, cw, nl, threshold)
