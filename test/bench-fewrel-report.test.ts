@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fewrelChart, fewrelMarkdown, readFewrelInputs } from '../benchmarks/lib/fewrelReport.js';
+import { fewrelChart, fewrelMarkdown, groupByStateAndReason, readFewrelInputs } from '../benchmarks/lib/fewrelReport.js';
 import { budgetsDiffer, missingSplits, summarizeBySize, targetRows } from '../benchmarks/lib/fewrelSummary.js';
 import { readCheckedJson, statusSchema } from '../benchmarks/lib/fewrelFiles.js';
 
@@ -89,6 +89,18 @@ describe('FewRel report: splits not run', () => {
     expect(missing.find((x) => x.split === 'fewrel_m5_43')?.reason).toMatch(/status.json says done, but there is no result file/);
     expect(missing.find((x) => x.split === 'fewrel_m15_43')).toEqual({ split: 'fewrel_m15_43', state: 'unknown', reason: 'no result file, and status.json does not list it' });
     expect(fewrelMarkdown(inputs).join('\n')).toContain('| fewrel_m5_42 | running-or-partial | cross-encoder at step 1200 of 3000 when the lease ended |');
+  });
+
+  it('writes a reason shared by several splits once, naming them all', () => {
+    const rows = groupByStateAndReason([
+      { split: 'fewrel_m5_40', state: 'not-run', reason: 'no GPU' },
+      { split: 'fewrel_m5_41', state: 'trained-not-evaluated', reason: 'no GPU' },
+      { split: 'fewrel_m5_42', state: 'not-run', reason: 'no GPU' },
+    ]);
+    expect(rows).toEqual([
+      { splits: ['fewrel_m5_40', 'fewrel_m5_42'], state: 'not-run', reason: 'no GPU' },
+      { splits: ['fewrel_m5_41'], state: 'trained-not-evaluated', reason: 'no GPU' },
+    ]);
   });
 
   it('says what a trained or partial split lacks when status.json gives no reason (training/fewrel_status.py)', () => {

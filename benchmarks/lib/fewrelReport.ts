@@ -149,10 +149,22 @@ function missingMarkdown(present: string[], status: SplitStatus[] | undefined): 
     '',
     `${missing.length} of the 15 splits have no result file${status === undefined ? ' (there is no `benchmarks/results/fewrel/status.json` to give reasons)' : ''}:`,
     '',
-    '| split | state | reason |',
+    '| splits | state | reason |',
     '|---|---|---|',
-    ...missing.map((x) => `| ${x.split} | ${x.state} | ${x.reason.replace(/\|/g, '\\|')} |`),
+    ...groupByStateAndReason(missing).map((x) => `| ${x.splits.join(', ')} | ${x.state} | ${x.reason.replace(/\|/g, '\\|')} |`),
   ];
+}
+
+/** One row per (state, reason), in first-seen order: a reason shared by 14 splits is written once. */
+export function groupByStateAndReason(missing: { split: string; state: string; reason: string }[]): { splits: string[]; state: string; reason: string }[] {
+  const groups = new Map<string, { splits: string[]; state: string; reason: string }>();
+  for (const { split, state, reason } of missing) {
+    const key = JSON.stringify([state, reason]);
+    const group = groups.get(key) ?? { splits: [], state, reason };
+    group.splits.push(split);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
 
 function agreementMarkdown(agreements: Agreement[]): string[] {
