@@ -29,6 +29,8 @@ def test_cpu_profile_lays_its_keys_over_the_base_and_keeps_the_rest():
     assert cpu["data"]["max_per_relation"] == 200 and cpu["cross_encoder"]["max_steps"] == 150
     assert cpu["cross_encoder"]["k"] == base["cross_encoder"]["k"] and cpu["cross_encoder"]["pooling"] == base["cross_encoder"]["pooling"]
     assert cpu["data"]["split"] == base["data"]["split"]
+    # The CPU table keeps the recipe its first splits were trained with (see cpu.yaml).
+    assert base["data"]["entity_replacement"] is not None and cpu["data"]["entity_replacement"] is None
 
 
 def test_tiny_profile_sets_a_whole_block_over_a_null():
