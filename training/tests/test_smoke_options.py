@@ -49,6 +49,14 @@ def test_replacement_and_distillation_train_and_resume(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert '"phase": "distillation", "event": "resumed", "step": 6' in again.stdout  # nothing retrained
 
+    # Resuming with another recipe is refused: the run folder keeps the recipe it started with.
+    raw["seed"] += 1
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(raw))
+    mixed = run("training/train.py", "--config", str(changed), "--out", str(out), "--data-dir", str(DATA_DIR), "--resume")
+    assert mixed.returncode == 2 and "differs from" in mixed.stderr and f"--config {out / 'config.yaml'}" in mixed.stderr
+    assert (out / "config.yaml").read_bytes() == config.read_bytes()
+
     # Export reads bi_encoder.pt: the distilled encoder, with the same architecture as before.
     from zsre_train.config import load_config
     from zsre_train.recipe import load_trained_models

@@ -21,7 +21,7 @@ import torch
 from .backbone import bert_source, load_tokenizer, vocab_buckets
 from .augment import replace_entities, typed_placeholders
 from .calibrate import fit_fusion
-from .config import Config
+from .config import Config, ConfigError
 from .corpus import Corpus, load_corpus
 from .distill import distillation_step, teacher
 from .encode import prepare_descriptions, prepare_sentences, torch_bi_runner, torch_cross_runner
@@ -117,7 +117,14 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     run_dir.mkdir(parents=True, exist_ok=True)
     if not resume and (run_dir / "checkpoints").exists():
         raise FileExistsError(f"{run_dir} already holds a run: pass --resume to continue it or choose another --out")
-    shutil.copyfile(config_path, run_dir / "config.yaml")
+    kept = run_dir / "config.yaml"
+    if resume and kept.is_file() and kept.read_bytes() != Path(config_path).read_bytes():
+        # A resumed phase must continue the recipe it started with; mixing two recipes in one run
+        # would leave a model that neither recipe describes.
+        raise ConfigError(f"{run_dir} was started with {kept}, which differs from {config_path}: "
+                         f"resume with --config {kept}, or start the new recipe in another --out")
+    if not (resume and kept.is_file()):
+        shutil.copyfile(config_path, kept)
     device = pick_device()
     started = time.perf_counter()
     tokenizer = load_tokenizer()
