@@ -64,13 +64,17 @@ for split in "${splits[@]}"; do
   if [ ! -f "$run/run.json" ]; then
     if training_now "$split"; then echo "[$split] being trained by another process: left alone"; continue; fi
     if [ "$mode" = no-train ]; then echo "[$split] not trained (--no-train): skipped"; continue; fi
-    # The recipe is written once and kept: a resumed run must continue the recipe it started with.
-    [ -f "$runs/configs/$split.yaml" ] ||
-      "$py" training/fewrel_configs.py --out "$runs/configs" --profile "$profile" --only "$split" > /dev/null || { status=1; continue; }
-    resume=()
+    # A started run continues the recipe it started with (the copy in its folder); a new one gets
+    # the recipe the base and profile give now, so a recipe written before the base changed is not reused.
+    config=$runs/configs/$split.yaml resume=()
     [ -d "$run/checkpoints" ] && resume=(--resume)
+    if [ ${#resume[@]} -gt 0 ] && [ -f "$run/config.yaml" ]; then
+      config=$run/config.yaml
+    else
+      "$py" training/fewrel_configs.py --out "$runs/configs" --profile "$profile" --only "$split" > /dev/null || { status=1; continue; }
+    fi
     echo "[$split] training${resume:+ (resumed)}: log $runs/$split.log"
-    if ! "$py" training/train.py --config "$runs/configs/$split.yaml" --out "$run" --data-dir "$data" "${resume[@]}" >> "$runs/$split.log" 2>&1; then
+    if ! "$py" training/train.py --config "$config" --out "$run" --data-dir "$data" "${resume[@]}" >> "$runs/$split.log" 2>&1; then
       echo "[$split] training failed: see $runs/$split.log" >&2; status=1; continue
     fi
   fi
