@@ -12,6 +12,8 @@
 # training/exports/fewrel-gpu). Rerunning it continues: results kept, trainings resumed.
 # A local test on a CPU: DATA_DIR=../shared/data PYTHON=.venv/bin/python FEWREL_PROFILE=tiny
 #   FEWREL_MAX_PER_RELATION=5 training/device/train_fewrel.sh /tmp/fewrel-logs fewrel_m5_ori fewrel_m10_ori
+# (training/tests/test_device_fewrel.py runs it on one split, with FEWREL_RUNS / FEWREL_EXPORTS in a
+# temporary folder instead of training/runs/fewrel-tiny and training/exports/fewrel-tiny).
 set -uo pipefail
 out=${1:?usage: train_fewrel.sh LOG_DIR [SPLIT ...]}
 shift
@@ -19,7 +21,7 @@ py=${PYTHON:-python3}
 export PYTHON=$py
 profile=${FEWREL_PROFILE:-}   # empty: the GPU budget of base.yaml
 name=fewrel-${profile:-gpu}
-runs=training/runs/$name exports=training/exports/$name
+runs=${FEWREL_RUNS:-training/runs/$name} exports=${FEWREL_EXPORTS:-training/exports/$name}  # overridable for tests
 gpu_jobs=${FEWREL_GPU_JOBS:-3}
 cpu_jobs=${FEWREL_CPU_JOBS:-3}
 cores=$(nproc)
