@@ -45,8 +45,10 @@ printf '%s\n' "${splits[@]}" > "$out/wave.txt"
 "$py" -c 'import torch, transformers, onnxruntime; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), "transformers", transformers.__version__, "onnxruntime", onnxruntime.__version__)'
 echo "splits: ${splits[*]}; $gpu_jobs training at a time, $cpu_jobs export/evaluate jobs of $threads threads on $cores cores"
 
+# Splits not started get their recipe from the base as it is now (a warm machine may hold recipes
+# written before the base changed); a started one resumes with the copy in its run folder.
 missing=()
-for split in "${splits[@]}"; do [ -f "$runs/configs/$split.yaml" ] || missing+=("$split"); done
+for split in "${splits[@]}"; do [ -d "$runs/$split/checkpoints" ] || missing+=("$split"); done
 if [ ${#missing[@]} -gt 0 ]; then
   "$py" training/fewrel_configs.py --out "$runs/configs" ${profile:+--profile "$profile"} --threads "$threads" --only "${missing[@]}" > /dev/null || exit 1
 fi
@@ -83,17 +85,18 @@ cpu_job() {  # waits for one of the cpu_jobs slots, then exports and evaluates; 
 }
 
 train_worker() {  # trains every gpu_jobs-th split from index $1 on, handing each to a cpu_job
-  local index=$1 split started resume
+  local index=$1 split started resume config
   for ((; index < ${#splits[@]}; index += gpu_jobs)); do
     split=${splits[$index]}
     [ -f "$out/results/$split.json" ] && { touch "$out/$split.done"; continue; }
     rm -f "$out/$split.failed"
     mkdir -p "$out/runs/$split"
     if [ ! -f "$runs/$split/run.json" ]; then
-      resume=()
+      resume=() config=$runs/configs/$split.yaml
       [ -d "$runs/$split/checkpoints" ] && resume=(--resume)
+      [ ${#resume[@]} -gt 0 ] && [ -f "$runs/$split/config.yaml" ] && config=$runs/$split/config.yaml
       started=$SECONDS
-      if ! "$py" training/train.py --config "$runs/configs/$split.yaml" --out "$runs/$split" --data-dir "$ZSRE_DATA" "${resume[@]}" \
+      if ! "$py" training/train.py --config "$config" --out "$runs/$split" --data-dir "$ZSRE_DATA" "${resume[@]}" \
           >> "$out/$split.train.log" 2>&1; then
         echo "[$split] training failed: $out/$split.train.log"; touch "$out/$split.failed"; continue
       fi
