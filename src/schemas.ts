@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SkippedPair } from './pairs/pairEntities.js';
+import { entityRefSchema, type EntityRef, type ExtractItem, type Span, type TextItem, type TokenItem } from './entities/schema.js';
 import { ZsreError } from './errors.js';
 import type { Manifest } from './model/manifest.js';
 import type { Relation } from './relations/schema.js';
@@ -9,34 +10,6 @@ import type { Relation } from './relations/schema.js';
  * documented shape and the checked shape cannot drift apart. Past validation the code trusts
  * the types.
  */
-
-const nonNegativeInt = z.number().int().nonnegative();
-
-/** An entity: a string found in the text, its n-th occurrence (0-based), or a [start, end) span. */
-export const entityRefSchema = z.union(
-  [
-    z.string(),
-    z.object({ text: z.string(), occurrence: nonNegativeInt.optional() }).strict(),
-    z.object({ start: nonNegativeInt, end: nonNegativeInt }).strict(),
-  ],
-  { error: 'must be a string, { text, occurrence? } or { start, end } with non-negative integers' },
-);
-
-export const textItemSchema = z
-  .object({ text: z.string(), head: entityRefSchema, tail: entityRefSchema, id: z.string().optional() })
-  .strict();
-
-/** FewRel form: words plus word indices; result offsets refer to `tokens.join(' ')`. */
-export const tokenItemSchema = z
-  .object({
-    tokens: z.array(z.string()),
-    head: z.array(nonNegativeInt).min(1, 'must list at least one token index'),
-    tail: z.array(nonNegativeInt).min(1, 'must list at least one token index'),
-    id: z.string().optional(),
-  })
-  .strict();
-
-export const extractItemSchema = z.union([textItemSchema, tokenItemSchema]);
 
 export const extractAllInputSchema = z
   .object({ text: z.string(), entities: z.array(entityRefSchema) })
@@ -67,22 +40,13 @@ export const extractorOptionsSchema = z
   })
   .strict();
 
-export type EntityRef = z.infer<typeof entityRefSchema>;
-export type TextItem = z.infer<typeof textItemSchema>;
-export type TokenItem = z.infer<typeof tokenItemSchema>;
-export type ExtractItem = z.infer<typeof extractItemSchema>;
+export { entityRefSchema, extractItemSchema, textItemSchema, tokenItemSchema } from './entities/schema.js';
+export type { EntityRef, ExtractItem, Span, TextItem, TokenItem };
 export type ExtractAllInput = z.infer<typeof extractAllInputSchema>;
 export type ExtractorOptions = z.infer<typeof extractorOptionsSchema>;
 export type RelationSource = ExtractorOptions['relations'];
 export type Precision = 'int8' | 'fp32';
 export type { Relation, Manifest };
-
-/** A character span [start, end) in JS string indices of the caller's text, with its text. */
-export interface Span {
-  start: number;
-  end: number;
-  text: string;
-}
 
 export interface Candidate {
   id: string;

@@ -1,5 +1,5 @@
 import { ZsreError } from '../errors.js';
-import type { EntityRef, TokenItem } from '../schemas.js';
+import type { EntityRef, TokenItem } from './schema.js';
 
 /** A character span [start, end) in JS string indices (UTF-16 code units) of the caller's text. */
 export interface CharSpan {

@@ -1,6 +1,6 @@
 import { type CharSpan, spanRelation } from '../entities/locate.js';
 import type { ZsreErrorCode } from '../errors.js';
-import type { Span } from '../schemas.js';
+import type { Span } from '../entities/schema.js';
 
 /**
  * Which entity pairs of one text get classified: the one pairing rule behind `extractAll` and

@@ -3,16 +3,10 @@ import { AutoTokenizer } from '@huggingface/transformers';
 import { ZsreError } from '../errors.js';
 import { type Manifest, tokenizerFileRefs } from '../model/manifest.js';
 import type { SpecialIds } from './sequences.js';
+import type { TextTokenizer } from './textTokenizer.js';
 import { readTokenizesWordByWord } from './words.js';
 
-/** What the pipeline needs from a tokenizer: ids for a piece of text, and the special ids. */
-export interface TextTokenizer {
-  /** Ids of `text` without special tokens (BERT basic + WordPiece, lower-cased as configured). */
-  encode(text: string): number[];
-  readonly special: SpecialIds;
-  /** true when the ids of a text are its whitespace-separated words' ids, concatenated (see words.ts). */
-  readonly wordByWord?: boolean;
-}
+export type { TextTokenizer };
 
 /**
  * Loads the model folder's tokenizer with @huggingface/transformers. `local_files_only` is the

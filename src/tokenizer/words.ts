@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TextTokenizer } from './load.js';
+import type { TextTokenizer } from './textTokenizer.js';
 
 /**
  * Tokenizing a whole document once instead of once per entity pair.
