@@ -4,6 +4,9 @@ import { createCrossEncoder } from './encoders/crossEncoder.js';
 import { createGraphSession, type GraphSession } from './encoders/session.js';
 import { checkText, locateEntity } from './entities/locate.js';
 import { ZsreError } from './errors.js';
+import { createExampleVectors } from './examples/exampleVectors.js';
+import { buildExampleState, relationPrototype } from './examples/prototypes.js';
+import { unfittedExampleRule } from './examples/rule.js';
 import type { FusionParams } from './fusion/fuse.js';
 import { defaultCacheDir } from './labels/cacheDir.js';
 import { labelFingerprint } from './labels/fingerprint.js';
@@ -16,7 +19,7 @@ import { classifyPairs } from './pairs/classifyPairs.js';
 import { pairEntities, type SkippedPair } from './pairs/pairEntities.js';
 import { createDescribe } from './pipeline/describe.js';
 import { type Pipeline, runPipeline } from './pipeline/runBatch.js';
-import { loadRelations } from './relations/index.js';
+import { loadRelations, parseRelation, type Relation } from './relations/index.js';
 import {
   type ExtractAllOptions,
   extractAllInputSchema,
@@ -79,8 +82,8 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         ? null
         : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize: graphBatchSize, readsMarkers: crossReadsMarkers(manifest) });
     const describe = createDescribe(relations, tokenizer, manifest.description, manifest.maxLength.description);
-    const labels = await openLabelIndex({
-      fingerprint: labelFingerprint({
+    const fingerprintOf = (set: readonly Relation[]): string =>
+      labelFingerprint({
         biEncoderSha256: model.graphs.biEncoder?.sha256 ?? '',
         precision,
         tokenizerFiles: model.tokenizerFiles,
@@ -89,14 +92,26 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         template: manifest.description.template,
         nameOnlyTemplate: manifest.description.nameOnlyTemplate,
         descriptionMaxLength: manifest.maxLength.description,
-        relations,
-      }),
+        relations: set,
+      });
+    const labels = await openLabelIndex({
+      fingerprint: fingerprintOf(relations),
       cacheDir,
       kind: settings.index ?? 'auto',
       count: relations.length,
       dim: manifest.vectorSize,
       computeVectors: () => biEncoder.encodeDescriptions(relations.map((_, index) => describe(index))),
     });
+    const exampleVectors = createExampleVectors({
+      biEncoder,
+      tokenizer,
+      maxSentenceLength: manifest.maxLength.sentence,
+      modelIdentity: fingerprintOf([]),
+      cacheDir,
+      dim: manifest.vectorSize,
+    });
+    const exampleRule = manifest.fusion.examples ?? unfittedExampleRule;
+    const exampleState = await buildExampleState(relations, exampleVectors, exampleRule);
 
     let disposed = false;
     const checkOpen = (): void => {
@@ -122,6 +137,7 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       crossEncoder,
       describe,
       relations,
+      examples: exampleState,
       fusion,
       biOnlyFusion,
       crossGate,
@@ -144,8 +160,50 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       return track(runBatch(items, batchOptions));
     };
 
+    // Examples added to a live extractor: validated as in a relation definition, only the new ones
+    // encoded, then a new relation list and example state replace the old ones for later calls.
+    let updates: Promise<unknown> = Promise.resolve();
+    const addExamples: Extractor['addExamples'] = (relationId, examples) => {
+      const update = updates.then(async () => {
+        checkOpen();
+        const index = pipeline.relations.findIndex((relation) => relation.id === relationId);
+        const current = pipeline.relations[index];
+        if (current === undefined) {
+          throw new ZsreError('INVALID_INPUT', `addExamples: no relation has the id "${relationId}": use one of the extractor's relation ids (extractor.relations).`, {
+            context: { relation: relationId },
+          });
+        }
+        if (!Array.isArray(examples)) {
+          throw new ZsreError('INVALID_INPUT', `addExamples expects an array of example items for relation "${relationId}", received ${typeof examples}: wrap one example in [ ].`);
+        }
+        const checked = parseRelation({ id: current.id, name: current.name, examples }, index, () => `addExamples("${relationId}")`).examples ?? [];
+        if (checked.length === 0) return;
+        const all = [...(current.examples ?? []), ...checked];
+        const known = pipeline.examples.prototypes.get(index)?.vectors ?? [];
+        // Encode only what is new when the vectors held in memory match the relation's examples.
+        const vectors =
+          known.length === (current.examples ?? []).length
+            ? [...known, ...(await exampleVectors.encode(relationId, checked))]
+            : await exampleVectors.encode(relationId, all);
+        const entry = relationPrototype(vectors);
+        const prototypes = new Map(pipeline.examples.prototypes);
+        if (entry !== null) prototypes.set(index, entry);
+        const relationsNow = pipeline.relations.map((relation, position): Relation => (position === index ? { ...relation, examples: all } : relation));
+        // Persist the relation's whole list under its fingerprint, so a new extractor with the
+        // same examples starts from the cache.
+        await exampleVectors.remember(relationId, all, vectors);
+        pipeline.relations = relationsNow;
+        pipeline.examples = { prototypes, rule: pipeline.examples.rule };
+      });
+      updates = update.catch(() => undefined);
+      return update;
+    };
+
     const extractor: Extractor = {
-      relations,
+      get relations() {
+        return pipeline.relations;
+      },
+      addExamples,
       model: { name: manifest.name, directory: model.directory, precision, manifest },
       async extract(item: ExtractItem) {
         const [result] = await extractBatch([item]);

@@ -18,6 +18,7 @@ export type {
   Precision,
   PredictedRelation,
   Relation,
+  RelationExample,
   RelationSource,
   Span,
   TextItem,

@@ -3,7 +3,7 @@ import type { SkippedPair } from './pairs/pairEntities.js';
 import { entityRefSchema, type EntityRef, type ExtractItem, type Span, type TextItem, type TokenItem } from './entities/schema.js';
 import { ZsreError } from './errors.js';
 import type { Manifest } from './model/manifest.js';
-import type { Relation } from './relations/schema.js';
+import type { Relation, RelationExample } from './relations/schema.js';
 
 /**
  * Input schemas at the library boundary. Public types are derived from them (z.infer), so the
@@ -19,7 +19,7 @@ export const extractAllInputSchema = z
  * Relations are validated by loadRelations (src/relations/), which names the bad entry and field;
  * here the schema only carries their type, so that one place owns those messages.
  */
-const relationInputSchema = z.custom<{ id: string; name: string; description?: string }>(() => true);
+const relationInputSchema = z.custom<{ id: string; name: string; description?: string; examples?: RelationExample[] }>(() => true);
 
 export const extractorOptionsSchema = z
   .object({
@@ -46,7 +46,7 @@ export type ExtractAllInput = z.infer<typeof extractAllInputSchema>;
 export type ExtractorOptions = z.infer<typeof extractorOptionsSchema>;
 export type RelationSource = ExtractorOptions['relations'];
 export type Precision = 'int8' | 'fp32';
-export type { Relation, Manifest };
+export type { Relation, RelationExample, Manifest };
 
 export interface Candidate {
   id: string;
@@ -107,6 +107,13 @@ export interface Extractor {
   extractBatch(items: ExtractItem[], options?: ExtractBatchOptions): Promise<ExtractResult[]>;
   /** Every ordered pair of distinct entities; only pairs with a relation above the threshold. */
   extractAll(input: ExtractAllInput, options?: ExtractAllOptions): Promise<Triple[]>;
+  /**
+   * Teaches a relation of this extractor more example sentences, without rebuilding it: they are
+   * validated as in a relation definition, only they are encoded, and calls started after the
+   * returned promise resolves use them (a call already running keeps what it started with).
+   */
+  addExamples(relationId: string, examples: RelationExample[]): Promise<void>;
+  /** The relations as they stand now, examples included. */
   readonly relations: readonly Relation[];
   readonly model: LoadedModelInfo;
   dispose(): Promise<void>;

@@ -58,6 +58,12 @@ const commonShape = {
     // Adaptive fine-grained stage (training/fit_cross_gate.py): the cross-encoder is skipped for a
     // sentence whose bi-only confidence is at least minConfidence. Absent: it always runs.
     crossGate: z.object({ minConfidence: z.number().min(0).max(1), fittedOn: z.record(z.string(), z.unknown()).optional() }).optional(),
+    // How relations taught by example sentences are scored (src/examples/rule.ts; fitted by
+    // scripts/fit-examples-rule.ts on relations the model never trained on). Absent: the
+    // library's unfitted default rule.
+    examples: z
+      .object({ kappa: z.number().positive(), scale: z.number().positive(), offset: z.number(), fittedOn: z.record(z.string(), z.unknown()).optional() })
+      .optional(),
   }),
   provenance: z.record(z.string(), z.unknown()),
 };

@@ -1,19 +1,44 @@
 import type { BiEncoder } from '../encoders/biEncoder.js';
+import type { ExampleState } from '../examples/prototypes.js';
+import { blendScore } from '../examples/rule.js';
 import type { LabelIndex } from '../labels/labelIndex.js';
-import type { Hit } from '../labels/topK.js';
+import { dotRow, type Hit } from '../labels/topK.js';
 import type { PreparedItem } from './prepare.js';
 
 /**
  * Step 1 of 3 (recall -> rerank -> rank): the bi-encoder embeds each sentence, the label index
  * returns its `recallK` nearest relation descriptions, and the best `topK` of those by biScore
- * go on to the cross-encoder.
+ * go on to the cross-encoder. Relations taught by examples (src/examples/) are always scored,
+ * whether or not their description is among the nearest, with the blended score of rule.ts.
  */
 export async function recall(
   items: readonly PreparedItem[],
   biEncoder: BiEncoder,
   labels: LabelIndex,
   limits: { recallK: number; topK: number },
+  examples: ExampleState,
 ): Promise<Hit[][]> {
   const vectors = await biEncoder.encodeSentences(items.map((item) => item.sequence));
-  return vectors.map((vector) => labels.search(vector, limits.recallK).slice(0, limits.topK));
+  return vectors.map((vector) => {
+    const nearest = labels.search(vector, limits.recallK);
+    return examples.prototypes.size === 0 ? nearest.slice(0, limits.topK) : withExamples(nearest, vector, labels, examples).slice(0, limits.topK);
+  });
+}
+
+/** The index's hits plus every relation with examples, rescored where examples exist, best first. */
+export function withExamples(nearest: readonly Hit[], sentence: Float32Array, labels: LabelIndex, examples: ExampleState): Hit[] {
+  const description = new Map<number, number>(nearest.map((hit) => [hit.index, hit.score]));
+  for (const index of examples.prototypes.keys()) {
+    if (!description.has(index)) description.set(index, dot(labels.vector(index), sentence));
+  }
+  const hits = [...description].map(([index, score]): Hit => {
+    const entry = examples.prototypes.get(index);
+    return { index, score: entry === undefined ? score : blendScore(score, dot(entry.prototype, sentence), entry.count, examples.rule) };
+  });
+  // Ties go to the lower index, as in the label index's own top-K.
+  return hits.sort((a, b) => b.score - a.score || a.index - b.index);
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  return dotRow(a, a.length, 0, b);
 }

@@ -1,4 +1,5 @@
 import type { CrossEncoder } from '../encoders/crossEncoder.js';
+import type { ExampleState } from '../examples/prototypes.js';
 import type { FusionParams } from '../fusion/fuse.js';
 import type { Hit } from '../labels/topK.js';
 import type { ExtractItem } from '../schemas.js';
@@ -7,10 +8,17 @@ import { biEncoderIsSure } from './crossGate.js';
 import type { PairInputs } from './pairInputs.js';
 import type { PreparedItem } from './prepare.js';
 
-/** When the cross-encoder runs: always (gate null) or where the bi-encoder is not sure (crossGate.ts). */
+/**
+ * When the cross-encoder runs: always (gate null) or where the bi-encoder is not sure (crossGate.ts),
+ * and never for a sentence whose candidates include a relation taught by examples: the
+ * cross-encoder reads only descriptions and its fusion weights were fitted on description scores,
+ * while an example-blended score is its own, better-informed evidence (measured in
+ * benchmarks/results/fewshot/).
+ */
 export interface RerankGate {
   crossGate: number | null;
   biOnlyFusion: FusionParams;
+  examples: ExampleState;
 }
 
 /**
@@ -25,7 +33,10 @@ export async function rerank(
   gate: RerankGate,
 ): Promise<(number[] | null)[]> {
   const { items, prepared, hits } = batch;
-  const needed = hits.map((row) => gate.crossGate === null || !biEncoderIsSure(row, gate.biOnlyFusion, gate.crossGate));
+  const needed = hits.map(
+    (row) =>
+      !row.some((hit) => gate.examples.prototypes.has(hit.index)) && (gate.crossGate === null || !biEncoderIsSure(row, gate.biOnlyFusion, gate.crossGate)),
+  );
   const pairs = prepared.flatMap((item, row) => {
     if (!needed[row]) return [];
     const sentence = inputs.sentence(items[row] as ExtractItem, item);

@@ -1,5 +1,6 @@
 import type { BiEncoder } from '../encoders/biEncoder.js';
 import type { CrossEncoder } from '../encoders/crossEncoder.js';
+import type { ExampleState } from '../examples/prototypes.js';
 import type { FusionParams } from '../fusion/fuse.js';
 import type { LabelIndex } from '../labels/labelIndex.js';
 import type { ExtractItem, ExtractResult, Relation } from '../schemas.js';
@@ -22,6 +23,8 @@ export interface Pipeline {
   crossEncoder: CrossEncoder | null;
   describe: Describe;
   relations: readonly Relation[];
+  /** relations taught by examples; replaced (never changed in place) when examples are added. */
+  examples: ExampleState;
   /** fusion with the cross-encoder's scores, and without them (bi-only mode, or a row the gate skipped). */
   fusion: FusionParams;
   biOnlyFusion: FusionParams;
@@ -48,18 +51,20 @@ export async function runPipeline(pipeline: Pipeline, items: readonly ExtractIte
   const tokenizerFor = batchTokenizers(items, pipeline.tokenizer);
   const prepared = items.map((item, position) => prepareItem(item, tokenizerFor(item), pipeline.maxSentenceLength, items.length > 1 ? position : undefined));
   const pairInputs = createPairInputs(pipeline);
+  // One call sees one set of examples and relations, even if examples are added while it runs.
+  const { examples, relations } = pipeline;
   const results: ExtractResult[] = [];
   for (let from = 0; from < prepared.length; from += pipeline.batchSize) {
     options.beforeBatch?.();
     const group = prepared.slice(from, from + pipeline.batchSize);
-    const hits = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline);
+    const hits = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline, examples);
     const crossScores =
       pipeline.crossEncoder === null
         ? hits.map(() => null)
-        : await rerank({ items: items.slice(from, from + pipeline.batchSize), prepared: group, hits }, pipeline.crossEncoder, pairInputs, pipeline);
+        : await rerank({ items: items.slice(from, from + pipeline.batchSize), prepared: group, hits }, pipeline.crossEncoder, pairInputs, { ...pipeline, examples });
     group.forEach((item, row) => {
       const scores = crossScores[row] ?? null;
-      results.push(rankCandidates(item, hits[row] ?? [], scores, pipeline.relations, scores === null ? pipeline.biOnlyFusion : pipeline.fusion));
+      results.push(rankCandidates(item, hits[row] ?? [], scores, relations, scores === null ? pipeline.biOnlyFusion : pipeline.fusion));
     });
     options.onProgress?.(results.length, items.length);
   }

@@ -1,27 +1,43 @@
 import { z } from 'zod';
-import { ZsreError } from '../errors.js';
+import { locatePair, tokenItemToText } from '../entities/locate.js';
+import { textItemSchema, tokenItemSchema } from '../entities/schema.js';
+import { isZsreError, ZsreError } from '../errors.js';
+
+/**
+ * One example sentence of a relation: an item (text or FewRel token form, any entity form the
+ * library accepts) in which the relation holds between head and tail. No `id`: an example is
+ * named by its relation and position.
+ */
+export const relationExampleSchema = z.union([textItemSchema.omit({ id: true }).strict(), tokenItemSchema.omit({ id: true }).strict()]);
+export type RelationExample = z.infer<typeof relationExampleSchema>;
 
 /**
  * One candidate relation. Ids, names and descriptions are trimmed, because stray whitespace
  * from hand-edited files would otherwise change the description text the model encodes.
  * An empty description counts as none (the model then uses its name-only template).
  */
-export const relationSchema = z.object({
-  id: z.string().trim().min(1, 'must be a non-empty string'),
-  name: z.string().trim().min(1, 'must be a non-empty string'),
-  description: z
-    .string()
-    .trim()
-    .optional()
-    .transform((value) => (value === undefined || value === '' ? undefined : value)),
-});
+export const relationSchema = z
+  .object({
+    id: z.string().trim().min(1, 'must be a non-empty string'),
+    name: z.string().trim().min(1, 'must be a non-empty string'),
+    description: z
+      .string()
+      .trim()
+      .optional()
+      .transform((value) => (value === undefined || value === '' ? undefined : value)),
+    // Checked one by one below (parseExamples), so that a message names the example.
+    examples: z.array(z.unknown(), { error: 'must be an array of example items {text, head, tail} or {tokens, head, tail}' }).optional(),
+  })
+  // A field the library does not know is an error, never silently dropped (a misspelt
+  // "exmaples" would otherwise give the answers of a relation without examples).
+  .strict();
 
 /**
  * Written out rather than z.infer'd: the transform above makes zod's output type carry
  * `description: string | undefined` as a required key, while results omit the key when there is
  * no description (parseRelation below), which is what callers spreading relations expect.
  */
-export type Relation = { id: string; name: string; description?: string };
+export type Relation = { id: string; name: string; description?: string; examples?: RelationExample[] };
 
 /** Names an entry for error messages: "entry 3" for arrays, "line 7 of file.jsonl" for files. */
 export type DescribeEntry = (position: number) => string;
@@ -37,18 +53,57 @@ export function parseRelation(
 ): Relation {
   const parsed = relationSchema.safeParse(value);
   if (parsed.success) {
-    const { id, name, description } = parsed.data;
-    return description === undefined ? { id, name } : { id, name, description };
+    const { id, name, description, examples } = parsed.data;
+    const relation: Relation = description === undefined ? { id, name } : { id, name, description };
+    if (examples !== undefined) relation.examples = parseExamples(id, examples, describe(position), context);
+    return relation;
   }
   const issue = parsed.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    throw new ZsreError(
+      'INVALID_INPUT',
+      `Invalid relation at ${describe(position)}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}. ` +
+        'A relation has {"id", "name", "description"?, "examples"?}; remove or rename the field.',
+      { cause: parsed.error, context: { ...context, position, field: issue.keys[0] } },
+    );
+  }
   const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(the entry itself)';
   const received = describeReceived(value, issue?.path ?? []);
   throw new ZsreError(
     'INVALID_INPUT',
     `Invalid relation at ${describe(position)}: field "${field}" ${issue?.message ?? 'is invalid'}` +
-      ` (received ${received}). Each relation needs {"id": string, "name": string, "description"?: string}.`,
+      ` (received ${received}). Each relation needs {"id": string, "name": string, "description"?: string, "examples"?: [...]}.`,
     { cause: parsed.error, context: { ...context, position, field } },
   );
+}
+
+/**
+ * Validates a relation's examples as items are validated (shape, then the entities located in
+ * the text), so that a bad example fails when the relations load, naming the relation and the
+ * example, not later inside a model call. An empty list is the same as none.
+ */
+function parseExamples(relationId: string, values: readonly unknown[], where: string, context: Record<string, unknown>): RelationExample[] | undefined {
+  const examples = values.map((value, index): RelationExample => {
+    const name = `example ${index} (0-based) of relation "${relationId}" at ${where}`;
+    const parsed = relationExampleSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new ZsreError(
+        'INVALID_INPUT',
+        `Invalid ${name}: expected {"text", "head", "tail"} (entities as a string, {text, occurrence} or {start, end}) ` +
+          `or {"tokens", "head": [indices], "tail": [indices]}, received ${JSON.stringify(value)?.slice(0, 120) ?? String(value)}.`,
+        { cause: parsed.error, context: { ...context, relation: relationId, example: index } },
+      );
+    }
+    try {
+      if ('tokens' in parsed.data) tokenItemToText(parsed.data);
+      else locatePair(parsed.data.text, parsed.data.head, parsed.data.tail);
+    } catch (error) {
+      if (!isZsreError(error)) throw error;
+      throw new ZsreError(error.code, `Invalid ${name}: ${error.message}`, { cause: error, context: { ...context, ...error.context, relation: relationId, example: index } });
+    }
+    return parsed.data;
+  });
+  return examples.length === 0 ? undefined : examples;
 }
 
 /**
