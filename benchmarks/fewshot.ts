@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { createExtractor, type ExtractItem } from '../src/index.js';
 import { createBiEncoder } from '../src/encoders/biEncoder.js';
 import { createGraphSession } from '../src/encoders/session.js';
-import { blendScore, type ExampleRule, prototypeOf as prototypeOfVectors, unfittedExampleRule } from '../src/examples/rule.js';
+import { backgroundLevel, blendScore, type ExampleRule, prototypeOf as prototypeOfVectors, unfittedExampleRule } from '../src/examples/rule.js';
 import type { FusionParams } from '../src/fusion/fuse.js';
 import { defaultModelDirectory } from '../src/model/defaultModel.js';
 import { loadModelDirectory } from '../src/model/loadModel.js';
@@ -182,45 +182,43 @@ async function checkThroughApi(count: number): Promise<{ episodes: number; queri
   const rule = manifest.fusion.examples ?? unfittedExampleRule;
   const random = seededRandom(seed + 99);
   const inputsBy = byRelation(fewrelGold.map((item) => item.gold), fewrelInputs);
-  const vectorsBy = fewrelByRelation;
   let queries = 0;
   let same = 0;
   for (let episode = 0; episode < count; episode += 1) {
-    const relations = fewrelRelationList.map((relation) => {
-      const pool = inputsBy.get(relation.id) as ExtractItem[];
-      const picks = Array.from({ length: 6 }, () => Math.floor(random() * pool.length));
-      return { relation, picks };
+    // Per relation: 5 examples and 1 query, distinct sentences.
+    const picks = fewrelRelationList.map((relation) => {
+      const positions = Array.from({ length: (inputsBy.get(relation.id) as ExtractItem[]).length }, (_, i) => i);
+      for (let i = positions.length - 1; i > 0; i -= 1) {
+        const j = Math.floor(random() * (i + 1));
+        [positions[i], positions[j]] = [positions[j] as number, positions[i] as number];
+      }
+      return positions.slice(0, 6);
     });
+    const itemAt = (j: number, at: number) => (inputsBy.get(fewrelRelationList[j]!.id) as ExtractItem[])[at] as ExtractItem;
+    const vectorAt = (j: number, at: number) => (fewrelByRelation.get(fewrelRelationList[j]!.id) as Float32Array[])[at] as Float32Array;
     const extractor = await createExtractor({
       model: modelDir,
-      relations: relations.map(({ relation, picks }) => ({ ...relation, examples: picks.slice(0, 5).map((at) => (inputsBy.get(relation.id) as ExtractItem[])[at] as ExtractItem) })),
+      relations: fewrelRelationList.map((relation, j) => ({ ...relation, examples: picks[j]!.slice(0, 5).map((at) => itemAt(j, at)) })),
       cacheDir: apiCacheDir,
     });
-    const items = relations.map(({ relation, picks }) => (inputsBy.get(relation.id) as ExtractItem[])[picks[5] as number] as ExtractItem);
-    const results = await extractor.extractBatch(items);
+    const results = await extractor.extractBatch(picks.map((positions, j) => itemAt(j, positions[5] as number)));
     await extractor.dispose();
-    relations.forEach(({ relation, picks }, row) => {
-      const query = (vectorsBy.get(relation.id) as Float32Array[])[picks[5] as number] as Float32Array;
-      const scored = drawFixed(relations.map((entry) => entry.picks.slice(0, 5).map((at) => (vectorsBy.get(entry.relation.id) as Float32Array[])[at] as Float32Array)), query);
-      const expected = scored.reduce((best, _, j) => (blended(scored, j, rule) > blended(scored, best, rule) ? j : best), 0);
+    const supports = picks.map((positions, j) => positions.slice(0, 5).map((at) => vectorAt(j, at)));
+    const prototypes = supports.map((vectors) => prototypeOfVectors(vectors) as Float32Array);
+    const background = backgroundLevel(supports.map((vectors, j) => ({ vectors, prototype: prototypes[j] as Float32Array }))) ?? rule.background;
+    picks.forEach((positions, row) => {
+      const query = vectorAt(row, positions[5] as number);
+      const scores = fewrelRelationList.map((relation, j) =>
+        blendScore(dotProduct(fewrelPool.description.get(relation.id) as Float32Array, query), dotProduct(prototypes[j] as Float32Array, query), 5, rule, background),
+      );
+      const expected = scores.reduce((best, score, j) => (score > (scores[best] as number) ? j : best), 0);
       queries += 1;
       same += results[row]?.candidates[0]?.id === fewrelRelationList[expected]?.id ? 1 : 0;
     });
   }
   return { episodes: count, queries, same };
+}
 
-  function drawFixed(supports: Float32Array[][], query: Float32Array) {
-    return supports.map((vectors, j) => {
-      const prototype = prototypeOfVectors(vectors) as Float32Array;
-      const description = fewrelPool.description.get(fewrelRelationList[j]!.id) as Float32Array;
-      return { description: dotProduct(description, query), prototype: dotProduct(prototype, query) };
-    });
-  }
-}
-function blended(scored: { description: number; prototype: number }[], j: number, rule: ExampleRule): number {
-  const entry = scored[j] as { description: number; prototype: number };
-  return blendScore(entry.description, entry.prototype, 5, rule);
-}
 function dotProduct(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i += 1) sum += (a[i] as number) * (b[i] as number);

@@ -5,7 +5,7 @@ import { createGraphSession, type GraphSession } from './encoders/session.js';
 import { checkText, locateEntity } from './entities/locate.js';
 import { ZsreError } from './errors.js';
 import { createExampleVectors } from './examples/exampleVectors.js';
-import { buildExampleState, relationPrototype } from './examples/prototypes.js';
+import { buildExampleState, exampleState, relationPrototype } from './examples/prototypes.js';
 import { unfittedExampleRule } from './examples/rule.js';
 import type { FusionParams } from './fusion/fuse.js';
 import { defaultCacheDir } from './labels/cacheDir.js';
@@ -111,7 +111,7 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       dim: manifest.vectorSize,
     });
     const exampleRule = manifest.fusion.examples ?? unfittedExampleRule;
-    const exampleState = await buildExampleState(relations, exampleVectors, exampleRule);
+    const initialExamples = await buildExampleState(relations, exampleVectors, exampleRule);
 
     let disposed = false;
     const checkOpen = (): void => {
@@ -137,7 +137,7 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       crossEncoder,
       describe,
       relations,
-      examples: exampleState,
+      examples: initialExamples,
       fusion,
       biOnlyFusion,
       crossGate,
@@ -193,7 +193,7 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         // same examples starts from the cache.
         await exampleVectors.remember(relationId, all, vectors);
         pipeline.relations = relationsNow;
-        pipeline.examples = { prototypes, rule: pipeline.examples.rule };
+        pipeline.examples = exampleState(prototypes, pipeline.examples.rule);
       });
       updates = update.catch(() => undefined);
       return update;

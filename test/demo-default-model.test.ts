@@ -9,7 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createExtractor, loadRelations } from '../src/index.js';
-import { demoItems, demoRelationIds } from '../src/cli/demo.js';
+import { demoExampleItem, demoExampleRelation, demoItems, demoRelationIds } from '../src/cli/demo.js';
 
 /** The relation a reader would give for each demo sentence (Wikidata property, head -> tail). */
 const expected: Record<string, string> = {
@@ -38,6 +38,20 @@ describe('the shipped default model on the demo sentences', () => {
         expect(result.candidates.length).toBeGreaterThanOrEqual(2);
         expect(result.candidates[0]!.probability).toBeGreaterThanOrEqual(result.candidates[1]!.probability);
       }
+    } finally {
+      await extractor.dispose();
+    }
+  });
+
+  it('finds the demo relation taught by examples only, among the Wikidata relations', async () => {
+    const wanted = new Set(demoRelationIds);
+    const relations = [...(await loadRelations('wikidata')).filter((relation) => wanted.has(relation.id)), demoExampleRelation];
+    const extractor = await createExtractor({ relations, cacheDir: await mkdtemp(path.join(tmpdir(), 'zsre-demo-')) });
+    try {
+      const [rival, ...others] = await extractor.extractBatch([demoExampleItem, ...demoItems]);
+      expect(rival?.relation?.id).toBe('rival');
+      // Teaching it does not pull the other sentences to it.
+      expect(others.filter((result) => result.relation?.id === 'rival')).toEqual([]);
     } finally {
       await extractor.dispose();
     }

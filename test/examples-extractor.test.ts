@@ -82,7 +82,7 @@ describe('relations taught by examples (shipped model)', () => {
   });
 
   it('refuses a bad example when the extractor is created, naming the relation and example', async () => {
-    const error = await createExtractor({ relations: [{ id: 'R7', name: 'R7', examples: [rivalExamples[0], { text: '', head: 'a', tail: 'b' }] }], cacheDir }).then(
+    const error = await createExtractor({ relations: [{ id: 'R7', name: 'R7', examples: [rivalExamples[0] as (typeof rivalExamples)[number], { text: "", head: "a", tail: "b" }] }], cacheDir }).then(
       () => null,
       (reason: unknown) => reason,
     );

@@ -4,7 +4,7 @@
  * Pure: vectors and a seed in, numbers out. benchmarks/fewshot.ts checks on sampled episodes that
  * the public API (createExtractor with relations that carry examples) gives the same answers.
  */
-import { type ExampleRule, blendScore, prototypeOf } from '../../src/examples/rule.js';
+import { backgroundLevel, blendScore, type ExampleRule, prototypeOf } from '../../src/examples/rule.js';
 import { fuse, type FusionParams } from '../../src/fusion/fuse.js';
 
 /** Vectors of one data source: per relation its description vector, support sentences and query sentences. */
@@ -36,6 +36,8 @@ export interface ScoredQuery {
   /** per candidate: cosine with the description and with the prototype (0 when shots = 0). */
   descriptionCosine: number[];
   prototypeCosine: number[];
+  /** the episode's background level (src/examples/rule.ts), null when it has no examples. */
+  background: number | null;
   /** index of the gold candidate, or -1 for none-of-the-above. */
   gold: number;
 }
@@ -81,16 +83,20 @@ export function drawEpisodes(pool: VectorPool, setting: EpisodeSetting, episodes
   for (let episode = 0; episode < episodes; episode += 1) {
     const chosen = sample(usable, setting.ways, random);
     const prototypes: (Float32Array | null)[] = [];
+    const supports: Float32Array[][] = [];
     const queries: { vector: Float32Array; gold: number }[] = [];
     chosen.forEach((relation, position) => {
       const support = pool.support.get(relation) as Float32Array[];
       const query = pool.query.get(relation) as Float32Array[];
       if (support === query) {
         const drawn = sample(support, setting.shots + setting.queries, random);
+        supports.push(drawn.slice(0, setting.shots));
         prototypes.push(prototypeOf(drawn.slice(0, setting.shots)));
         for (const vector of drawn.slice(setting.shots)) queries.push({ vector, gold: position });
       } else {
-        prototypes.push(prototypeOf(sample(support, setting.shots, random)));
+        const drawn = sample(support, setting.shots, random);
+        supports.push(drawn);
+        prototypes.push(prototypeOf(drawn));
         for (const vector of sample(query, setting.queries, random)) queries.push({ vector, gold: position });
       }
     });
@@ -101,12 +107,14 @@ export function drawEpisodes(pool: VectorPool, setting: EpisodeSetting, episodes
       for (const vector of sample(outside, noneCount, random)) queries.push({ vector, gold: -1 });
     }
     const descriptions = chosen.map((relation) => pool.description.get(relation) as Float32Array);
+    const background = setting.shots === 0 ? null : backgroundLevel(supports.map((vectors, j) => ({ vectors, prototype: prototypes[j] as Float32Array })));
     for (const { vector, gold } of queries) {
       out.push({
         episode,
         shots: setting.shots,
         descriptionCosine: descriptions.map((description) => dot(description, vector)),
         prototypeCosine: prototypes.map((prototype) => (prototype === null ? 0 : dot(prototype, vector))),
+        background,
         gold,
       });
     }
@@ -121,8 +129,9 @@ export function candidateScores(query: ScoredQuery, method: ScoringMethod, rule:
   return query.descriptionCosine.map((description, j) => {
     const prototype = query.prototypeCosine[j] as number;
     if (method === 'description' || query.shots === 0) return description;
-    if (method === 'examples') return rule.scale * prototype + rule.offset;
-    return blendScore(description, prototype, query.shots, rule);
+    const background = query.background ?? rule.background;
+    if (method === 'examples') return rule.scale * (prototype - background) + rule.offset;
+    return blendScore(description, prototype, query.shots, rule, background);
   });
 }
 
@@ -202,24 +211,27 @@ export function ruleLoss(queries: readonly ScoredQuery[], rule: ExampleRule, fus
  * relations that are never the ones it is measured on.
  */
 export function fitRule(queries: readonly ScoredQuery[], fusion: FusionParams): { rule: ExampleRule; loss: number } {
-  let best = { rule: { kappa: 4, scale: 1, offset: 0 }, loss: Infinity };
+  // The fallback background (for sets with one relation taught by examples): the mean level seen here.
+  const levels = queries.flatMap((query) => (query.background === null ? [] : [query.background]));
+  const background = Math.round((levels.reduce((a, b) => a + b, 0) / Math.max(1, levels.length)) * 1000) / 1000;
+  let best = { rule: { kappa: 4, scale: 1, offset: 0, background }, loss: Infinity };
   const consider = (rule: ExampleRule): void => {
     const loss = ruleLoss(queries, rule, fusion);
     if (loss < best.loss) best = { rule, loss };
   };
   for (const kappa of [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32]) {
     for (let scale = 0.4; scale <= 2.01; scale += 0.2) {
-      for (let offset = -1; offset <= 0.5001; offset += 0.1) consider({ kappa, scale, offset });
+      for (let offset = -0.6; offset <= 0.9001; offset += 0.1) consider({ kappa, scale, offset, background });
     }
   }
   const coarse = best.rule;
   for (const kappa of [0.75, 0.85, 1, 1.15, 1.3].map((factor) => coarse.kappa * factor)) {
     for (let scale = coarse.scale - 0.15; scale <= coarse.scale + 0.151; scale += 0.05) {
       for (let offset = coarse.offset - 0.08; offset <= coarse.offset + 0.0801; offset += 0.02) {
-        if (scale > 0) consider({ kappa, scale, offset });
+        if (scale > 0) consider({ kappa, scale, offset, background });
       }
     }
   }
   const round = (value: number): number => Math.round(value * 1000) / 1000;
-  return { rule: { kappa: round(best.rule.kappa), scale: round(best.rule.scale), offset: round(best.rule.offset) }, loss: best.loss };
+  return { rule: { kappa: round(best.rule.kappa), scale: round(best.rule.scale), offset: round(best.rule.offset), background }, loss: best.loss };
 }

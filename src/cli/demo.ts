@@ -6,7 +6,8 @@ import type { ExtractResult, TextItem } from '../schemas.js';
 export const demoHelp = `Usage: zsre demo [--model DIR]
 
 Runs a handful of built-in sentences (people, places, organisations, works, science) against a
-small set of Wikidata relations and prints what the model predicts.
+small set of Wikidata relations, plus one relation taught only by example sentences ("rival"),
+and prints what the model predicts.
 
 Options:
   --model DIR   model directory (default: the bundled default model)
@@ -33,6 +34,21 @@ export const demoItems: TextItem[] = [
   { id: 'river', text: 'After 2,850 km the Danube empties into the Black Sea.', head: 'Danube', tail: 'Black Sea' },
 ];
 
+/**
+ * A relation no description defines: three example sentences teach it (README, "Teach a relation
+ * with examples"). Its name is shown, never read as a description would be.
+ */
+export const demoExampleRelation: Relation = {
+  id: 'rival',
+  name: 'rival (taught by 3 examples)',
+  examples: [
+    { text: 'Coca-Cola has long been the main rival of Pepsi.', head: 'Coca-Cola', tail: 'Pepsi' },
+    { text: 'Federer and his great rival Nadal met again in the final.', head: 'Federer', tail: 'Nadal' },
+    { text: 'Airbus competes with Boeing for every large airliner order.', head: 'Airbus', tail: 'Boeing' },
+  ],
+};
+export const demoExampleItem: TextItem = { id: 'rival', text: 'Nike has battled its competitor Adidas for decades.', head: 'Nike', tail: 'Adidas' };
+
 const options = {
   model: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -47,7 +63,7 @@ export async function runDemo(args: string[]): Promise<number> {
   const wanted = new Set(demoRelationIds);
   let relations: Relation[];
   try {
-    relations = (await loadRelations('wikidata')).filter((relation) => wanted.has(relation.id));
+    relations = [...(await loadRelations('wikidata')).filter((relation) => wanted.has(relation.id)), demoExampleRelation];
   } catch (error) {
     throw new LoadFailure(`cannot load the built-in relation set "wikidata": ${describeError(error)}`, { cause: error });
   }
@@ -61,12 +77,15 @@ export async function runDemo(args: string[]): Promise<number> {
       );
     }
     process.stdout.write(`model: ${manifestName} (${extractor.model.precision}) from ${extractor.model.directory}\n`);
-    process.stdout.write(`relations: ${relations.length} Wikidata properties (${relations.map((relation) => relation.id).join(' ')})\n\n`);
+    process.stdout.write(
+      `relations: ${relations.length - 1} Wikidata properties (${demoRelationIds.join(' ')}) and "${demoExampleRelation.id}", taught by examples only\n\n`,
+    );
+    const items = [...demoItems, demoExampleItem];
     const started = performance.now();
-    const results = await extractor.extractBatch(demoItems);
+    const results = await extractor.extractBatch(items);
     const milliseconds = performance.now() - started;
-    process.stdout.write(`${formatTable(demoItems, results)}\n`);
-    process.stdout.write(`\n${demoItems.length} sentences in ${milliseconds.toFixed(0)} ms\n`);
+    process.stdout.write(`${formatTable(items, results)}\n`);
+    process.stdout.write(`\n${items.length} sentences in ${milliseconds.toFixed(0)} ms\n`);
   } finally {
     await extractor.dispose();
   }

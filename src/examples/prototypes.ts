@@ -1,6 +1,6 @@
 import type { Relation } from '../relations/schema.js';
 import type { ExampleVectors } from './exampleVectors.js';
-import { type ExampleRule, prototypeOf } from './rule.js';
+import { backgroundLevel, type ExampleRule, prototypeOf } from './rule.js';
 
 /** A relation's example evidence: how many examples, their vectors, and their prototype. */
 export interface RelationPrototype {
@@ -18,6 +18,12 @@ export interface RelationPrototype {
 export interface ExampleState {
   readonly prototypes: ReadonlyMap<number, RelationPrototype>;
   readonly rule: ExampleRule;
+  /** the set's background level (rule.ts), or the rule's own where the set cannot give one. */
+  readonly background: number;
+}
+
+export function exampleState(prototypes: ReadonlyMap<number, RelationPrototype>, rule: ExampleRule): ExampleState {
+  return { prototypes, rule, background: backgroundLevel([...prototypes.values()]) ?? rule.background };
 }
 
 export function relationPrototype(vectors: readonly Float32Array[]): RelationPrototype | null {
@@ -33,5 +39,5 @@ export async function buildExampleState(relations: readonly Relation[], encoder:
     const entry = relationPrototype(await encoder.encode(relation.id, relation.examples));
     if (entry !== null) prototypes.set(index, entry);
   }
-  return { prototypes, rule };
+  return exampleState(prototypes, rule);
 }

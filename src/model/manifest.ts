@@ -62,7 +62,7 @@ const commonShape = {
     // scripts/fit-examples-rule.ts on relations the model never trained on). Absent: the
     // library's unfitted default rule.
     examples: z
-      .object({ kappa: z.number().positive(), scale: z.number().positive(), offset: z.number(), fittedOn: z.record(z.string(), z.unknown()).optional() })
+      .object({ kappa: z.number().positive(), scale: z.number().positive(), offset: z.number(), background: z.number(), fittedOn: z.record(z.string(), z.unknown()).optional() })
       .optional(),
   }),
   provenance: z.record(z.string(), z.unknown()),

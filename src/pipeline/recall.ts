@@ -33,7 +33,7 @@ export function withExamples(nearest: readonly Hit[], sentence: Float32Array, la
   }
   const hits = [...description].map(([index, score]): Hit => {
     const entry = examples.prototypes.get(index);
-    return { index, score: entry === undefined ? score : blendScore(score, dot(entry.prototype, sentence), entry.count, examples.rule) };
+    return { index, score: entry === undefined ? score : blendScore(score, dot(entry.prototype, sentence), entry.count, examples.rule, examples.background) };
   });
   // Ties go to the lower index, as in the label index's own top-K.
   return hits.sort((a, b) => b.score - a.score || a.index - b.index);
