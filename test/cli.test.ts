@@ -291,4 +291,21 @@ describe('zsre demo and index with the tiny model', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already up to date');
   });
+
+  it('index persists the vectors of relations taught by examples, and only those of a changed relation are new', async () => {
+    const indexCache = join(work, 'index-cache-examples');
+    const examples = [{ text: 'Ada met her rival Bob.', head: 'Ada', tail: 'Bob' }];
+    const taught = (more: object[]) =>
+      file(`taught-${more.length}.jsonl`, [
+        JSON.stringify({ id: 'P26', name: 'spouse', examples: [{ text: 'Ada married Bob.', head: 'Ada', tail: 'Bob' }] }),
+        JSON.stringify({ id: 'rival', name: 'rival', examples: [...examples, ...more] }),
+      ].join('\n'));
+    const first = await zsre('index', '--model', model, '--relations', taught([]), '--cache-dir', indexCache);
+    expect(first.code).toBe(0);
+    // The description vectors, and one entry per relation with examples.
+    expect(first.stdout).toMatch(/: 3 file\(s\)/);
+    const second = await zsre('index', '--model', model, '--relations', taught([{ text: 'Cy fought his rival Di.', head: 'Cy', tail: 'Di' }]), '--cache-dir', indexCache);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/: 1 file\(s\)/);
+  });
 });

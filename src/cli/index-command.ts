@@ -10,7 +10,9 @@ export const indexHelp = `Usage: zsre index --model DIR --relations FILE|wikidat
 Computes the description vectors of a relation set with a model and persists the label index, so
 that later runs (zsre extract, createExtractor) start without encoding the relations again.
 The index is keyed by a fingerprint of the model and the relation set: a changed model or
-relation file gets a new index; a stale one is never reused.
+relation file gets a new index; a stale one is never reused. The example sentences of relations
+taught by examples are encoded and persisted too, one entry per relation keyed by its examples:
+adding an example to one relation re-encodes that relation's examples only.
 
 Options:
   --model DIR                model directory
