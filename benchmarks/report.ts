@@ -22,6 +22,7 @@ import { renderChart } from './lib/chart.js';
 import { fewrelChart, fewrelMarkdown, readFewrelInputs } from './lib/fewrelReport.js';
 import { renderSeedChart } from './lib/seedChart.js';
 import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
+import { fewshotMarkdown, readFewshotResults } from './lib/fewshotReport.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
@@ -87,6 +88,18 @@ for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !is
 }
 
 const outputs = new Map([[join(resultsDir, 'README.md'), `${lines.join('\n')}\n`]]);
+// Relations taught by examples (benchmarks/fewshot.ts): the newest run per model, in this folder's
+// README and in the README's fewshot section.
+const fewshot = readFewshotResults(resultsDir);
+if (fewshot.length > 0) {
+  const table = fewshot.flatMap((result) => fewshotMarkdown(result));
+  outputs.set(join(resultsDir, 'README.md'), `${lines.join('\n')}\n## Relations taught by examples (fewshot/)\n\n${table.join('\n')}\n`);
+  const readme = join(repoRoot, 'README.md');
+  const section = /(<!-- fewshot:start[^>]*-->\n)[\s\S]*?(<!-- fewshot:end -->)/;
+  const text = readFileSync(readme, 'utf8');
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- fewshot:start --> ... <!-- fewshot:end --> section to fill`);
+  outputs.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${table.join('\n')}\n${end}`));
+}
 const chart = fewrelChart(fewrel);
 if (chart !== undefined) outputs.set(join(resultsDir, 'chart.svg'), renderSeedChart(chart.points, chart.targets, chart.title));
 if (flags.values.check) {
