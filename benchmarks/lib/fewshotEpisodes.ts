@@ -210,10 +210,10 @@ export function ruleLoss(queries: readonly ScoredQuery[], rule: ExampleRule, fus
  * weights, the "no relation" logit and the threshold were fitted for. Fit it on queries from
  * relations that are never the ones it is measured on.
  */
-export function fitRule(queries: readonly ScoredQuery[], fusion: FusionParams): { rule: ExampleRule; loss: number } {
-  // The fallback background (for sets with one relation taught by examples): the mean level seen here.
+export function fitRule(queries: readonly ScoredQuery[], fusion: FusionParams, fallbackBackground?: number): { rule: ExampleRule; loss: number } {
+  // The fallback background (for sets with one relation taught by examples): given, or the mean level seen here.
   const levels = queries.flatMap((query) => (query.background === null ? [] : [query.background]));
-  const background = Math.round((levels.reduce((a, b) => a + b, 0) / Math.max(1, levels.length)) * 1000) / 1000;
+  const background = fallbackBackground ?? Math.round((levels.reduce((a, b) => a + b, 0) / Math.max(1, levels.length)) * 1000) / 1000;
   let best = { rule: { kappa: 4, scale: 1, offset: 0, background }, loss: Infinity };
   const consider = (rule: ExampleRule): void => {
     const loss = ruleLoss(queries, rule, fusion);

@@ -50,6 +50,16 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
       lines.push(`| ${data} | ${setting} | ${cell(row.scores.description)} | ${cell(row.scores.examples)} | ${cell(row.scores.blended)} |`);
     }
   }
+  // The abstention target: precision of the answers given, where half the queries hold none of the relations.
+  const open = result.fewrel.filter((row) => row.noneRate === 0.5 && row.shots > 0);
+  if (open.length > 0) {
+    lines.push(
+      '',
+      'Abstention with examples (FewRel, 50% none-of-the-above, model threshold): precision of the answers given / share of relation queries answered right — ' +
+        open.map((row) => `K=${row.shots}: ${row.scores.blended === undefined ? '-' : `${(100 * row.scores.blended.precision).toFixed(1)}% / ${(100 * row.scores.blended.recall).toFixed(1)}%`}`).join('; ') +
+        `; description only: ${((s) => (s === undefined ? '-' : `${(100 * s.precision).toFixed(1)}% / ${(100 * s.recall).toFixed(1)}%`))(result.fewrel.find((row) => row.noneRate === 0.5 && row.shots === 0)?.scores.description)}.`,
+    );
+  }
   lines.push(
     '',
     `The public API (createExtractor with relations carrying examples) gave the same top-1 as these scores on ${result.apiAgreement.same} of ${result.apiAgreement.queries} sampled queries. ` +
