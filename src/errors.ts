@@ -21,6 +21,11 @@ export type ZsreErrorCode =
   | 'MODEL_IO_MISMATCH' // ONNX inputs/outputs differ from the manifest
   | 'MODEL_RUNTIME' // onnxruntime failed while running a graph
   | 'INDEX_INVALID' // a persisted label index is unreadable
+  | 'NESTED_ENTITY_CUT' // the inner of two nested entities starts past the model's window over the outer one
+  | 'OUTPUT_CONFLICT' // an existing output zsre cannot resume: not written by it, or holding an input line twice
+  | 'OUTPUT_LOCKED' // another live run is writing the same output
+  | 'OUTPUT_WRITE' // the output could not be written (full disk, I/O error)
+  | 'ABORTED' // an AbortSignal passed to extractBatch/extractAll fired
   | 'DISPOSED'; // the extractor was used after dispose()
 
 export interface ZsreErrorOptions {
