@@ -4,7 +4,7 @@ import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
 import { isBlank, lineId, openExtractor, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
 import { lockOutput, removeStalePartials } from './outputLock.js';
-import { createProgress } from './progress.js';
+import { createProgress, labelIndexProgress } from './progress.js';
 import { outputFormats, prepareTarget, type OutputFormat, type OutputSink } from './sinks.js';
 
 export const extractHelp = `Usage: zsre extract --relations FILE|wikidata --input IN.jsonl --output OUT.jsonl [options]
@@ -162,7 +162,7 @@ async function extractLocked(settings: ExtractSettings): Promise<number> {
   const extractor: BatchRunner & { dispose(): Promise<void> } =
     workers > 1 || values.workers !== undefined
       ? await openWorkerPool({ ...extractorOptions, workers, ...(threadsPerWorker === undefined ? {} : { threadsPerWorker }) })
-      : await openExtractor(extractorOptions);
+      : await openExtractor({ ...extractorOptions, onProgress: labelIndexProgress() });
   // With a pool, one flush hands every worker a full batch.
   const flushSize = batchSize * workers;
   let interrupted = false;
