@@ -32,8 +32,8 @@ Options:
   -v, --version  print the version
 
 Exit codes: 0 ok; 1 some input lines had errors (extract; the others were processed);
-  2 usage error (including an output zsre may not write: another run's, or a file it did not write);
-  3 the model or the relation set failed to load or run; 4 the output could not be written (full disk).
+  2 usage error; 3 the model or the relation set failed to load or run;
+  4 the output could not be written (full disk: free space and rerun). "zsre extract --help" says more.
 `;
 
 function version(): string {
