@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { link, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { ZsreError } from '../errors.js';
+import { outputWriteError } from './outputErrors.js';
 
 /**
  * One run per output. Two runs appending to one file would each skip the lines the other had
@@ -30,7 +31,8 @@ export async function lockOutput(output: string): Promise<OutputLock> {
   // Written under a private name, then hard-linked into place: link() fails when the lock
   // exists, so exactly one of two racing runs gets it, and the lock never exists half-written.
   const draft = `${path}.${process.pid}`;
-  await writeFile(draft, `${JSON.stringify(mine)}\n`);
+  // A folder zsre may not write to (or a full disk) fails here first: say so in words (exit 4).
+  await writeFile(draft, `${JSON.stringify(mine)}\n`).catch((error: unknown) => Promise.reject(outputWriteError(error, output, true)));
   try {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
