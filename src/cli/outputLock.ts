@@ -36,10 +36,10 @@ export async function lockOutput(output: string): Promise<OutputLock> {
   try {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await link(draft, path);
+        await placeLock(draft, path, mine);
         return { path, release: () => rm(path, { force: true }) };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputWriteError(error, output, true);
       }
       const owner = await readOwner(path);
       if (owner !== null && (owner.host !== mine.host || isAlive(owner.pid))) throw locked(output, path, owner);
@@ -48,6 +48,17 @@ export async function lockOutput(output: string): Promise<OutputLock> {
     throw locked(output, path, await readOwner(path));
   } finally {
     await rm(draft, { force: true });
+  }
+}
+
+/** link() where the file system has hard links; elsewhere (some network and FAT mounts) an exclusive create. */
+async function placeLock(draft: string, path: string, mine: Owner): Promise<void> {
+  try {
+    await link(draft, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw error;
+    await writeFile(path, `${JSON.stringify(mine)}\n`, { flag: 'wx' });
   }
 }
 
