@@ -43,7 +43,7 @@ describe('a mistyped local model path shaped like a hub id (issue 20)', () => {
       );
       expect(isZsreError(error) && error.code).toBe('MODEL_NOT_FOUND');
       expect((error as Error).message).toContain(`Model directory ${path.join(work, typo)} does not exist`);
-      expect((error as Error).message).toContain('model directories in');
+      expect((error as Error).message).toContain('Model directories in');
       expect((error as Error).message).toContain('zsre-minilm-l6-general');
       expect((error as Error).message).not.toContain('hub');
       expect(fetch).not.toHaveBeenCalled();

@@ -41,8 +41,8 @@ export async function loadModelDirectory(
   if (info === null || !info.isDirectory()) {
     throw new ZsreError(
       'MODEL_NOT_FOUND',
-      `Model directory ${absolute} does not exist${info === null ? await nearbyModels(absolute) : ' (it is a file)'}: pass \`model\` as the path ` +
-        'of a directory that holds manifest.json, or leave it out to use the default model.',
+      `Model directory ${absolute} does not exist${info === null ? '' : ' (it is a file)'}: pass \`model\` as the path ` +
+        `of a directory that holds manifest.json, or leave it out to use the default model.${info === null ? await nearbyModels(absolute) : ''}`,
       { context: { directory: absolute } },
     );
   }
@@ -196,12 +196,12 @@ function invalid(directory: string, problem: string, field: string): ZsreError {
 async function nearbyModels(missing: string): Promise<string> {
   const parent = path.dirname(missing);
   const names = await readdir(parent, { withFileTypes: true }).catch(() => null);
-  if (names === null) return ` (nor does its folder ${parent})`;
+  if (names === null) return ` Its folder ${parent} does not exist either.`;
   const models: string[] = [];
   for (const entry of names) {
     if (entry.isDirectory() && (await stat(path.join(parent, entry.name, 'manifest.json')).catch(() => null)) !== null) models.push(entry.name);
   }
   if (models.length === 0) return '';
   const shown = models.sort().slice(0, 5).join(', ');
-  return ` (model directories in ${parent}: ${shown}${models.length > 5 ? ', ...' : ''})`;
+  return ` Model directories in ${parent}: ${shown}${models.length > 5 ? ', ...' : ''}.`;
 }
