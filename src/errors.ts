@@ -21,6 +21,11 @@ export type ZsreErrorCode =
   | 'MODEL_IO_MISMATCH' // ONNX inputs/outputs differ from the manifest
   | 'MODEL_RUNTIME' // onnxruntime failed while running a graph
   | 'INDEX_INVALID' // a persisted label index is unreadable
+  | 'NESTED_ENTITY_CUT' // the inner of two nested entities starts past the model's window over the outer one
+  | 'OUTPUT_CONFLICT' // an existing output zsre cannot resume: not written by it, or holding an input line twice
+  | 'OUTPUT_LOCKED' // another live run is writing the same output
+  | 'OUTPUT_WRITE' // the output could not be written (full disk, I/O error)
+  | 'ABORTED' // an AbortSignal passed to extractBatch/extractAll fired
   | 'DISPOSED'; // the extractor was used after dispose()
 
 export interface ZsreErrorOptions {
@@ -29,7 +34,11 @@ export interface ZsreErrorOptions {
 }
 
 export class ZsreError extends Error {
-  override readonly name = 'ZsreError';
+  // A getter, not a field: the CommonJS build (sucrase) turns a class with field initializers
+  // into an anonymous `_class`, which is then what util.inspect and stack traces print.
+  override get name(): string {
+    return 'ZsreError';
+  }
   readonly code: ZsreErrorCode;
   readonly context: Record<string, unknown>;
 
@@ -42,4 +51,16 @@ export class ZsreError extends Error {
 
 export function isZsreError(value: unknown): value is ZsreError {
   return value instanceof ZsreError;
+}
+
+/** What an aborted extractBatch/extractAll rejects with; the signal's reason is its cause, as fetch keeps it. */
+export function abortError(signal: AbortSignal): ZsreError {
+  return new ZsreError('ABORTED', 'The call was aborted through its AbortSignal before it finished; results of finished batches are discarded.', {
+    cause: signal.reason,
+  });
+}
+
+/** Throws the ABORTED error when the signal has fired; checked before each batch. */
+export function checkNotAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw abortError(signal);
 }

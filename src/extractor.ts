@@ -3,7 +3,7 @@ import { createBiEncoder } from './encoders/biEncoder.js';
 import { createCrossEncoder } from './encoders/crossEncoder.js';
 import { createGraphSession, type GraphSession } from './encoders/session.js';
 import { checkText, locateEntity } from './entities/locate.js';
-import { ZsreError } from './errors.js';
+import { checkNotAborted, ZsreError } from './errors.js';
 import { createExampleVectors } from './examples/exampleVectors.js';
 import { buildExampleState, exampleState, relationPrototype } from './examples/prototypes.js';
 import { unfittedExampleRule } from './examples/rule.js';
@@ -100,7 +100,8 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       kind: settings.index ?? 'auto',
       count: relations.length,
       dim: manifest.vectorSize,
-      computeVectors: () => biEncoder.encodeDescriptions(relations.map((_, index) => describe(index))),
+      computeVectors: (onDone) => biEncoder.encodeDescriptions(relations.map((_, index) => describe(index)), onDone),
+      onProgress: settings.onProgress,
     });
     const exampleVectors = createExampleVectors({
       biEncoder,
@@ -146,11 +147,18 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       topK,
       batchSize,
     };
-    const runBatch: Extractor['extractBatch'] = (items, batchOptions = {}) =>
-      runPipeline(pipeline, items, { onProgress: batchOptions.onProgress, beforeBatch: checkOpen });
+    const runBatch: Extractor['extractBatch'] = (items, batchOptions = {}) => {
+      const { signal } = batchOptions;
+      const beforeBatch = (): void => {
+        checkOpen();
+        checkNotAborted(signal);
+      };
+      return runPipeline(pipeline, items, { onProgress: batchOptions.onProgress, beforeBatch });
+    };
     const extractBatch: Extractor['extractBatch'] = (items, batchOptions) => {
       try {
         checkOpen();
+        checkNotAborted(batchOptions?.signal);
         if (!Array.isArray(items)) {
           throw new ZsreError('INVALID_INPUT', `extractBatch expects an array of items, received ${typeof items}: wrap a single item in [ ] or call extract().`);
         }
@@ -212,12 +220,15 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
       extractBatch,
       async extractAll(input, allOptions = {}) {
         checkOpen();
+        checkNotAborted(allOptions.signal);
         const { text, entities } = parseInput(extractAllInputSchema, input, 'extractAll input');
         checkText(text);
         const spans = entities.map((entity, position) => locateEntity(text, entity, `entity ${position}`));
         const pairing = pairEntities(text, spans);
         const { onSkipped, ...batchOptions } = allOptions;
         const { results, refused } = await classifyPairs({ extractBatch }, text, pairing.pairs, batchOptions);
+        // classifyPairs would count an abort of a one-pair call as a refused pair: it is the caller's stop.
+        checkNotAborted(allOptions.signal);
         reportSkipped([...pairing.skipped, ...refused], onSkipped);
         return results.flatMap((result): Triple[] => (result.relation === null ? [] : [{ head: result.head, tail: result.tail, relation: result.relation }]));
       },
@@ -291,3 +302,4 @@ async function openSessions(model: ModelDirectory, threads: number): Promise<Ses
   const [bi, cross] = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : null));
   return { biEncoder: bi as GraphSession, crossEncoder: cross ?? null, release };
 }
+

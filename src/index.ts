@@ -3,6 +3,7 @@ export { createExtractor, extractRelations } from './extractor.js';
 export { ZsreError, isZsreError, type ZsreErrorCode, type ZsreErrorOptions } from './errors.js';
 export { loadRelations } from './relations/index.js';
 export type { SkippedPair } from './pairs/pairEntities.js';
+export type { LabelIndexProgress } from './labels/labelIndex.js';
 export type {
   Candidate,
   EntityRef,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LabelIndexProgress } from './labels/labelIndex.js';
 import type { SkippedPair } from './pairs/pairEntities.js';
 import { entityRefSchema, type EntityRef, type ExtractItem, type Span, type TextItem, type TokenItem } from './entities/schema.js';
 import { ZsreError } from './errors.js';
@@ -37,6 +38,10 @@ export const extractorOptionsSchema = z
     cacheDir: z.string().min(1).optional(),
     threads: z.number().int().positive().optional(),
     batchSize: z.number().int().positive().optional(),
+    /** Progress of a label-index build (only when no cached index fits): see LabelIndexProgress. */
+    onProgress: z
+      .custom<(event: LabelIndexProgress) => void>((value) => typeof value === 'function', { message: 'must be a function (event) => void' })
+      .optional(),
   })
   .strict();
 
@@ -84,6 +89,11 @@ export interface Triple {
 
 export interface ExtractBatchOptions {
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Stops the call between two batches once aborted (a model call in progress finishes first);
+   * the promise then rejects with a ZsreError of code ABORTED whose cause is `signal.reason`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ExtractAllOptions extends ExtractBatchOptions {

@@ -34,13 +34,14 @@ describe('prepareResume', () => {
     expect(readFileSync(path, 'utf8')).toBe(complete);
   });
 
-  it('cuts from the first line that is not a record, even if later lines parse', async () => {
+  it('refuses, untouched, a file with a line that is not a record: zsre did not write it (issue 20)', async () => {
     const path = join(folder, 'garbage.jsonl');
-    const good = `${record(1)}\n`;
-    writeFileSync(path, `${good}{"no": "line number"}\n${record(3)}\n`);
-    const state = await prepareResume(path);
-    expect([...state.done.keys()]).toEqual([1]);
-    expect(readFileSync(path, 'utf8')).toBe(good);
+    const content = `${record(1)}\n{"no": "line number"}\n${record(3)}\n`;
+    writeFileSync(path, content);
+    const error = await prepareResume(path).then(() => undefined, (reason: unknown) => reason);
+    expect((error as { code?: string }).code).toBe('OUTPUT_CONFLICT');
+    expect((error as Error).message).toContain('line 2 is not a zsre extract output record');
+    expect(readFileSync(path, 'utf8')).toBe(content);
   });
 
   it('reads records that span many read chunks, with multi-byte text', async () => {

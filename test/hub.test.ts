@@ -24,6 +24,35 @@ describe('isHubId', () => {
   });
 });
 
+describe('a mistyped local model path shaped like a hub id (issue 20)', () => {
+  it('is not a hub id when its "org" part is a local folder, and the error lists the model directories there', async () => {
+    const work = await tempDir('zsre-typo-');
+    made.push(work);
+    await cp(fixtureDir, path.join(work, 'models', 'zsre-minilm-l6-general'), { recursive: true });
+    const typo = path.join('models', 'zsre-minilm-l6-generl');
+    const fetch = vi.fn(() => Promise.reject(new Error('no network in tests')));
+    vi.stubGlobal('fetch', fetch);
+    const cwd = process.cwd();
+    process.chdir(work);
+    try {
+      expect(await isHubId(typo)).toBe(false);
+      expect(await isHubId('zsre/minilm-fewrel')).toBe(true); // no local zsre/ folder: still a hub id
+      const error = await createExtractor({ model: typo, cacheDir: path.join(work, 'cache'), relations: [{ id: 'P26', name: 'spouse' }] }).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(isZsreError(error) && error.code).toBe('MODEL_NOT_FOUND');
+      expect((error as Error).message).toContain(`Model directory ${path.join(work, typo)} does not exist`);
+      expect((error as Error).message).toContain('Model directories in');
+      expect((error as Error).message).toContain('zsre-minilm-l6-general');
+      expect((error as Error).message).not.toContain('hub');
+      expect(fetch).not.toHaveBeenCalled();
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
+
 describe('downloadHubModel', () => {
   it('reuses a complete earlier download without the network, and createExtractor loads it', async () => {
     const cacheDir = await tempDir('zsre-hub-');

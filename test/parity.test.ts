@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBiEncoder } from '../src/encoders/biEncoder.js';
 import { createGraphSession, type GraphSession } from '../src/encoders/session.js';
-import { createExtractor, type Extractor, type Relation } from '../src/index.js';
+import { createExtractor, isZsreError, type Extractor, type Relation } from '../src/index.js';
 import { loadModelDirectory, type ModelDirectory } from '../src/model/loadModel.js';
 import { prepareItem } from '../src/pipeline/prepare.js';
 import { loadTokenizer, type TextTokenizer } from '../src/tokenizer/load.js';
@@ -76,8 +76,43 @@ describe.each(fixtureDirs)('parity with the Python reference: %s', (fixtureDir) 
       expect(parity.relations.some((relation) => relation.description === null)).toBe(true);
     });
 
-    it('reproduces sentence token ids and marker positions exactly, windowing included', () => {
+    // Exports from before issue 20 hold one nested item whose inner entity starts past the window,
+    // which the Python reference then encoded as an empty marker pair. Both the runtime and the
+    // reference (NestedEntityCut) now refuse such a pair; the item is checked to be exactly that
+    // case and left out of the comparisons below. Newer exports no longer contain one.
+    const refusedIndexes = (): Set<number> => {
+      const refused = new Set<number>();
       parity.items.forEach((item, index) => {
+        try {
+          prepareItem(item, tokenizer, model.manifest.maxLength.sentence);
+        } catch (error) {
+          if (!isZsreError(error) || error.code !== 'NESTED_ENTITY_CUT') throw error;
+          refused.add(index);
+        }
+      });
+      return refused;
+    };
+    const answered = () => {
+      const refused = refusedIndexes();
+      return parity.items.map((item, index) => ({ item, index })).filter(({ index }) => !refused.has(index));
+    };
+
+    it('refuses only nested items that the reference encoded with an empty inner marker pair (NESTED_ENTITY_CUT)', () => {
+      const { headStart, headEnd, tailStart, tailEnd } = tokenizer.special;
+      for (const index of refusedIndexes()) {
+        const ids = parity.sentenceInputIds[index] ?? [];
+        const item = parity.items[index] as Parity['items'][number];
+        const tailInside = item.head[0]! <= item.tail[0]! && item.tail.at(-1)! <= item.head.at(-1)!;
+        const [open, close] = tailInside ? [tailStart, tailEnd] : [headStart, headEnd];
+        const empty = [...open, ...close];
+        const found = ids.some((_, at) => empty.every((id, offset) => ids[at + offset] === id));
+        expect(found, `item ${index}: the reference's inner markers enclose nothing`).toBe(true);
+      }
+      expect(answered().length).toBeGreaterThanOrEqual(parity.items.length - 1);
+    });
+
+    it('reproduces sentence token ids and marker positions exactly, windowing included', () => {
+      answered().forEach(({ item, index }) => {
         const prepared = prepareItem(item, tokenizer, model.manifest.maxLength.sentence);
         expect(prepared.sequence.ids, `item ${index}`).toEqual(parity.sentenceInputIds[index]);
         expect(prepared.sequence.headIndex, `item ${index} head`).toBe(parity.headIndex[index]);
@@ -94,15 +129,21 @@ describe.each(fixtureDirs)('parity with the Python reference: %s', (fixtureDir) 
 
     it('reproduces sentence and description vectors within tolerance', async () => {
       const biEncoder = createBiEncoder(session, { padId: tokenizer.special.pad, batchSize: 8 });
-      const sentences = await biEncoder.encodeSentences(parity.items.map((item) => prepareItem(item, tokenizer, model.manifest.maxLength.sentence).sequence));
-      sentences.forEach((vector, index) => expectClose(vector, parity.sentenceVectors[index] ?? [], `sentence vector ${index}`));
+      const kept = answered();
+      const sentences = await biEncoder.encodeSentences(kept.map(({ item }) => prepareItem(item, tokenizer, model.manifest.maxLength.sentence).sequence));
+      sentences.forEach((vector, position) => {
+        const { index } = kept[position] as { index: number };
+        expectClose(vector, parity.sentenceVectors[index] ?? [], `sentence vector ${index}`);
+      });
       const descriptions = await biEncoder.encodeDescriptions(parity.descriptionInputIds);
       descriptions.forEach((vector, index) => expectClose(vector, parity.descriptionVectors[index] ?? [], `description vector ${index}`));
     });
 
     it('reproduces the candidates, their scores and probabilities, and the relation', async () => {
-      const results = await extractor.extractBatch(parity.items);
-      results.forEach((result, index) => {
+      const kept = answered();
+      const results = await extractor.extractBatch(kept.map(({ item }) => item));
+      results.forEach((result, position) => {
+        const { index } = kept[position] as { index: number };
         const expected = parity.candidates[index] ?? [];
         // The reference lists candidates by biScore; results list them by probability.
         const byBi = [...result.candidates].sort((a, b) => b.biScore - a.biScore);

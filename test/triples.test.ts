@@ -172,7 +172,7 @@ describe('zsre extract --format', () => {
     writeFileSync(output, foreign);
     const outcome = await runCli([...common, '--output', output, '--format', 'ntriples'], { cwd: work, env });
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toMatch(/was not written by "zsre extract --format ntriples".*--overwrite/);
+    expect(outcome.stderr).toMatch(/OUTPUT_CONFLICT.*was not written by zsre extract .*--format ntriples.*--overwrite/);
     expect(readFileSync(output, 'utf8')).toBe(foreign);
   });
 

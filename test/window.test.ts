@@ -1,3 +1,4 @@
+import { ZsreError } from '../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import { applyWindow, balance, planWindow } from '../src/tokenizer/window.js';
 import { buildDescriptionSequence, buildPairSequence, buildSentenceSequence, descriptionText, type SpecialIds } from '../src/tokenizer/sequences.js';
@@ -143,13 +144,30 @@ describe('buildSentenceSequence with nested entities', () => {
     // budget 10; outer entity 3 tokens; 7 of context: 3 before, 4 after.
     expect(fits.ids).toEqual([101, 2047, 2048, 2049, 1001, 6, 1030, 8, 1030, 9, 1001, 3000, 3001, 3002, 3003, 102]);
     const long = buildSentenceSequence(
-      { before: [1], first: range(4000, 20), between: [8], second: [9], after: [2], headFirst: true, nested: true },
+      { before: [1], first: range(4000, 8), between: [8, 11, 12], second: [9], after: [2], headFirst: true, nested: true },
       special,
       16,
     );
-    expect(long.ids).toEqual([101, 1001, ...range(4000, 10), 1030, 1030, 1001, 102]);
-    expect(long.tailIndex).toBe(12);
+    // budget 10: the outer entity keeps its first 10 tokens, 2 of them the inner entity's.
+    expect(long.ids).toEqual([101, 1001, ...range(4000, 8), 1030, 8, 11, 1030, 1001, 102]);
+    expect(long.tailIndex).toBe(10);
     expect(long.windowed).toBe(true);
+  });
+  it('refuses a nested pair whose inner entity starts past the window, instead of marking an empty entity (issue 20)', () => {
+    const segments = { before: [1], first: range(4000, 20), between: [8], second: [9], after: [2], nested: true };
+    for (const [headFirst, inner, outer] of [[true, 'tail', 'head'], [false, 'head', 'tail']] as const) {
+      let caught: unknown;
+      try {
+        buildSentenceSequence({ ...segments, headFirst }, special, 16);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ZsreError);
+      expect((caught as ZsreError).code).toBe('NESTED_ENTITY_CUT');
+      expect((caught as ZsreError).message).toContain(`The ${inner} entity lies inside the ${outer} entity and starts 20 tokens into it, past the 10 tokens`);
+    }
+    // Exactly at the edge: one token of the inner entity fits, and it is answered.
+    expect(buildSentenceSequence({ ...segments, first: range(4000, 9), headFirst: true }, special, 16).ids).toContain(8);
   });
   it('matches planWindow on the Python rule for nested entities', () => {
     expect(planWindow({ before: 0, first: 3, between: 4, second: 5, after: 0 }, 10, true)).toEqual({

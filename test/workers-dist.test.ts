@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root, tinyModel } from './triples-cli.js';
 
 const run = promisify(execFile);
@@ -18,10 +21,28 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
+beforeAll(async () => {
+  const tsup = JSON.parse(readFileSync(join(root, 'node_modules', 'tsup', 'package.json'), 'utf8')) as { bin: { tsup: string } };
+  await run(process.execPath, [join(root, 'node_modules', 'tsup', tsup.bin.tsup), '--out-dir', outDir], { cwd: root, timeout: 180_000 });
+}, 200_000);
+
+describe('errors from the built package', () => {
+  it('ZsreError keeps its name in the CommonJS and the ESM build (issue 20: CJS printed `_class`)', async () => {
+    type Module = { ZsreError: new (code: string, message: string) => Error };
+    const cjs = createRequire(import.meta.url)(join(outDir, 'index.cjs')) as Module;
+    const esm = (await import(pathToFileURL(join(outDir, 'index.js')).href)) as Module;
+    for (const { ZsreError } of [cjs, esm]) {
+      const error = new ZsreError('INVALID_INPUT', 'bad item');
+      expect(error.name).toBe('ZsreError');
+      expect(error.constructor.name).toBe('ZsreError');
+      expect(String(error)).toBe('ZsreError: bad item');
+      expect(inspect(error).split('\n')[0]).toBe('ZsreError: bad item');
+    }
+  });
+});
+
 describe('worker pool from the built package', () => {
   it('builds dist/worker.js beside the bundles and runs zsre extract --workers 2 from them', async () => {
-    const tsup = JSON.parse(readFileSync(join(root, 'node_modules', 'tsup', 'package.json'), 'utf8')) as { bin: { tsup: string } };
-    await run(process.execPath, [join(root, 'node_modules', 'tsup', tsup.bin.tsup), '--out-dir', outDir], { cwd: root, timeout: 180_000 });
     expect(existsSync(join(outDir, 'worker.js'))).toBe(true);
     const relations = join(work, 'relations.json');
     writeFileSync(relations, JSON.stringify([{ id: 'born_in', name: 'place of birth', description: 'the head person was born in the tail place' }, { id: 'spouse', name: 'spouse' }]));

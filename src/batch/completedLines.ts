@@ -19,11 +19,16 @@ export interface KeptLines {
 /**
  * Streams an append-only, line-oriented file and hands each complete (`\n`-terminated) line,
  * without its newline, to `onLine`. A partial last line is never handed over. The file is then
- * truncated after the last line answered `'record'`. A missing file is an empty one (nothing to
+ * truncated after the last line answered `'record'`; `onLine` or `onPartial` (the unterminated
+ * last line, if any) may throw to refuse the file, and then nothing is truncated. A missing file is an empty one (nothing to
  * keep, nothing removed, `onLine` never called). Lines are split as the input is
  * ({@link readByteLines}), so the two can never disagree on what a line is.
  */
-export async function keepCompletedLines(path: string, onLine: (line: string) => LineVerdict): Promise<KeptLines> {
+export async function keepCompletedLines(
+  path: string,
+  onLine: (line: string) => LineVerdict,
+  onPartial?: (line: string) => void,
+): Promise<KeptLines> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -34,7 +39,12 @@ export async function keepCompletedLines(path: string, onLine: (line: string) =>
   let keptBytes = 0;
   let offset = 0;
   for await (const { bytes, terminated } of readByteLines(path)) {
-    if (!terminated) break;
+    if (!terminated) {
+      // The caller may throw here to refuse a file whose unterminated tail it would not have
+      // written: nothing is truncated before the whole file has been judged.
+      onPartial?.(bytes.toString('utf8'));
+      break;
+    }
     const verdict = onLine(bytes.toString('utf8'));
     if (verdict === 'stop') break;
     offset += bytes.length + 1;

@@ -16,6 +16,6 @@ export {
   type PreparedLine,
 } from './records.js';
 export { keepCompletedLines, type KeptLines, type LineVerdict } from './completedLines.js';
-export { prepareResume, type ResumeState } from './resume.js';
+export { lineTwice, notOurs, prepareResume, type ResumeState } from './resume.js';
 export { lineMarker, lineMarkerPrefix, scanLineMarkers, type LineMarker, type MarkerScan } from './ntriplesResume.js';
 export { describeError, LoadFailure, openExtractor, openWorkerPool } from './open.js';

@@ -1,4 +1,5 @@
 import { keepCompletedLines } from './completedLines.js';
+import { lineTwice } from './resume.js';
 
 /**
  * Resume for N-Triples output. After the triples of each input line the CLI writes a comment
@@ -33,6 +34,7 @@ export async function scanLineMarkers(path: string): Promise<MarkerScan> {
   const { keptBytes, removedBytes } = await keepCompletedLines(path, (text) => {
     const marker = parseMarker(text);
     if (marker === null) return 'other';
+    if (done.has(marker.line)) throw lineTwice(path, marker.line, 'line markers');
     done.set(marker.line, marker.id);
     if (marker.error !== undefined) errorLines += 1;
     return 'record';

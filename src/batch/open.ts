@@ -5,7 +5,10 @@ import type { WorkerPool, WorkerPoolOptions } from '../workers/index.js';
 
 /** The model or relation set could not be loaded (exit code 3). */
 export class LoadFailure extends Error {
-  override readonly name = 'LoadFailure';
+  // A getter, not a field, so the CommonJS build keeps the class's name (see ZsreError).
+  override get name(): string {
+    return 'LoadFailure';
+  }
 }
 
 /** One line for stderr: the error code when there is one, then the message (which says what to do). */

@@ -39,6 +39,7 @@ const itemErrorCodes: ReadonlySet<ZsreErrorCode> = new Set([
   'EMPTY_ENTITY',
   'ENTITY_OVERLAP',
   'SPAN_OUT_OF_RANGE',
+  'NESTED_ENTITY_CUT',
 ]);
 
 export function isItemError(error: unknown): error is ZsreError {

@@ -8,6 +8,8 @@ export const exitCodes = {
   usage: 2,
   /** The model or the relation set could not be loaded or run. */
   loadFailure: 3,
+  /** The output could not be written (full disk, no permission); jsonl and ntriples runs resume on rerun. */
+  outputFailure: 4,
 } as const;
 
 /** A mistake in the command line: printed with a pointer to --help, exit code 2. */

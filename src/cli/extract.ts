@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
 import { isBlank, lineId, openExtractor, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
-import { createProgress } from './progress.js';
+import { lockOutput, removeStalePartials } from './outputLock.js';
+import { createProgress, labelIndexProgress } from './progress.js';
 import { outputFormats, prepareTarget, type OutputFormat, type OutputSink } from './sinks.js';
 
 export const extractHelp = `Usage: zsre extract --relations FILE|wikidata --input IN.jsonl --output OUT.jsonl [options]
@@ -36,8 +37,12 @@ Resume (jsonl and ntriples): if OUT exists (say, the last run was killed), lines
   skipped, a partial last batch is cut away, and the rest is appended, so every input line appears
   exactly once. Resuming assumes the same input, --relations and --model (an output whose line
   numbers or ids do not match the input is refused); after changing them, pass --overwrite.
+  Only a file zsre wrote is resumed: any other existing OUT (your own JSONL, a CSV, notes), or one
+  holding an input line twice, is refused untouched; --overwrite replaces it.
   csv and turtle are written whole to a temporary file and renamed at the end: never half-written,
   not resumable; an existing OUT is refused without --overwrite.
+  One run per OUT: a lock file .OUT.zsre-lock beside it refuses a second run while the first is
+  alive; a killed run's lock and temporary files are cleared by the next run.
 
 Options:
   --relations FILE|wikidata  relation set: .json or .jsonl file, or the built-in "wikidata"
@@ -55,7 +60,10 @@ Options:
   -h, --help                 show this help
 
 Exit codes: 0 all lines ok; 1 some lines had errors (see their error records and stderr),
-  the others were processed; 2 usage error; 3 the model or the relation set failed to load or run.
+  the others were processed; 2 usage error, or an output that may not be written (OUTPUT_LOCKED:
+  another run is writing it; OUTPUT_CONFLICT: a file zsre did not write, or one holding a line
+  twice); 3 the model or the relation set failed to load or run; 4 the output could not be
+  written (OUTPUT_WRITE: full disk, no permission; free space and rerun to resume);
   130 interrupted (Ctrl-C) after finishing the batch in progress: rerun to resume.
 `;
 
@@ -102,7 +110,37 @@ export async function runExtract(args: string[]): Promise<number> {
   if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`input file ${input} does not exist`);
   if (resolve(input) === resolve(output)) throw new UsageError('--output must differ from --input');
   if (!existsSync(dirname(resolve(output)))) throw new UsageError(`the folder of --output ${output} does not exist; create it first`);
+  if (existsSync(output) && statSync(output).isDirectory()) {
+    throw new UsageError(`--output ${output} is a directory: name a file, such as ${join(output, `out.${format === 'ntriples' ? 'nt' : format === 'turtle' ? 'ttl' : format}`)}`);
+  }
 
+  // Held from before the output is read until the run ends, so no second run reads or appends meanwhile.
+  const lock = await lockOutput(resolve(output));
+  try {
+    const removed = await removeStalePartials(resolve(output));
+    if (removed > 0) process.stderr.write(`zsre: removed ${removed} temporary file(s) left beside ${output} by killed runs\n`);
+    return await extractLocked({ values, relations, input, output, topK, threshold, batchSize, format, baseIri, workers, threadsPerWorker });
+  } finally {
+    await lock.release();
+  }
+}
+
+interface ExtractSettings {
+  values: { model?: string | undefined; workers?: string | undefined; overwrite?: boolean | undefined };
+  relations: string;
+  input: string;
+  output: string;
+  topK: number | undefined;
+  threshold: number | undefined;
+  batchSize: number;
+  format: OutputFormat;
+  baseIri: string;
+  workers: number;
+  threadsPerWorker: number | undefined;
+}
+
+async function extractLocked(settings: ExtractSettings): Promise<number> {
+  const { values, relations, input, output, topK, threshold, batchSize, format, baseIri, workers, threadsPerWorker } = settings;
   const target = await prepareTarget(format, output, { overwrite: values.overwrite === true, baseIri });
   const { resume } = target;
   if (resume.removedBytes > 0) process.stderr.write(`zsre: cut ${resume.removedBytes} bytes of partial output from the end of ${output}\n`);
@@ -124,7 +162,7 @@ export async function runExtract(args: string[]): Promise<number> {
   const extractor: BatchRunner & { dispose(): Promise<void> } =
     workers > 1 || values.workers !== undefined
       ? await openWorkerPool({ ...extractorOptions, workers, ...(threadsPerWorker === undefined ? {} : { threadsPerWorker }) })
-      : await openExtractor(extractorOptions);
+      : await openExtractor({ ...extractorOptions, onProgress: labelIndexProgress() });
   // With a pool, one flush hands every worker a full batch.
   const flushSize = batchSize * workers;
   let interrupted = false;

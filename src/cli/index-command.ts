@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { defaultCacheDir } from '../labels/cacheDir.js';
 import { exitCodes, parseCommandArgs, requireOption, UsageError } from './args.js';
 import { openExtractor } from '../batch/index.js';
+import { labelIndexProgress } from './progress.js';
 
 export const indexHelp = `Usage: zsre index --model DIR --relations FILE|wikidata [--cache-dir DIR] [--index auto|exact|hnsw]
 
@@ -65,7 +66,7 @@ export async function runIndex(args: string[]): Promise<number> {
   }
   const before = await listFiles(labelsDir);
   const started = performance.now();
-  const extractor = await openExtractor({ model, relations, cacheDir, index: kind });
+  const extractor = await openExtractor({ model, relations, cacheDir, index: kind, onProgress: labelIndexProgress() });
   const seconds = (performance.now() - started) / 1000;
   const count = extractor.relations.length;
   const modelName = extractor.model.manifest.name;

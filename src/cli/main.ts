@@ -32,7 +32,8 @@ Options:
   -v, --version  print the version
 
 Exit codes: 0 ok; 1 some input lines had errors (extract; the others were processed);
-  2 usage error; 3 the model or the relation set failed to load or run.
+  2 usage error; 3 the model or the relation set failed to load or run;
+  4 the output could not be written (full disk: free space and rerun). "zsre extract --help" says more.
 `;
 
 function version(): string {
@@ -58,6 +59,16 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`zsre: ${error.message}\nRun "zsre ${command === undefined ? '' : `${name} `}--help" for usage.\n`);
       return exitCodes.usage;
+    }
+    // An output zsre may not touch (another run's, not its own, a line twice) is a usage error:
+    // the fix is another --output or --overwrite, named in the message.
+    if (isZsreError(error) && (error.code === 'OUTPUT_CONFLICT' || error.code === 'OUTPUT_LOCKED')) {
+      process.stderr.write(`zsre: ${describeError(error)}\n`);
+      return exitCodes.usage;
+    }
+    if (isZsreError(error) && error.code === 'OUTPUT_WRITE') {
+      process.stderr.write(`zsre: ${describeError(error)}\n`);
+      return exitCodes.outputFailure;
     }
     if (error instanceof LoadFailure) {
       process.stderr.write(`zsre: ${error.message}\n`);

@@ -1,3 +1,4 @@
+import type { LabelIndexProgress } from '../labels/labelIndex.js';
 /**
  * A progress display on stderr: done/total, percentage, rate and ETA. On a terminal it redraws
  * one line in place (at most 10 times a second); when stderr is a file or pipe (CI logs,
@@ -85,4 +86,30 @@ export function formatDuration(seconds: number): string {
   const minutes = Math.floor(whole / 60);
   if (minutes < 60) return `${minutes}m${String(whole % 60).padStart(2, '0')}s`;
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * The CLI's display of a label-index build (extract and index): one progress line per stage,
+ * shown only when the index is built rather than read from the cache. Building the built-in
+ * Wikidata set's index takes about 40 s, which without it looks like a hang.
+ */
+export function labelIndexProgress(stream?: NodeJS.WriteStream): (event: LabelIndexProgress) => void {
+  const labels: Record<LabelIndexProgress['stage'], string> = {
+    encode: 'label index: encoding relation descriptions',
+    hnsw: 'label index: building the HNSW graph',
+  };
+  let current: { stage: LabelIndexProgress['stage']; progress: Progress; done: number } | null = null;
+  return (event) => {
+    if (current?.stage !== event.stage) {
+      current?.progress.finish();
+      const progress = createProgress({ total: event.total, label: labels[event.stage], ...(stream === undefined ? {} : { stream }) });
+      current = { stage: event.stage, progress, done: 0 };
+    }
+    current.progress.advance(event.done - current.done);
+    current.done = event.done;
+    if (event.done >= event.total) {
+      current.progress.finish();
+      current = null;
+    }
+  };
 }

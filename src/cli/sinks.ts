@@ -5,7 +5,8 @@ import type { Quad } from 'n3';
 import { createTurtleWriter, csvRecord, quadsToNTriples, relationIri, resultToQuads, type EntityIds } from '../triples/index.js';
 import { UsageError } from './args.js';
 import { JsonlAppender } from './output.js';
-import { lineMarker, prepareResume, scanLineMarkers, type OutputRecord, type ResumeState } from '../batch/index.js';
+import { outputWriteError } from './outputErrors.js';
+import { lineMarker, notOurs, prepareResume, scanLineMarkers, type OutputRecord, type ResumeState } from '../batch/index.js';
 import type { ExtractResult } from '../schemas.js';
 
 export const outputFormats = ['jsonl', 'csv', 'ntriples', 'turtle'] as const;
@@ -44,13 +45,13 @@ export interface TargetOptions {
  */
 export async function prepareTarget(format: OutputFormat, path: string, options: TargetOptions): Promise<OutputTarget> {
   if (format === 'jsonl' || format === 'ntriples') {
-    if (options.overwrite && existsSync(path)) await truncate(path, 0);
+    if (options.overwrite && existsSync(path)) await truncate(path, 0).catch((error: unknown) => Promise.reject(outputWriteError(error, path, true)));
     if (format === 'ntriples') await checkNTriplesOwner(path);
     const resume = format === 'jsonl' ? await prepareResume(path) : await scanLineMarkers(path);
     return {
       resumable: true,
       resume,
-      open: () => (format === 'jsonl' ? openJsonl(path) : openNTriples(path, resume.keptBytes === 0, options.baseIri)),
+      open: () => guarded(path, true, () => (format === 'jsonl' ? openJsonl(path) : openNTriples(path, resume.keptBytes === 0, options.baseIri))),
     };
   }
   if (existsSync(path) && !options.overwrite) {
@@ -62,7 +63,18 @@ export async function prepareTarget(format: OutputFormat, path: string, options:
   return {
     resumable: false,
     resume: { done: new Map(), errorLines: 0, keptBytes: 0, removedBytes: 0 },
-    open: () => (format === 'csv' ? openCsv(path, options.baseIri) : openTurtle(path, options.baseIri)),
+    open: () => guarded(path, false, () => (format === 'csv' ? openCsv(path, options.baseIri) : openTurtle(path, options.baseIri))),
+  };
+}
+
+/** Opens a sink whose every failure to write (full disk, permissions) becomes an OUTPUT_WRITE error. */
+async function guarded(path: string, resumable: boolean, open: () => Promise<OutputSink>): Promise<OutputSink> {
+  const mapped = <T>(promise: Promise<T>): Promise<T> => promise.catch((error: unknown) => Promise.reject(outputWriteError(error, path, resumable)));
+  const sink = await mapped(open());
+  return {
+    write: (entries) => mapped(sink.write(entries)),
+    close: () => mapped(sink.close()),
+    abort: () => mapped(sink.abort()),
   };
 }
 
@@ -111,7 +123,7 @@ async function checkNTriplesOwner(path: string): Promise<void> {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(expected.length), 0, expected.length, 0);
     // Empty, or a header cut short by a kill: ours.
     if (!buffer.subarray(0, bytesRead).equals(expected.subarray(0, bytesRead))) {
-      throw new UsageError(`${path} exists but was not written by "zsre extract --format ntriples", so it cannot be resumed: pass a new --output, or --overwrite to replace it`);
+      throw notOurs(path, 'it does not start with the header that zsre extract --format ntriples writes');
     }
   } finally {
     await handle.close();
@@ -187,12 +199,20 @@ async function openCsv(path: string, baseIri: string): Promise<OutputSink> {
       await handle.write(rows.join(''));
     },
     async close() {
-      await closeHandle(handle);
+      try {
+        await closeHandle(handle);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
       await rename(temporary, path);
     },
     async abort() {
-      await handle.close();
-      await rm(temporary, { force: true });
+      try {
+        await handle.close();
+      } finally {
+        await rm(temporary, { force: true });
+      }
     },
   };
 }
@@ -200,25 +220,37 @@ async function openCsv(path: string, baseIri: string): Promise<OutputSink> {
 async function openTurtle(path: string, baseIri: string): Promise<OutputSink> {
   const temporary = temporaryPath(path);
   const stream = createWriteStream(temporary);
+  // A failed write (full disk) surfaces from end(); without a listener it would crash the process.
+  let failure: Error | null = null;
+  stream.on('error', (error) => (failure ??= error));
   await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
   const writer = createTurtleWriter(stream);
   const finished = () =>
     new Promise<void>((resolve, reject) => {
+      if (failure !== null) return reject(failure);
       stream.once('error', reject);
-      stream.end(() => resolve());
+      stream.end((error?: Error | null) => (error ? reject(error) : failure !== null ? reject(failure) : resolve()));
     });
   return {
     async write(entries) {
       for (const entry of entries) writer.add(quadsOf(entry, baseIri));
     },
     async close() {
-      await writer.end();
-      await finished();
+      try {
+        await writer.end();
+        await finished();
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
       await rename(temporary, path);
     },
     async abort() {
-      await finished();
-      await rm(temporary, { force: true });
+      try {
+        await finished();
+      } finally {
+        await rm(temporary, { force: true });
+      }
     },
   };
 }

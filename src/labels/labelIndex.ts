@@ -35,14 +35,25 @@ export interface LabelIndex {
   vector(index: number): Float32Array;
 }
 
+/**
+ * Progress of a label-index build, which only happens when no valid cache exists: encoding the
+ * descriptions (`encode`), then, for an HNSW index, inserting them into the graph (`hnsw`).
+ */
+export interface LabelIndexProgress {
+  stage: 'encode' | 'hnsw';
+  done: number;
+  total: number;
+}
+
 export interface OpenLabelIndexOptions {
   fingerprint: string;
   cacheDir: string;
   kind: IndexKind;
   count: number;
   dim: number;
-  /** computes the description vectors (one per label, in order) when no valid cache exists. */
-  computeVectors: () => Promise<Float32Array[]>;
+  /** computes the description vectors (one per label, in order) when no valid cache exists; `onDone(n)` after each batch. */
+  computeVectors: (onDone: (done: number) => void) => Promise<Float32Array[]>;
+  onProgress?: ((event: LabelIndexProgress) => void) | undefined;
   /** HNSW search breadth; default 128 (see the measurement above). */
   ef?: number;
 }
@@ -58,7 +69,7 @@ export async function openLabelIndex(options: OpenLabelIndexOptions): Promise<La
   let source: LabelIndex['source'] = 'cache';
   if (vectors === null || vectors.length !== options.count * dim) {
     source = 'built';
-    vectors = flatten(await options.computeVectors(), dim);
+    vectors = flatten(await options.computeVectors((done) => options.onProgress?.({ stage: 'encode', done, total: options.count })), dim);
     await writeVectors(cacheDir, fingerprint, dim, vectors).catch(() => undefined);
   }
   const rows = vectors;
@@ -67,7 +78,7 @@ export async function openLabelIndex(options: OpenLabelIndexOptions): Promise<La
   if (kind === 'exact') {
     return { kind, size: options.count, dim, source, vector, search: (query, k) => exactSearch(rows, dim, query, k) };
   }
-  const graph = await openHnsw(cacheDir, fingerprint, rows, dim, options.count);
+  const graph = await openHnsw(cacheDir, fingerprint, rows, dim, options.count, (done) => options.onProgress?.({ stage: 'hnsw', done, total: options.count }));
   const ef = options.ef ?? 128;
   return { kind, size: options.count, dim, source, vector, search: (query, k) => hnswSearch(graph, rows, dim, query, k, ef) };
 }
@@ -80,7 +91,14 @@ interface HnswMeta {
 }
 
 /** The graph from the cache when its checksum is right (hnswlib reads files unchecked), else built. */
-async function openHnsw(cacheDir: string, fingerprint: string, vectors: Float32Array, dim: number, count: number): Promise<HnswGraph> {
+async function openHnsw(
+  cacheDir: string,
+  fingerprint: string,
+  vectors: Float32Array,
+  dim: number,
+  count: number,
+  onRows: (done: number) => void,
+): Promise<HnswGraph> {
   const file = hnswPath(cacheDir, fingerprint);
   const metaFile = `${file}.json`;
   const meta = await readFile(metaFile, 'utf8')
@@ -93,7 +111,7 @@ async function openHnsw(cacheDir: string, fingerprint: string, vectors: Float32A
       if (graph !== null && graph.getCurrentCount() === count) return graph;
     }
   }
-  const graph = buildHnsw(vectors, dim);
+  const graph = buildHnsw(vectors, dim, onRows);
   await persistHnsw(graph, file, metaFile, { fingerprint, count, dim }).catch(() => undefined);
   return graph;
 }

@@ -16,10 +16,16 @@ import { type Manifest, manifestSchema, tokenizerFileRefs } from './manifest.js'
 
 const hubIdPattern = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
-/** A string is a hub id when no such local path exists and it has the "org/name" shape. */
+/**
+ * A string is a hub id when it has the "org/name" shape and no such local path exists, nor a
+ * local folder named like its "org" part: "models/zsre-minilm-l6-generl" beside a models/ folder
+ * is a mistyped local path, to be reported as such, not sent to the hub as a request.
+ */
 export async function isHubId(model: string): Promise<boolean> {
   if (!hubIdPattern.test(model)) return false;
-  return !(await exists(model));
+  if (await exists(model)) return false;
+  const org = model.slice(0, model.indexOf('/'));
+  return !(await stat(org).catch(() => null))?.isDirectory();
 }
 
 export async function downloadHubModel(id: string, precision: Precision, cacheDir: string, withCrossEncoder: boolean): Promise<string> {

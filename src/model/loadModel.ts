@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ZsreError } from '../errors.js';
 import type { Precision } from '../schemas.js';
@@ -42,7 +42,7 @@ export async function loadModelDirectory(
     throw new ZsreError(
       'MODEL_NOT_FOUND',
       `Model directory ${absolute} does not exist${info === null ? '' : ' (it is a file)'}: pass \`model\` as the path ` +
-        'of a directory that holds manifest.json, or leave it out to use the default model.',
+        `of a directory that holds manifest.json, or leave it out to use the default model.${info === null ? await nearbyModels(absolute) : ''}`,
       { context: { directory: absolute } },
     );
   }
@@ -190,4 +190,18 @@ function invalid(directory: string, problem: string, field: string): ZsreError {
   return new ZsreError('MODEL_INVALID', `${file}: ${problem}. Re-export the model so that manifest.json and its files agree.`, {
     context: { file, field },
   });
+}
+
+/** For a mistyped path: the model directories beside where it points, so the typo shows. */
+async function nearbyModels(missing: string): Promise<string> {
+  const parent = path.dirname(missing);
+  const names = await readdir(parent, { withFileTypes: true }).catch(() => null);
+  if (names === null) return ` Its folder ${parent} does not exist either.`;
+  const models: string[] = [];
+  for (const entry of names) {
+    if (entry.isDirectory() && (await stat(path.join(parent, entry.name, 'manifest.json')).catch(() => null)) !== null) models.push(entry.name);
+  }
+  if (models.length === 0) return '';
+  const shown = models.sort().slice(0, 5).join(', ');
+  return ` Model directories in ${parent}: ${shown}${models.length > 5 ? ', ...' : ''}.`;
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { ZsreError } from '../errors.js';
 import { checkRelationSet, describeArrayEntry, parseRelation, type Relation } from './schema.js';
@@ -25,15 +26,70 @@ const BYTE_ORDER_MARK = '\uFEFF';
 
 async function readText(path: string): Promise<string> {
   try {
-    const text = await readFile(path, 'utf8');
+    const bytes = await readFile(path);
+    const text = bytes.toString('utf8');
+    checkUtf8(path, bytes, text);
     return text.startsWith(BYTE_ORDER_MARK) ? text.slice(BYTE_ORDER_MARK.length) : text;
   } catch (cause) {
+    if (cause instanceof ZsreError) throw cause;
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (cause as Error).message;
     throw new ZsreError('RELATIONS_FILE', `Cannot read relations file "${path}": ${reason}. Check the path (relative paths start at ${process.cwd()}).`, {
       cause,
       context: { path },
     });
   }
+}
+
+/**
+ * Node decodes bad bytes as U+FFFD and goes on, which would put a replacement character into a
+ * description the model then encodes; a relations file is read whole, so it is refused, naming
+ * where the first bad byte is. Everything before the first U+FFFD of the decoding that is not a
+ * real U+FFFD in the file (EF BF BD) is valid, so its re-encoded length is the byte offset.
+ */
+function checkUtf8(path: string, bytes: Buffer, text: string): void {
+  if (isUtf8(bytes)) return;
+  for (let index = text.indexOf(REPLACEMENT); index !== -1; index = text.indexOf(REPLACEMENT, index + 1)) {
+    const offset = Buffer.byteLength(text.slice(0, index));
+    if (bytes.subarray(offset, offset + 3).equals(ENCODED_REPLACEMENT)) continue;
+    const line = text.slice(0, index).split('\n').length;
+    const shown = [...bytes.subarray(offset, offset + 4)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+    throw new ZsreError(
+      'RELATIONS_FILE',
+      `Relations file "${path}" is not valid UTF-8 at byte offset ${offset} (line ${line}, bytes ${shown}): save it as UTF-8.`,
+      { context: { path, offset, line } },
+    );
+  }
+}
+
+const REPLACEMENT = '\uFFFD';
+const ENCODED_REPLACEMENT = Buffer.from(REPLACEMENT);
+
+/**
+ * The keys of a JSON object text that occur more than once at its top level. JSON.parse keeps
+ * the last of repeated keys without a word, so the map form would silently lose a relation;
+ * this walks the (already parsed, so valid) text, tracking strings and nesting depth.
+ */
+function repeatedTopLevelKeys(text: string): string[] {
+  const seen = new Set<string>();
+  const repeated: string[] = [];
+  let depth = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (char === '{' || char === '[') depth += 1;
+    else if (char === '}' || char === ']') depth -= 1;
+    else if (char === '"') {
+      let end = index + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      // A top-level string followed by a colon is a key of the outer object.
+      if (depth === 1 && /^\s*:/.test(text.slice(end + 1, end + 40))) {
+        const key = JSON.parse(text.slice(index, end + 1)) as string;
+        if (seen.has(key)) repeated.push(key);
+        seen.add(key);
+      }
+      index = end;
+    }
+  }
+  return repeated;
 }
 
 /** A .json file: an array of relations, or a map from id to [name, description?] or to one text. */
@@ -55,8 +111,16 @@ export async function readJsonRelations(path: string): Promise<Relation[]> {
     return relations;
   }
   if (parsed !== null && typeof parsed === 'object') {
+    const [repeated] = repeatedTopLevelKeys(text);
+    if (repeated !== undefined) {
+      throw new ZsreError(
+        'DUPLICATE_RELATION_ID',
+        `Duplicate relation id "${repeated}" in ${path}: the key appears more than once in the map, and JSON keeps only the last; ` +
+          'relation ids must be unique, so merge or rename the entries.',
+        { context: { path, id: repeated } },
+      );
+    }
     const relations = Object.entries(parsed).map(([id, value]) => relationFromMapEntry(id, value, path));
-    // JSON.parse already keeps only the last of repeated keys, so a map cannot hold duplicates here.
     checkRelationSet(relations, describe, undefined, { path });
     return relations;
   }

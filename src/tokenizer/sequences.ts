@@ -1,3 +1,4 @@
+import { ZsreError } from '../errors.js';
 import { applyWindow, planWindow } from './window.js';
 
 /**
@@ -58,6 +59,7 @@ export function buildSentenceSequence(segments: SegmentIds, special: SpecialIds,
     after: segments.after.length,
   };
   const plan = planWindow(lengths, maxLength - fixed, nested);
+  if (nested && lengths.between > 0 && plan.betweenHead === 0) throw innerEntityCut(segments.headFirst, lengths.first, maxLength - fixed);
   const kept = applyWindow(segments, plan);
   const ids: number[] = [special.cls, ...kept.before];
   const firstMarkerAt = ids.length;
@@ -116,5 +118,22 @@ export function descriptionText(
   // A function replacement, so "$&"-style patterns in user text are taken literally.
   return template.replace(/\{(name|description)\}/g, (_, key: string) =>
     key === 'name' ? relation.name : (relation.description ?? ''),
+  );
+}
+
+/**
+ * A nested pair whose inner entity starts beyond the window: the outer entity is cut from its
+ * end (the contract's rule), which here would leave the inner markers around nothing, so the
+ * model would answer for an entity it never saw (every such inner entity would get the same
+ * answer). Refused rather than answered, as an empty entity is (EMPTY_ENTITY).
+ */
+function innerEntityCut(headIsOuter: boolean, innerStart: number, budget: number): ZsreError {
+  const [inner, outer] = headIsOuter ? ['tail', 'head'] : ['head', 'tail'];
+  return new ZsreError(
+    'NESTED_ENTITY_CUT',
+    `The ${inner} entity lies inside the ${outer} entity and starts ${innerStart} tokens into it, past the ${budget} tokens ` +
+      `the model reads of a sentence, so it would be cut away entirely: give a shorter ${outer} entity (the words nearest ` +
+      `the ${inner} one), or split the text.`,
+    { context: { innerEntity: inner, innerStartToken: innerStart, budget } },
   );
 }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ZsreError } from '../errors.js';
+import { abortError, checkNotAborted, ZsreError } from '../errors.js';
 import type { ExtractBatchOptions, ExtractItem, ExtractorOptions, ExtractResult } from '../schemas.js';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
@@ -23,7 +23,9 @@ export interface TaskStartEvent {
   terminate(): void;
 }
 
-export interface WorkerPoolOptions extends ExtractorOptions {
+// onProgress is a function, which cannot be posted to a worker thread; a pool's label index is
+// built by its first worker (see below), where a callback in this thread could not observe it.
+export interface WorkerPoolOptions extends Omit<ExtractorOptions, 'onProgress'> {
   /** Worker threads, each with its own extractor. Default: cores / threadsPerWorker. */
   workers?: number;
   /** onnxruntime intra-op threads per worker (the extractor's `threads`). Default 1. */
@@ -219,6 +221,8 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
     if (disposed) throw new ZsreError('DISPOSED', 'This worker pool was disposed: create a new one with createWorkerPool().');
     if (fatal !== null) throw fatal;
     if (!Array.isArray(items)) throw new ZsreError('INVALID_INPUT', `extractBatch expects an array of items, received ${typeof items}.`);
+    const { signal } = batchOptions;
+    checkNotAborted(signal);
     if (items.length === 0) return [];
     const size = taskSize ?? Math.max(1, Math.min(extractorOptions.batchSize ?? 32, Math.ceil(items.length / workerCount)));
     const batch = { failed: false };
@@ -237,11 +241,19 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
       );
     }
     dispatch();
+    // An abort rejects at once; tasks a worker is running finish, queued ones are skipped (batch.failed).
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError(signal as AbortSignal));
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return (await Promise.all(parts)).flat();
+      return (await Promise.race([Promise.all(parts), aborted])).flat();
     } catch (error) {
       batch.failed = true;
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
   };
 

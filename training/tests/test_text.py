@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from zsre_train.text import cross_pair, pad_batch, prepare_description, prepare_sentence, window_lengths, window_segments
+from zsre_train.text import NestedEntityCut, cross_pair, pad_batch, prepare_description, prepare_sentence, window_lengths, window_segments
 
 
 def tokens(tokenizer, ids):
@@ -100,12 +100,21 @@ def test_nested_entities_get_nested_markers(tokenizer):
 
 
 def test_nested_outer_entity_longer_than_the_window_keeps_its_start(tokenizer):
-    words = ["In"] + ["Wolfgang"] * 40 + ["Mozart"] + ["x"] * 3
-    s = prepare_sentence(tokenizer, words, head=range(1, 42), tail=[41], max_length=16)
+    words = ["In"] + ["Wolfgang"] * 8 + ["Mozart", "Amadeus"] + ["x"] * 30
+    s = prepare_sentence(tokenizer, words, head=range(1, 41), tail=[9, 10], max_length=16)
     toks = tokens(tokenizer, s.input_ids)
     assert len(s.input_ids) == 16 and toks[1] == "#" and toks[s.head_index] == "#"
-    # the inner entity is past the budget: its markers stay, its tokens are cut
-    assert toks[-4:] == ["@", "@", "#", "[SEP]"] and s.tail_index == 12
+    # budget 10: 8 tokens of the outer entity before the inner one, then the inner entity's first 2 tokens
+    assert toks[s.tail_index] == "@" and s.tail_index == 10 and toks[11] != "@"
+
+
+def test_nested_inner_entity_past_the_window_is_refused(tokenizer):
+    # As the runtime's NESTED_ENTITY_CUT (src/tokenizer/sequences.ts): never an empty marker pair.
+    words = ["In"] + ["Wolfgang"] * 40 + ["Mozart"] + ["x"] * 3
+    with pytest.raises(NestedEntityCut, match="The tail entity lies inside the head entity and starts 40 tokens into it"):
+        prepare_sentence(tokenizer, words, head=range(1, 42), tail=[41], max_length=16)
+    with pytest.raises(NestedEntityCut, match="The head entity lies inside the tail entity"):
+        prepare_sentence(tokenizer, words, head=[41], tail=range(1, 42), max_length=16)
 
 
 def test_description_template_truncation_and_name_only(tokenizer):

@@ -31,13 +31,15 @@ def synthetic_items() -> list[Instance]:
     # Nested pairs: markers nest ("# Gulf of @ Thailand @ #"), in both directions and with a shared edge.
     gulf = "The Gulf of Thailand borders Cambodia .".split()
     mickey = "The Mickey Mouse universe grew in the 1930s .".split()
-    long_nested = ["In"] + ["Wolfgang"] * 150 + ["Mozart"] + ["x"] * 3
+    # The outer entity is cut from its end, and the inner one starts just inside the window (119 of
+    # 122 tokens): an inner entity that starts past it is refused (NestedEntityCut), never encoded.
+    long_nested = ["In"] + ["Wolfgang"] * 119 + ["Mozart", "Amadeus"] + ["x"] * 10
     return [
         item(gulf, range(1, 4), range(3, 4)),
         item(gulf, range(3, 4), range(1, 4)),
         item(mickey, range(1, 3), range(1, 4)),
         item(mickey, range(1, 5), range(2, 3)),
-        item(long_nested, range(1, 152), range(151, 152)),
+        item(long_nested, range(1, 131), range(120, 122)),
         item(hashes, range(4, 7), range(8, 9)),
         item(tail_first, range(5, 6), range(0, 1)),
         item(long_context, range(n, n + 2), range(n + 4, n + 6)),

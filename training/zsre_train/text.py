@@ -132,6 +132,15 @@ def window_segments(segments: list[list[int]], budget: int, nested: bool = False
     return [kept0, seg1[: keep[1]], kept2, seg3[: keep[3]], seg4[: keep[4]]]
 
 
+class NestedEntityCut(ValueError):
+    """A nested pair whose inner entity starts past the window: the runtime's NESTED_ENTITY_CUT.
+
+    Cutting the outer entity from its end (contract step 3) would leave the inner markers around
+    nothing, so the pair is refused rather than encoded, as src/tokenizer/sequences.ts does.
+    The training readers skip nested pairs, so only evaluation of such inputs can meet it.
+    """
+
+
 def prepare_sentence(
     tokenizer: PreTrainedTokenizerBase,
     words: Sequence[str],
@@ -150,6 +159,12 @@ def prepare_sentence(
         raise ValueError(f"Invalid max_length {max_length}: need room for [CLS], 4 markers, 1 token and [SEP]")
     segments, head_first, nested = _segment_token_ids(tokenizer, words, head, tail)
     kept = window_segments(segments, max_length - 6, nested)
+    if nested and segments[2] and not kept[2]:
+        inner, outer = ("tail", "head") if head_first else ("head", "tail")
+        raise NestedEntityCut(
+            f"The {inner} entity lies inside the {outer} entity and starts {len(segments[1])} tokens into it, "
+            f"past the {max_length - 6} tokens the model reads of a sentence: give a shorter {outer} entity, or split the text"
+        )
     marker_id = {k: tokenizer.convert_tokens_to_ids(v) for k, v in MARKERS.items()}
     open1, close1, open2, close2 = (
         ("headStart", "headEnd", "tailStart", "tailEnd") if head_first else ("tailStart", "tailEnd", "headStart", "headEnd")
