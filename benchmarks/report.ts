@@ -22,6 +22,7 @@ import { renderChart } from './lib/chart.js';
 import { fewrelChart, fewrelMarkdown, readFewrelInputs } from './lib/fewrelReport.js';
 import { renderSeedChart } from './lib/seedChart.js';
 import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
+import { documentsChart, documentsMarkdown, isDocumentsResult } from './lib/documentsReport.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
@@ -71,6 +72,9 @@ for (const dataset of ['fewrel', 'wikizsl']) {
   lines.push('');
 }
 
+// Files written (or, with --check, compared) besides the results README.
+const pendingCharts = new Map<string, string>();
+const readmeText = new Map<string, string>();
 const speed = results.find(isSpeedResult);
 if (speed !== undefined) {
   lines.push('## Speed and accuracy, one run (speed.json)', '', ...speedMarkdown(speed), '', '![F1 against throughput](speed.svg)', '');
@@ -82,11 +86,28 @@ if (speed !== undefined) {
   writeFileSync(readme, text.replace(section, (_, start: string, end: string) => `${start}${speedMarkdown(speed).join('\n')}\n\n![F1 against throughput](benchmarks/results/speed.svg)\n${end}`));
 }
 
-for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x))) {
+// Documents (issue 21): the shipped model's run, in a section of the main README too.
+const documentRuns = results.filter(isDocumentsResult);
+const documentsReadme: string[] = [];
+for (const documents of documentRuns) {
+  const chartName = documents.model.endsWith('zsre-minilm-l6-general') ? 'documents.svg' : `documents_${documents.model.split('/').pop() ?? 'model'}.svg`;
+  lines.push(`## "No relation" on documents (${documents.model})`, '', ...documentsMarkdown(documents, chartName), '');
+  pendingCharts.set(join(resultsDir, chartName), documentsChart(documents));
+  if (chartName === 'documents.svg') documentsReadme.push(...documentsMarkdown(documents, 'benchmarks/results/documents.svg'));
+}
+if (documentsReadme.length > 0) {
+  const readme = join(resultsDir, '..', '..', 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const section = /(<!-- documents:start[^>]*-->\n)[\s\S]*?(<!-- documents:end -->)/;
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- documents:start --> ... <!-- documents:end --> section to fill`);
+  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${documentsReadme.join('\n')}\n${end}`));
+}
+
+for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x) && !isDocumentsResult(x))) {
   lines.push(`## ${r.benchmark}`, '', '```json', JSON.stringify(r, null, 2), '```', '');
 }
 
-const outputs = new Map([[join(resultsDir, 'README.md'), `${lines.join('\n')}\n`]]);
+const outputs = new Map([[join(resultsDir, 'README.md'), `${lines.join('\n')}\n`], ...pendingCharts, ...readmeText]);
 const chart = fewrelChart(fewrel);
 if (chart !== undefined) outputs.set(join(resultsDir, 'chart.svg'), renderSeedChart(chart.points, chart.targets, chart.title));
 if (flags.values.check) {
