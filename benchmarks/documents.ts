@@ -91,6 +91,9 @@ mkdirSync(scoresDir, { recursive: true });
 
 interface PairScore extends ScoredPair {
   doc: number;
+  /** Re-DocRED's entity types of the two mentions (PER, ORG, LOC, TIME, NUM, MISC). */
+  headType?: string;
+  tailType?: string;
   kind: DocumentPair['kind'];
   head: number;
   tail: number;
@@ -104,7 +107,7 @@ const toScore = (doc: number, pair: DocumentPair, result: ExtractResult): PairSc
   const p2 = second?.probability ?? 0;
   const none = 1 - result.candidates.reduce((sum, candidate) => sum + candidate.probability, 0);
   return {
-    doc, kind: pair.kind, head: pair.head, tail: pair.tail, sentences: pair.sentences, gold: pair.gold, facts: pair.facts,
+    doc, kind: pair.kind, head: pair.head, tail: pair.tail, headType: pair.headType, tailType: pair.tailType, sentences: pair.sentences, gold: pair.gold, facts: pair.facts,
     top1: first?.id ?? '', p1: round(p1, 6), p2: round(p2, 6), none: round(none, 6), bi1: round(first?.biScore ?? 0, 6), bi2: round(second?.biScore ?? 0, 6), reranked: result.reranked,
   };
 };
@@ -124,7 +127,12 @@ async function scorePart(name: string, docs: readonly number[], kind: DocumentPa
   let seconds = 0;
   for (const [position, doc] of docs.entries()) {
     const pairs = documentPairs(documents[doc] as RedocredDocument, kind === 'window' ? window : 0, counts).filter((pair) => pair.kind === kind);
-    if (done.has(doc)) continue;
+    const cached = done.get(doc);
+    if (cached !== undefined) {
+      if (cached.length !== pairs.length) throw new Error(`${file} holds ${cached.length} pairs for document ${doc}, the data gives ${pairs.length}: delete the file and run again`);
+      cached.forEach((score, index) => Object.assign(score, { headType: pairs[index]?.headType, tailType: pairs[index]?.tailType }));
+      continue;
+    }
     const started = performance.now();
     const results = pairs.length === 0 ? [] : await extractor.extractBatch(pairs.map((pair) => ({ text: pair.text, head: pair.headSpan, tail: pair.tailSpan })));
     seconds += (performance.now() - started) / 1000;
@@ -152,6 +160,28 @@ const logisticScored: Score = logisticScore(logistic);
 const logisticThreshold = thresholdForPrecision(calibration.scores, logisticScored, precisionTarget);
 const logisticBest = bestF1(calibration.scores, logisticScored);
 
+// Entity types, as a relation set that declares them would give: the (relation, head type, tail
+// type) combinations of the labels of every calibration document (labels only, no model run). A
+// pair whose top-1 relation does not allow its two types gets no answer.
+const allowedTypes = new Set<string>();
+for (const doc of split.calibration) {
+  const document = documents[doc] as RedocredDocument;
+  for (const label of document.labels) {
+    for (const head of new Set(document.vertexSet[label.h]?.map((m) => m.type))) {
+      for (const tail of new Set(document.vertexSet[label.t]?.map((m) => m.type))) allowedTypes.add(`${label.r}:${head}:${tail}`);
+    }
+  }
+}
+const typed = (score: Score): Score => (pair) => {
+  const { headType, tailType } = pair as PairScore;
+  return allowedTypes.has(`${pair.top1}:${headType}:${tailType}`) ? score(pair) : -1;
+};
+const typedProbability = typed(probabilityScore);
+const typedBest = bestF1(calibration.scores, typedProbability);
+const typedThreshold = thresholdForPrecision(calibration.scores, typedProbability, precisionTarget);
+const precisionLadder = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+const ladderThresholds = precisionLadder.map((target) => ({ target, fitted: thresholdForPrecision(calibration.scores, probabilityScore, target) }));
+
 const brief = (point: Operating | null): Record<string, number> | null =>
   point === null ? null : { threshold: round(point.threshold), answered: point.answered, right: point.right, precision: round(point.precision), recall: round(point.recall), f1: round(point.f1), factPrecision: round(point.factPrecision) };
 
@@ -172,6 +202,12 @@ function report(scores: readonly PairScore[]): Record<string, unknown> {
       atCalibrationBestF1Threshold: brief(operatingPoint(scores, probabilityScore, calibrationBest.threshold)),
       bestF1Here: brief(bestF1(scores, probabilityScore)),
       curve: thinCurve(curve(scores, probabilityScore)).map(brief),
+    },
+    byPrecisionTarget: ladderThresholds.map(({ target, fitted }) => ({ target, fittedOnCalibration: brief(fitted), here: fitted === null ? null : brief(operatingPoint(scores, probabilityScore, fitted.threshold)) })),
+    typeFilter: {
+      atDefaultThreshold: brief(operatingPoint(scores, typedProbability, defaultThreshold)),
+      atCalibratedThreshold: typedThreshold === null ? null : brief(operatingPoint(scores, typedProbability, typedThreshold.threshold)),
+      atCalibrationBestF1Threshold: brief(operatingPoint(scores, typedProbability, typedBest.threshold)),
     },
     logistic: {
       atCalibratedThreshold: logisticThreshold === null ? null : brief(operatingPoint(scores, logisticScored, logisticThreshold.threshold)),
@@ -214,6 +250,12 @@ const result = {
     logistic: { ...logistic, mean: logistic.mean.map((x) => round(x, 6)), std: logistic.std.map((x) => round(x, 6)), weights: logistic.weights.map((x) => round(x, 6)), bias: round(logistic.bias, 6) },
     logisticThreshold: brief(logisticThreshold),
     logisticBestF1: brief(logisticBest),
+    typeFilter: {
+      rule: 'answer only when the (top-1 relation, head type, tail type) combination occurs among the labels of the calibration documents (all of them, labels only); types are Re-DocRED\'s gold mention types, standing in for a relation set that declares types and an NER that gives them',
+      combinations: allowedTypes.size,
+      threshold: brief(typedThreshold),
+      bestF1: brief(typedBest),
+    },
     sentencePairs: report(calibration.scores),
   },
   measuring: {

@@ -20,6 +20,8 @@ interface Part {
   relatedShare: number;
   top1RightAmongRelated: number;
   probability: { atDefaultThreshold: Point; atCalibratedThreshold: Point | null; atCalibrationBestF1Threshold: Point; bestF1Here: Point; curve: Point[] };
+  byPrecisionTarget: { target: number; fittedOnCalibration: Point | null; here: Point | null }[];
+  typeFilter: { atDefaultThreshold: Point; atCalibratedThreshold: Point | null; atCalibrationBestF1Threshold: Point };
   logistic: { atCalibratedThreshold: Point | null; atCalibrationBestF1Threshold: Point; bestF1Here: Point; curve: Point[] };
 }
 
@@ -53,13 +55,22 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string): s
     '| pairs | operating point | threshold | precision | recall | F1 |',
     '|---|---|---|---|---|---|',
   ];
+  const unreachable = (point: Point | null): string => (point === null ? ' — not reachable on calibration' : '');
   const rows = (name: string, part: Part): void => {
+    const reachable = part.byPrecisionTarget.filter((entry) => entry.here !== null).pop();
     lines.push(
       `| ${name} | default threshold (the model's) | ${cells(part.probability.atDefaultThreshold)} |`,
-      `| ${name} | \`threshold\` for precision ${target}% (fitted on calibration) | ${cells(part.probability.atCalibratedThreshold)} |`,
+      `| ${name} | \`threshold\` for precision ${target}% (fitted on calibration)${unreachable(part.probability.atCalibratedThreshold)} | ${cells(part.probability.atCalibratedThreshold)} |`,
+    );
+    if (reachable !== undefined && reachable.target !== settings.precisionTarget) {
+      lines.push(`| ${name} | \`threshold\` for precision ${pct(reachable.target)}%, the highest target reached on calibration | ${cells(reachable.here)} |`);
+    }
+    lines.push(
       `| ${name} | \`threshold\` for best F1 (fitted on calibration) | ${cells(part.probability.atCalibrationBestF1Threshold)} |`,
-      `| ${name} | logistic abstention score for precision ${target}% (fitted on calibration) | ${cells(part.logistic.atCalibratedThreshold)} |`,
-      `| ${name} | best F1 of any threshold here (oracle) | ${cells(part.probability.bestF1Here)} |`,
+      `| ${name} | logistic abstention score, best-F1 threshold (fitted on calibration) | ${cells(part.logistic.atCalibrationBestF1Threshold)} |`,
+      `| ${name} | entity-type filter, default threshold | ${cells(part.typeFilter.atDefaultThreshold)} |`,
+      `| ${name} | entity-type filter, best-F1 threshold (fitted on calibration) | ${cells(part.typeFilter.atCalibrationBestF1Threshold)} |`,
+      `| ${name} | best F1 of any threshold here (oracle, not a result) | ${cells(part.probability.bestF1Here)} |`,
     );
   };
   rows(`sentence (${measuring.sentencePairs.pairs}, ${pct(measuring.sentencePairs.relatedShare)}% related)`, measuring.sentencePairs);
@@ -67,6 +78,8 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string): s
   lines.push(
     '',
     `Among related sentence pairs the top-1 relation is right for ${pct(measuring.sentencePairs.top1RightAmongRelated)}% (the ceiling of recall at any threshold). ` +
+      'Logistic abstention score: a logistic regression of "the top-1 is right" on the top-1 and second probabilities, the "no relation" share and the bi-encoder cosines, fitted on the calibration pairs. ' +
+      'Entity-type filter: no answer when the top-1 relation never links these two entity types among the calibration documents\' labels (Re-DocRED\'s gold types stand in for declared relation types and an NER). ' +
       `Relations: the model trained on DocRED sentences of these relation types, so this is the "relations it trained on" row, on documents it never saw; no model holding them out has been trained yet (it needs a GPU run), so there is no "never-seen relations" row.`,
     '',
     `![precision against recall](${chartPath})`,
