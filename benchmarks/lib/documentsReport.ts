@@ -33,6 +33,13 @@ export interface DocumentsResult {
   calibration: { probabilityThreshold: Point | null; logisticThreshold: Point | null; sentencePairs: Part };
   measuring: { sentencePairs: Part; windowPairs: Part | null };
   time: { wallSeconds: number; cpuSeconds: number };
+  paragraph?: {
+    text: string;
+    entities: string[];
+    pairsClassified: Record<string, number>;
+    atDefaultThreshold: Record<string, string[]>;
+    atCalibrationBestF1Threshold: { threshold: number; triples: Record<string, string[]> };
+  };
   environment: { commit: string; cpu: string; cores: number; date: string };
 }
 
@@ -81,9 +88,20 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string): s
       'Logistic abstention score: a logistic regression of "the top-1 is right" on the top-1 and second probabilities, the "no relation" share and the bi-encoder cosines, fitted on the calibration pairs. ' +
       'Entity-type filter: no answer when the top-1 relation never links these two entity types among the calibration documents\' labels (Re-DocRED\'s gold types stand in for declared relation types and an NER). ' +
       `Relations: the model trained on DocRED sentences of these relation types, so this is the "relations it trained on" row, on documents it never saw; no model holding them out has been trained yet (it needs a GPU run), so there is no "never-seen relations" row.`,
-    '',
-    `![precision against recall](${chartPath})`,
   );
+  const paragraph = result.paragraph;
+  if (paragraph !== undefined) {
+    const list = (triples: string[] | undefined): string => (triples === undefined || triples.length === 0 ? 'none' : triples.map((triple) => `\`${triple}\``).join('; '));
+    lines.push(
+      '',
+      `The issue's paragraph through \`extractDocument\` (entities from the rule-based finder: ${paragraph.entities.join(', ')}; the same 96 relations): "${paragraph.text}"`,
+      '',
+      `- every pair at any distance (\`pairs: 'all'\`, the old default; ${paragraph.pairsClassified.all} pairs), default threshold: ${list(paragraph.atDefaultThreshold.all)}`,
+      `- by sentence (the new default; ${paragraph.pairsClassified.sentence} pairs), default threshold: ${list(paragraph.atDefaultThreshold.sentence)}`,
+      `- by sentence, \`threshold\` ${paragraph.atCalibrationBestF1Threshold.threshold.toFixed(3)} (best F1 on calibration): ${list(paragraph.atCalibrationBestF1Threshold.triples.sentence)}`,
+    );
+  }
+  lines.push('', `![precision against recall](${chartPath})`);
   return lines;
 }
 
