@@ -23,6 +23,7 @@ import { fewrelChart, fewrelMarkdown, readFewrelInputs } from './lib/fewrelRepor
 import { renderSeedChart } from './lib/seedChart.js';
 import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
 import { fewshotMarkdown, readFewshotResults } from './lib/fewshotReport.js';
+import { documentsChart, documentsMarkdown, isDocumentsResult } from './lib/documentsReport.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
@@ -72,6 +73,9 @@ for (const dataset of ['fewrel', 'wikizsl']) {
   lines.push('');
 }
 
+// Files written (or, with --check, compared) besides the results README.
+const pendingCharts = new Map<string, string>();
+const readmeText = new Map<string, string>();
 const speed = results.find(isSpeedResult);
 if (speed !== undefined) {
   lines.push('## Speed and accuracy, one run (speed.json)', '', ...speedMarkdown(speed), '', '![F1 against throughput](speed.svg)', '');
@@ -83,20 +87,37 @@ if (speed !== undefined) {
   writeFileSync(readme, text.replace(section, (_, start: string, end: string) => `${start}${speedMarkdown(speed).join('\n')}\n\n![F1 against throughput](benchmarks/results/speed.svg)\n${end}`));
 }
 
-for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x))) {
+// Documents (issue 21): the shipped model's run, in a section of the main README too.
+const documentRuns = results.filter(isDocumentsResult);
+const documentsReadme: string[] = [];
+for (const documents of documentRuns) {
+  const chartName = documents.model.endsWith('zsre-minilm-l6-general') ? 'documents.svg' : `documents_${documents.model.split('/').pop() ?? 'model'}.svg`;
+  lines.push(`## "No relation" on documents (${documents.model})`, '', ...documentsMarkdown(documents, chartName), '');
+  pendingCharts.set(join(resultsDir, chartName), documentsChart(documents));
+  if (chartName === 'documents.svg') documentsReadme.push(...documentsMarkdown(documents, 'benchmarks/results/documents.svg'));
+}
+if (documentsReadme.length > 0) {
+  const readme = join(resultsDir, '..', '..', 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const section = /(<!-- documents:start[^>]*-->\n)[\s\S]*?(<!-- documents:end -->)/;
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- documents:start --> ... <!-- documents:end --> section to fill`);
+  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${documentsReadme.join('\n')}\n${end}`));
+}
+
+for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x) && !isDocumentsResult(x))) {
   lines.push(`## ${r.benchmark}`, '', '```json', JSON.stringify(r, null, 2), '```', '');
 }
 
-const outputs = new Map([[join(resultsDir, 'README.md'), `${lines.join('\n')}\n`]]);
-// Relations taught by examples (benchmarks/fewshot.ts): the newest run per model, in this folder's
-// README and in the README's fewshot section.
+const outputs = new Map([[join(resultsDir, 'README.md'), `${lines.join('\n')}\n`], ...pendingCharts, ...readmeText]);
+// Relations taught by examples (benchmarks/fewshot.ts): in this folder's README and in the
+// README's fewshot section (on top of the documents section filled above).
 const fewshot = readFewshotResults(resultsDir);
 if (fewshot.length > 0) {
   const table = fewshot.flatMap((result) => fewshotMarkdown(result));
   outputs.set(join(resultsDir, 'README.md'), `${lines.join('\n')}\n## Relations taught by examples (fewshot/)\n\n${table.join('\n')}\n`);
   const readme = join(repoRoot, 'README.md');
   const section = /(<!-- fewshot:start[^>]*-->\n)[\s\S]*?(<!-- fewshot:end -->)/;
-  const text = readFileSync(readme, 'utf8');
+  const text = outputs.get(readme) ?? readFileSync(readme, 'utf8');
   if (!section.test(text)) throw new Error(`${readme} has no <!-- fewshot:start --> ... <!-- fewshot:end --> section to fill`);
   outputs.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${table.join('\n')}\n${end}`));
 }

@@ -34,9 +34,11 @@ try {
     console.log(`${result.head.text} -> ${result.tail.text}: ${result.relation?.name ?? 'no relation'} (best candidate: ${result.candidates[0]?.name})`);
   }
 
-  // extractAll tries every ordered pair of the entities and keeps those above the threshold.
+  // extractAll tries the ordered pairs of the entities and keeps those above the threshold. By default
+  // only entities of the same sentence are paired; pairs: 'window' also pairs entities of adjacent
+  // sentences (Sony ... "The company is headquartered in Tokyo"), here all 12 ordered pairs.
   const paragraph = 'Sony was founded by Masaru Ibuka and Akio Morita. The company is headquartered in Tokyo.';
-  const triples = await extractor.extractAll({ text: paragraph, entities: ['Sony', 'Masaru Ibuka', 'Akio Morita', 'Tokyo'] });
+  const triples = await extractor.extractAll({ text: paragraph, entities: ['Sony', 'Masaru Ibuka', 'Akio Morita', 'Tokyo'] }, { pairs: 'window' });
   console.log(`extractAll: ${triples.length} triple(s) above the threshold among 12 ordered pairs`);
   for (const triple of triples) {
     console.log(`  (${triple.head.text}, ${triple.relation.name}, ${triple.tail.text}) p=${triple.relation.probability.toFixed(2)}`);

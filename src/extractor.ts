@@ -17,6 +17,7 @@ import { loadModelDirectory, type ModelDirectory } from './model/loadModel.js';
 import { crossReadsMarkers } from './model/manifest.js';
 import { classifyPairs } from './pairs/classifyPairs.js';
 import { pairEntities, type SkippedPair } from './pairs/pairEntities.js';
+import { sentencePairing } from './pairs/sentences.js';
 import { createDescribe } from './pipeline/describe.js';
 import { type Pipeline, runPipeline } from './pipeline/runBatch.js';
 import { loadRelations, parseRelation, type Relation } from './relations/index.js';
@@ -224,8 +225,9 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         const { text, entities } = parseInput(extractAllInputSchema, input, 'extractAll input');
         checkText(text);
         const spans = entities.map((entity, position) => locateEntity(text, entity, `entity ${position}`));
-        const pairing = pairEntities(text, spans);
-        const { onSkipped, ...batchOptions } = allOptions;
+        const { onSkipped, pairs, windowSentences, ...batchOptions } = allOptions;
+        const sentences = sentencePairing(text, { pairs, windowSentences });
+        const pairing = pairEntities(text, spans, sentences === undefined ? {} : { sentences });
         const { results, refused } = await classifyPairs({ extractBatch }, text, pairing.pairs, batchOptions);
         // classifyPairs would count an abort of a one-pair call as a refused pair: it is the caller's stop.
         checkNotAborted(allOptions.signal);

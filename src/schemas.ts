@@ -98,6 +98,13 @@ export interface ExtractBatchOptions {
 
 export interface ExtractAllOptions extends ExtractBatchOptions {
   /**
+   * Which pairs: 'sentence' (default) — entities in the same sentence, each pair classified in
+   * its sentence; 'window' — also up to `windowSentences` (default 1) sentences apart; 'all' —
+   * every pair at any distance, classified in the whole text.
+   */
+  pairs?: 'sentence' | 'window' | 'all';
+  windowSentences?: number;
+  /**
    * Called once with the ordered pairs that were not classified (entities that partly overlap,
    * pairs the extractor refused), each with a code and a message. Without it, they are reported
    * with process.emitWarning (code ZSRE_PAIRS_SKIPPED).
@@ -115,7 +122,7 @@ export interface LoadedModelInfo {
 export interface Extractor {
   extract(item: ExtractItem): Promise<ExtractResult>;
   extractBatch(items: ExtractItem[], options?: ExtractBatchOptions): Promise<ExtractResult[]>;
-  /** Every ordered pair of distinct entities; only pairs with a relation above the threshold. */
+  /** Every ordered pair of distinct entities in the same sentence (options.pairs); only pairs with a relation above the threshold. */
   extractAll(input: ExtractAllInput, options?: ExtractAllOptions): Promise<Triple[]>;
   /**
    * Teaches a relation of this extractor more example sentences, without rebuilding it: they are

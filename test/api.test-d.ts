@@ -66,6 +66,8 @@ describe('public API types (docs/api.md)', () => {
     expectTypeOf<Extractor['extractAll']>().returns.resolves.toEqualTypeOf<Triple[]>();
     expectTypeOf<Extractor['extractAll']>().parameter(1).toEqualTypeOf<ExtractAllOptions | undefined>();
     expectTypeOf<NonNullable<ExtractAllOptions['onSkipped']>>().parameter(0).toEqualTypeOf<SkippedPair[]>();
+    expectTypeOf<ExtractAllOptions['pairs']>().toEqualTypeOf<'sentence' | 'window' | 'all' | undefined>();
+    expectTypeOf<ExtractAllOptions['windowSentences']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<SkippedPair>().toEqualTypeOf<{ head: Span; tail: Span; code: ZsreErrorCode; message: string }>();
     expectTypeOf<Extractor['relations']>().toEqualTypeOf<readonly Relation[]>();
     expectTypeOf<Extractor['model']['precision']>().toEqualTypeOf<'int8' | 'fp32'>();

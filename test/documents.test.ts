@@ -55,14 +55,14 @@ describe('word distance', () => {
 describe('extractDocument', () => {
   const entities = ['Marie Curie', 'Warsaw', 'Paris', 'Pierre Curie', 'Irène Joliot-Curie', { text: 'Paris', occurrence: 1 }];
 
-  it('classifies the pairs within the distance, in both directions, in one batch', async () => {
+  it('with pairs: all, classifies the pairs within the distance, in both directions, in one batch', async () => {
     const calls: number[] = [];
     const counting = { extractBatch: (items: Parameters<Extractor['extractBatch']>[0]) => (calls.push(items.length), everything.extractBatch(items)) };
-    const all = await extractDocument(counting, { text: paragraph, entities, maxTokenDistance: 1000 });
+    const all = await extractDocument(counting, { text: paragraph, entities, maxTokenDistance: 1000, pairs: 'all' });
     expect(all.entities.map((entity) => entity.text)).toEqual(['Marie Curie', 'Warsaw', 'Paris', 'Pierre Curie', 'Irène Joliot-Curie', 'Paris']);
     expect(all.results).toHaveLength(6 * 5);
     expect(calls).toEqual([30]);
-    const near = await extractDocument(everything, { text: paragraph, entities, maxTokenDistance: 12 });
+    const near = await extractDocument(everything, { text: paragraph, entities, maxTokenDistance: 12, pairs: 'all' });
     const pairs = near.results.map((result) => `${result.head.text}@${result.head.start}>${result.tail.text}@${result.tail.start}`);
     // Marie Curie and Warsaw are 4 words apart: both directions are in.
     expect(pairs).toContain('Marie Curie@0>Warsaw@24');
@@ -71,9 +71,41 @@ describe('extractDocument', () => {
     expect(pairs.some((pair) => pair.startsWith('Irène') && pair.includes('Marie Curie'))).toBe(false);
     expect(pairs.some((pair) => pair.startsWith('Irène') && pair.includes('Paris@'))).toBe(true);
     expect(near.results.length).toBeLessThan(30);
-    const forward = await extractDocument(everything, { text: paragraph, entities, maxTokenDistance: 12, directions: 'forward' });
+    const forward = await extractDocument(everything, { text: paragraph, entities, maxTokenDistance: 12, directions: 'forward', pairs: 'all' });
     expect(forward.results.length * 2).toBe(near.results.length);
     expect(forward.results.every((result) => result.head.start < result.tail.start)).toBe(true);
+  });
+
+  it('pairs within a sentence by default, classifies each pair in its sentence, and across sentences only when asked', async () => {
+    const items: string[] = [];
+    const recording = { extractBatch: (batch: Parameters<Extractor['extractBatch']>[0]) => (items.push(...batch.map((item) => ('text' in item ? item.text : ''))), everything.extractBatch(batch)) };
+    const bySentence = await extractDocument(recording, { text: paragraph, entities, maxTokenDistance: 1000 });
+    const pairs = bySentence.results.map((result) => `${result.head.text}>${result.tail.text}`);
+    // Sentence 1: Marie Curie, Warsaw; sentence 2: Paris, Pierre Curie; sentence 3: Irène, Paris.
+    expect(pairs.sort()).toEqual(['Irène Joliot-Curie>Paris', 'Marie Curie>Warsaw', 'Paris>Irène Joliot-Curie', 'Paris>Pierre Curie', 'Pierre Curie>Paris', 'Warsaw>Marie Curie']);
+    expect(pairs.some((pair) => pair.includes('Pierre Curie') && pair.includes('Warsaw'))).toBe(false);
+    // Each pair was classified in its sentence alone; offsets point into the whole paragraph.
+    expect(items).toContain('Marie Curie was born in Warsaw in 1867.');
+    expect(items.every((text) => text.length < paragraph.length)).toBe(true);
+    for (const result of bySentence.results) {
+      expect(paragraph.slice(result.head.start, result.head.end)).toBe(result.head.text);
+      expect(paragraph.slice(result.tail.start, result.tail.end)).toBe(result.tail.text);
+    }
+    const windowed = await extractDocument(everything, { text: paragraph, entities, maxTokenDistance: 1000, pairs: 'window' });
+    const across = windowed.results.map((result) => `${result.head.text}>${result.tail.text}`);
+    expect(across).toContain('Warsaw>Pierre Curie');
+    expect(across.some((pair) => pair.includes('Marie Curie') && pair.includes('Irène'))).toBe(false);
+    const wide = await extractDocument(everything, { text: paragraph, entities, maxTokenDistance: 1000, pairs: 'window', windowSentences: 2 });
+    expect(wide.results.map((result) => `${result.head.text}>${result.tail.text}`)).toContain('Marie Curie>Irène Joliot-Curie');
+    await expect(extractDocument(everything, { text: paragraph, entities, pairs: 'paragraph' as 'all' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(extractDocument(everything, { text: paragraph, entities, pairs: 'window', windowSentences: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('extractAll pairs within a sentence by default, and every pair with pairs: all', async () => {
+    const people = ['Marie Curie', 'Warsaw', 'Pierre Curie'];
+    const bySentence = await everything.extractAll({ text: paragraph, entities: people });
+    expect(bySentence.map((triple) => `${triple.head.text}>${triple.tail.text}`).sort()).toEqual(['Marie Curie>Warsaw', 'Warsaw>Marie Curie']);
+    expect(await everything.extractAll({ text: paragraph, entities: people }, { pairs: 'all' })).toHaveLength(6);
   });
 
   it('de-duplicates the same entity named twice (string and span)', async () => {

@@ -32,9 +32,13 @@ const at = (needle: string) => ({ start: text.indexOf(needle), end: text.indexOf
 describe('nested entity pairs in documents', () => {
   it('answers both directions of every nested pair, with offsets into the text', async () => {
     const entities = [at('Gulf of Thailand'), at('Thailand'), at('chess piece'), at('chess'), at('Mickey Mouse universe'), at('Mickey Mouse')];
-    const document = await extractDocument(extractor, { text, entities, maxTokenDistance: 1000 });
+    const document = await extractDocument(extractor, { text, entities, maxTokenDistance: 1000, pairs: 'all' });
     expect(document.skipped).toEqual([]);
     expect(document.results).toHaveLength(6 * 5);
+    // By sentence (the default): the 2 entities of the first sentence, the 4 of the second.
+    const bySentence = await extractDocument(extractor, { text, entities, maxTokenDistance: 1000 });
+    expect(bySentence.skipped).toEqual([]);
+    expect(bySentence.results).toHaveLength(2 * 1 + 4 * 3);
     const answered = document.results.map((result) => `${result.head.text}>${result.tail.text}`);
     for (const [outer, inner] of [['Gulf of Thailand', 'Thailand'], ['chess piece', 'chess'], ['Mickey Mouse universe', 'Mickey Mouse']]) {
       expect(answered).toContain(`${outer}>${inner}`);

@@ -13,6 +13,8 @@ export const documentLineSchema = z
     entities: z.array(entityRefSchema).optional(),
     maxTokenDistance: z.number().int().nonnegative().optional(),
     directions: z.enum(['both', 'forward']).optional(),
+    pairs: z.enum(['sentence', 'window', 'all']).optional(),
+    windowSentences: z.number().int().positive().optional(),
     id: z.string().optional(),
   })
   .strict();
@@ -26,7 +28,7 @@ export interface DocumentOutput {
 }
 
 // Only these fields are read from a document line; other top-level fields are ignored, as for items.
-const documentFields = ['text', 'entities', 'maxTokenDistance', 'directions', 'id'] as const;
+const documentFields = ['text', 'entities', 'maxTokenDistance', 'directions', 'pairs', 'windowSentences', 'id'] as const;
 const itemOnlyFields = ['head', 'tail', 'tokens'] as const;
 
 /**

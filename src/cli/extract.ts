@@ -21,8 +21,9 @@ Input lines: {"text": "...", "head": ENTITY, "tail": ENTITY, "id"?: "..."} or
   Optional "headId"/"tailId" fields (a Wikidata QID such as Q42, an IRI, or any id) name the
   entities in RDF output.
 Document lines: {"text": "...", "entities"?: [ENTITY, ...], "id"?: "...", "maxTokenDistance"?: n,
-  "directions"?: "both"|"forward"}: every pair of entities within n words (default 40) is
-  classified, and every triple found is written. Without "entities", people, places and
+  "directions"?: "both"|"forward", "pairs"?: "sentence"|"window"|"all", "windowSentences"?: n}:
+  every pair of entities of the same sentence ("window": also up to windowSentences apart, default
+  1; "all": any distance) within n words (default 40) is classified, and every triple found is written. Without "entities", people, places and
   organisations are found by a rule-based tagger (rough: pass your own entities when it matters).
 Output (--format jsonl, the default): {"line": n, "id"?: "...", "result": {...}}, for a document
   {"line": n, "id"?: "...", "document": {"entities": [...], "triples": [...]}}, or, for a bad line,

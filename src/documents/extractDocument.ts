@@ -1,14 +1,21 @@
 import { classifyPairs } from '../pairs/classifyPairs.js';
 import { pairEntities, type SkippedPair } from '../pairs/pairEntities.js';
+import { sentencePairing, type PairScopeOptions } from '../pairs/sentences.js';
 import type { EntityRef, ExtractBatchOptions, Extractor, ExtractResult, Span, Triple } from '../schemas.js';
 import { findEntities } from './findEntities.js';
 import { locateEntity } from '../entities/locate.js';
 
-export interface DocumentInput {
+export interface DocumentInput extends PairScopeOptions {
   text: string;
   /** The entities of the text. Omitted: found by findEntities (rule-based, compromise; a convenience, see docs). */
   entities?: EntityRef[];
-  /** Pairs further apart than this many words are not classified. Default 40. */
+  /**
+   * Which pairs: 'sentence' (default) — entities in the same sentence, classified in that
+   * sentence; 'window' — also up to `windowSentences` (default 1) sentences apart; 'all' — any
+   * distance, in the whole text. Pronouns are not entities: "She" is paired only if you list it.
+   */
+  pairs?: PairScopeOptions['pairs'];
+  /** Pairs further apart than this many words are not classified (on top of `pairs`). Default 40. */
   maxTokenDistance?: number;
   /** 'both' (default): each pair in both directions; 'forward': head before tail in the text only. */
   directions?: 'both' | 'forward';
@@ -32,7 +39,8 @@ export interface DocumentResult {
 const defaultMaxDistance = 40;
 
 /**
- * Every relation between the entities of a whole paragraph or document: pairs of entities within
+ * Every relation between the entities of a whole paragraph or document: pairs of entities in the
+ * same sentence (or within a window of sentences, or anywhere: `pairs`) and within
  * maxTokenDistance words, in both directions, all classified in one extractBatch call (a worker
  * pool works too), results de-duplicated. Pairing is src/pairs (shared with extractAll).
  */
@@ -44,7 +52,12 @@ export async function extractDocument(
   const { text } = input;
   const refs = input.entities ?? findEntities(text).map(({ start, end }) => ({ start, end }));
   const spans = refs.map((ref, position) => locateEntity(text, ref, `entity ${position}`));
-  const pairing = pairEntities(text, spans, { maxWordsBetween: input.maxTokenDistance ?? defaultMaxDistance, directions: input.directions ?? 'both' });
+  const sentences = sentencePairing(text, input);
+  const pairing = pairEntities(text, spans, {
+    maxWordsBetween: input.maxTokenDistance ?? defaultMaxDistance,
+    directions: input.directions ?? 'both',
+    ...(sentences === undefined ? {} : { sentences }),
+  });
   const { results, refused } = await classifyPairs(extractor, text, pairing.pairs, options);
   return { entities: pairing.entities, results, triples: distinctTriples(results), skipped: [...pairing.skipped, ...refused] };
 }

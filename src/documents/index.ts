@@ -2,3 +2,4 @@
 export { extractDocument, type DocumentInput, type DocumentResult } from './extractDocument.js';
 export { findEntities, type EntityKind, type FoundEntity } from './findEntities.js';
 export type { SkippedPair } from '../pairs/pairEntities.js';
+export { segmentSentences, type PairScope, type PairScopeOptions, type SentenceSpan } from '../pairs/sentences.js';

@@ -17,7 +17,8 @@ const systemic = new Set<ZsreErrorCode>(['DISPOSED', 'MODEL_NOT_FOUND', 'MODEL_I
  * the extractor refuses a pair (for example a nested pair where entity markers cannot nest), that
  * pair is reported in `refused` and the others are still classified: the batch is halved until
  * the refused pairs stand alone. An error of the extractor itself (disposed, model failure) is
- * thrown. Positions in a batch error are not trusted, since a worker pool numbers its own slices.
+ * thrown. A pair with a `context` is classified in that part of the text alone (its offsets are
+ * mapped back to the whole text). Positions in a batch error are not trusted, since a worker pool numbers its own slices.
  */
 export async function classifyPairs(
   extractor: Pick<Extractor, 'extractBatch'>,
@@ -29,10 +30,13 @@ export async function classifyPairs(
   const run = async (part: readonly EntityPair[], progress: ExtractBatchOptions): Promise<ExtractResult[]> => {
     if (part.length === 0) return [];
     try {
-      return await extractor.extractBatch(
-        part.map(({ head, tail }) => ({ text, head: { start: head.start, end: head.end }, tail: { start: tail.start, end: tail.end } })),
-        progress,
-      );
+      const results = await extractor.extractBatch(part.map((pair) => pairItem(text, pair)), progress);
+      // A pair classified in its context (its sentences): offsets back into the whole text.
+      return results.map((result, index) => {
+        const shift = part[index]?.context?.start ?? 0;
+        if (shift === 0) return result;
+        return { ...result, head: { ...result.head, start: result.head.start + shift, end: result.head.end + shift }, tail: { ...result.tail, start: result.tail.start + shift, end: result.tail.end + shift } };
+      });
     } catch (error) {
       if (!isPairError(error, part.length)) throw error;
       const [pair] = part;
@@ -46,6 +50,16 @@ export async function classifyPairs(
   };
   const results = await run(pairs, options);
   return { results, refused };
+}
+
+/** The item for one pair: its context (sentences) when it has one, else the whole text. */
+function pairItem(text: string, { head, tail, context }: EntityPair): { text: string; head: { start: number; end: number }; tail: { start: number; end: number } } {
+  const from = context?.start ?? 0;
+  return {
+    text: context === undefined ? text : text.slice(context.start, context.end),
+    head: { start: head.start - from, end: head.end - from },
+    tail: { start: tail.start - from, end: tail.end - from },
+  };
 }
 
 /** A ZsreError about one item: it names the item (batches of two or more), or it is not systemic. */

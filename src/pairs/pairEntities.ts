@@ -1,6 +1,7 @@
 import { type CharSpan, spanRelation } from '../entities/locate.js';
 import type { ZsreErrorCode } from '../errors.js';
 import type { Span } from '../entities/schema.js';
+import { sentenceAt, type SentenceSpan } from './sentences.js';
 
 /**
  * Which entity pairs of one text get classified: the one pairing rule behind `extractAll` and
@@ -13,10 +14,17 @@ export type { CharSpan };
 export interface EntityPair {
   head: Span;
   tail: Span;
+  /**
+   * The part of the text to classify the pair in (the sentences that hold head and tail), when
+   * pairing went by sentences; absent: the whole text.
+   */
+  context?: CharSpan;
 }
 
 /** A pair that was not classified, and why (a ZsreError code and a message that says what to do). */
-export interface SkippedPair extends EntityPair {
+export interface SkippedPair {
+  head: Span;
+  tail: Span;
   code: ZsreErrorCode;
   message: string;
 }
@@ -26,6 +34,12 @@ export interface PairingOptions {
   maxWordsBetween?: number;
   /** 'both' (default): each pair in both directions; 'forward': head starting before tail only. */
   directions?: 'both' | 'forward';
+  /**
+   * Pair by sentences: only entities at most `maxSentencesApart` sentences apart (0: the same
+   * sentence) are paired, and each pair carries the sentences that hold it as its `context`.
+   * Absent: any distance, the whole text as context.
+   */
+  sentences?: { spans: readonly SentenceSpan[]; maxSentencesApart: number };
 }
 
 export interface Pairing {
@@ -52,6 +66,10 @@ export function pairEntities(text: string, spans: readonly CharSpan[], options: 
   distinct.sort((a, b) => a.start - b.start || a.end - b.end);
   const entities = distinct.map((span) => ({ ...span, text: text.slice(span.start, span.end) }));
   const starts = options.maxWordsBetween === undefined ? [] : wordStarts(text);
+  const bySentence = options.sentences;
+  const sentenceRange = new Map<Span, [number, number]>(
+    bySentence === undefined ? [] : entities.map((entity) => [entity, sentenceRangeOf(bySentence.spans, entity)]),
+  );
   const pairs: EntityPair[] = [];
   const skipped: SkippedPair[] = [];
   for (const head of entities) {
@@ -59,6 +77,16 @@ export function pairEntities(text: string, spans: readonly CharSpan[], options: 
       if (head === tail) continue;
       if (options.directions === 'forward' && head.start > tail.start) continue;
       if (options.maxWordsBetween !== undefined && wordsBetween(starts, head, tail) > options.maxWordsBetween) continue;
+      let context: CharSpan | undefined;
+      if (bySentence !== undefined) {
+        const [headFirst, headLast] = sentenceRange.get(head) as [number, number];
+        const [tailFirst, tailLast] = sentenceRange.get(tail) as [number, number];
+        const apart = Math.max(0, tailFirst - headLast, headFirst - tailLast);
+        if (apart > bySentence.maxSentencesApart) continue;
+        const first = bySentence.spans[Math.min(headFirst, tailFirst)] as SentenceSpan;
+        const last = bySentence.spans[Math.max(headLast, tailLast)] as SentenceSpan;
+        context = { start: Math.min(first.start, head.start, tail.start), end: Math.max(last.end, head.end, tail.end) };
+      }
       if (partlyOverlap(head, tail)) {
         skipped.push({
           head,
@@ -70,7 +98,7 @@ export function pairEntities(text: string, spans: readonly CharSpan[], options: 
         });
         continue;
       }
-      pairs.push({ head, tail });
+      pairs.push(context === undefined ? { head, tail } : { head, tail, context });
     }
   }
   return { entities, pairs, skipped };
@@ -97,4 +125,19 @@ export function wordsBetween(starts: readonly number[], a: CharSpan, b: CharSpan
     if (start >= first.end && start < second.start) count += 1;
   }
   return count;
+}
+
+/**
+ * The first and last sentence an entity touches. An entity that falls in no sentence (only
+ * possible for a span of whitespace) takes the sentence after it.
+ */
+function sentenceRangeOf(sentences: readonly SentenceSpan[], span: CharSpan): [number, number] {
+  const locate = (offset: number): number => {
+    const found = sentenceAt(sentences, offset);
+    if (found >= 0) return found;
+    const after = sentences.findIndex((sentence) => sentence.start > offset);
+    return after >= 0 ? after : Math.max(0, sentences.length - 1);
+  };
+  const first = locate(span.start);
+  return [first, Math.max(first, locate(Math.max(span.start, span.end - 1)))];
 }

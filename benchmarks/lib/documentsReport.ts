@@ -1,0 +1,147 @@
+/**
+ * The document benchmark's table and precision-recall chart (benchmarks/documents.ts results),
+ * for benchmarks/report.ts: the results README and the main README's documents section.
+ */
+
+export interface Point {
+  threshold: number;
+  answered: number;
+  right: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  factPrecision: number;
+}
+
+interface Part {
+  documents: number;
+  pairs: number;
+  related: number;
+  relatedShare: number;
+  top1RightAmongRelated: number;
+  probability: { atDefaultThreshold: Point; atCalibratedThreshold: Point | null; atCalibrationBestF1Threshold: Point; bestF1Here: Point; curve: Point[] };
+  byPrecisionTarget: { target: number; fittedOnCalibration: Point | null; here: Point | null }[];
+  typeFilter: { atDefaultThreshold: Point; atCalibratedThreshold: Point | null; atCalibrationBestF1Threshold: Point };
+  logistic: { atCalibratedThreshold: Point | null; atCalibrationBestF1Threshold: Point; bestF1Here: Point; curve: Point[] };
+}
+
+export interface DocumentsResult {
+  benchmark: 'documents';
+  model: string;
+  settings: { seed: number; window: number; precisionTarget: number; defaultThreshold: number; calibrationDocuments: number[]; measuringDocuments: number[]; windowDocuments: number[]; threads: number };
+  trainedRelations: string;
+  calibration: { probabilityThreshold: Point | null; logisticThreshold: Point | null; sentencePairs: Part };
+  measuring: { sentencePairs: Part; windowPairs: Part | null };
+  time: { wallSeconds: number; cpuSeconds: number };
+  paragraph?: {
+    text: string;
+    entities: string[];
+    pairsClassified: Record<string, number>;
+    atDefaultThreshold: Record<string, string[]>;
+    atCalibrationBestF1Threshold: { threshold: number; triples: Record<string, string[]> };
+  };
+  environment: { commit: string; cpu: string; cores: number; date: string };
+}
+
+export function isDocumentsResult(value: { benchmark: string }): value is DocumentsResult {
+  return value.benchmark === 'documents';
+}
+
+const pct = (x: number): string => (x * 100).toFixed(1);
+const cells = (point: Point | null): string => (point === null ? '- | - | - | -' : `${point.threshold.toFixed(3)} | ${pct(point.precision)} | ${pct(point.recall)} | ${pct(point.f1)}`);
+
+/** The table, one row per operating point, sentence pairs and window pairs apart. */
+export function documentsMarkdown(result: DocumentsResult, chartPath: string): string[] {
+  const { settings, calibration, measuring, environment } = result;
+  const target = pct(settings.precisionTarget);
+  const lines = [
+    `Re-DocRED dev (revised DocRED, Wikipedia), ${result.model}, int8, ${settings.threads} threads; run ${environment.date.slice(0, 10)}, commit ${environment.commit.slice(0, 8)}, ${environment.cores} × ${environment.cpu}, ${Math.round(result.time.wallSeconds / 60)} min wall, ${Math.round(result.time.cpuSeconds / 60)} min CPU. ` +
+      `Documents split by seed ${settings.seed}: thresholds fitted on ${settings.calibrationDocuments.length} calibration documents (${calibration.sentencePairs.pairs} sentence pairs), every figure below on ${settings.measuringDocuments.length} other documents. ` +
+      `Candidates: the 96 DocRED relations. Every ordered pair of entities sharing a sentence; a pair is related when Re-DocRED labels it with evidence in that sentence (or without evidence).`,
+    '',
+    '| pairs | operating point | threshold | precision | recall | F1 |',
+    '|---|---|---|---|---|---|',
+  ];
+  const unreachable = (point: Point | null): string => (point === null ? ' — not reachable on calibration' : '');
+  const rows = (name: string, part: Part): void => {
+    const reachable = part.byPrecisionTarget.filter((entry) => entry.here !== null).pop();
+    lines.push(
+      `| ${name} | default threshold (the model's) | ${cells(part.probability.atDefaultThreshold)} |`,
+      `| ${name} | \`threshold\` for precision ${target}% (fitted on calibration)${unreachable(part.probability.atCalibratedThreshold)} | ${cells(part.probability.atCalibratedThreshold)} |`,
+    );
+    if (reachable !== undefined && reachable.target !== settings.precisionTarget) {
+      lines.push(`| ${name} | \`threshold\` for precision ${pct(reachable.target)}%, the highest target reached on calibration | ${cells(reachable.here)} |`);
+    }
+    lines.push(
+      `| ${name} | \`threshold\` for best F1 (fitted on calibration) | ${cells(part.probability.atCalibrationBestF1Threshold)} |`,
+      `| ${name} | logistic abstention score, best-F1 threshold (fitted on calibration) | ${cells(part.logistic.atCalibrationBestF1Threshold)} |`,
+      `| ${name} | entity-type filter, default threshold | ${cells(part.typeFilter.atDefaultThreshold)} |`,
+      `| ${name} | entity-type filter, best-F1 threshold (fitted on calibration) | ${cells(part.typeFilter.atCalibrationBestF1Threshold)} |`,
+      `| ${name} | best F1 of any threshold here (oracle, not a result) | ${cells(part.probability.bestF1Here)} |`,
+    );
+  };
+  rows(`sentence (${measuring.sentencePairs.pairs}, ${pct(measuring.sentencePairs.relatedShare)}% related)`, measuring.sentencePairs);
+  if (measuring.windowPairs !== null) rows(`across sentences, ≤ ${settings.window} apart (${measuring.windowPairs.pairs} in ${measuring.windowPairs.documents} docs, ${pct(measuring.windowPairs.relatedShare)}% related)`, measuring.windowPairs);
+  lines.push(
+    '',
+    `Among related sentence pairs the top-1 relation is right for ${pct(measuring.sentencePairs.top1RightAmongRelated)}% (the ceiling of recall at any threshold). ` +
+      'Logistic abstention score: a logistic regression of "the top-1 is right" on the top-1 and second probabilities, the "no relation" share and the bi-encoder cosines, fitted on the calibration pairs. ' +
+      'Entity-type filter: no answer when the top-1 relation never links these two entity types among the calibration documents\' labels (Re-DocRED\'s gold types stand in for declared relation types and an NER). ' +
+      `Relations: the model trained on DocRED sentences of these relation types, so this is the "relations it trained on" row, on documents it never saw; no model holding them out has been trained yet (it needs a GPU run), so there is no "never-seen relations" row.`,
+  );
+  const paragraph = result.paragraph;
+  if (paragraph !== undefined) {
+    const list = (triples: string[] | undefined): string => (triples === undefined || triples.length === 0 ? 'none' : triples.map((triple) => `\`${triple}\``).join('; '));
+    lines.push(
+      '',
+      `The issue's paragraph through \`extractDocument\` (entities from the rule-based finder: ${paragraph.entities.join(', ')}; the same 96 relations): "${paragraph.text}"`,
+      '',
+      `- every pair at any distance (\`pairs: 'all'\`, the old default; ${paragraph.pairsClassified.all} pairs), default threshold: ${list(paragraph.atDefaultThreshold.all)}`,
+      `- by sentence (the new default; ${paragraph.pairsClassified.sentence} pairs), default threshold: ${list(paragraph.atDefaultThreshold.sentence)}`,
+      `- by sentence, \`threshold\` ${paragraph.atCalibrationBestF1Threshold.threshold.toFixed(3)} (best F1 on calibration): ${list(paragraph.atCalibrationBestF1Threshold.triples.sentence)}`,
+    );
+  }
+  lines.push('', `![precision against recall](${chartPath})`);
+  return lines;
+}
+
+/** Precision (y) against recall (x) of the probability threshold on the measuring part, with the operating points marked. */
+export function documentsChart(result: DocumentsResult): string {
+  const width = 640, height = 420, left = 60, right = 20, top = 30, bottom = 50;
+  const x = (recall: number): number => left + recall * (width - left - right);
+  const y = (precision: number): number => top + (1 - precision) * (height - top - bottom);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">Re-DocRED dev, measuring documents: precision against recall</text>`,
+    `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
+    `<text x="${width / 2}" y="${height - 12}" text-anchor="middle">recall (%)</text>`,
+    `<text x="16" y="${height / 2}" transform="rotate(-90 16 ${height / 2})" text-anchor="middle">precision (%)</text>`,
+  ];
+  for (let v = 0; v <= 100; v += 20) {
+    parts.push(`<text x="${x(v / 100)}" y="${height - bottom + 15}" text-anchor="middle">${v}</text>`);
+    parts.push(`<text x="${left - 6}" y="${y(v / 100) + 4}" text-anchor="end">${v}</text>`);
+  }
+  const series: [string, string, Point[]][] = [
+    ['sentence pairs, probability', '#1b9e77', result.measuring.sentencePairs.probability.curve],
+    ['sentence pairs, logistic score', '#7570b3', result.measuring.sentencePairs.logistic.curve],
+  ];
+  if (result.measuring.windowPairs !== null) series.push(['pairs across sentences, probability', '#d95f02', result.measuring.windowPairs.probability.curve]);
+  series.forEach(([name, colour, points], index) => {
+    const path = points.map((p) => `${x(p.recall).toFixed(1)},${y(p.precision).toFixed(1)}`).join(' ');
+    parts.push(`<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(`<text x="${width - right - 200}" y="${top + 14 * (index + 1)}" fill="${colour}">— ${name}</text>`);
+  });
+  const marks: [string, Point | null][] = [
+    ['default', result.measuring.sentencePairs.probability.atDefaultThreshold],
+    [`precision ${pct(result.settings.precisionTarget)}% fit`, result.measuring.sentencePairs.probability.atCalibratedThreshold],
+  ];
+  for (const [name, point] of marks) {
+    if (point === null) continue;
+    parts.push(`<circle cx="${x(point.recall).toFixed(1)}" cy="${y(point.precision).toFixed(1)}" r="4" fill="black"/>`);
+    parts.push(`<text x="${(x(point.recall) + 6).toFixed(1)}" y="${(y(point.precision) - 6).toFixed(1)}">${name} (${point.threshold.toFixed(2)})</text>`);
+  }
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { bestF1, curve, fitLogistic, logisticScore, operatingPoint, probabilityScore, thresholdForPrecision, type ScoredPair } from '../benchmarks/lib/abstention.js';
+import { documentPairs, splitDocuments, type RedocredDocument } from '../benchmarks/lib/redocred.js';
+
+// A hand-built Re-DocRED document: three sentences, four entities.
+const document: RedocredDocument = {
+  title: 'Ada',
+  sents: [
+    ['Ada', 'Lovelace', 'was', 'born', 'in', 'London', '.'],
+    ['She', 'married', 'William', 'King', '.'],
+    ['King', 'lived', 'in', 'Ockham', 'near', 'London', '.'],
+  ],
+  vertexSet: [
+    [{ name: 'Ada Lovelace', pos: [0, 2], sent_id: 0, type: 'PER' }],
+    [{ name: 'London', pos: [5, 6], sent_id: 0, type: 'LOC' }, { name: 'London', pos: [5, 6], sent_id: 2, type: 'LOC' }],
+    [{ name: 'William King', pos: [2, 4], sent_id: 1, type: 'PER' }, { name: 'King', pos: [0, 1], sent_id: 2, type: 'PER' }],
+    [{ name: 'Ockham', pos: [3, 4], sent_id: 2, type: 'LOC' }],
+  ],
+  labels: [
+    { h: 0, t: 1, r: 'P19', evidence: [0] },
+    { h: 0, t: 2, r: 'P26', evidence: [1] },
+    { h: 2, t: 3, r: 'P551', evidence: [] },
+    { h: 3, t: 1, r: 'P131', evidence: [1] },
+  ],
+};
+
+describe('Re-DocRED pairs (benchmarks/lib/redocred.ts)', () => {
+  it('pairs entities sharing a sentence, with gold from evidence in that sentence or no evidence', () => {
+    const pairs = documentPairs(document, 0);
+    const seen = pairs.map((pair) => `${pair.sentences[0]}:${pair.head}>${pair.tail}=${pair.gold.join(',')}`);
+    expect(seen).toEqual(['0:0>1=P19', '0:1>0=', '2:1>2=', '2:1>3=', '2:2>1=', '2:2>3=P551', '2:3>1=', '2:3>2=']);
+    // Ockham -> London is a fact of the document, but its evidence is sentence 1: not gold here.
+    const ockham = pairs.find((pair) => pair.head === 3 && pair.tail === 1);
+    expect(ockham?.gold).toEqual([]);
+    expect(ockham?.facts).toEqual(['P131']);
+    const first = pairs[0];
+    expect(first && first.text.slice(first.headSpan.start, first.headSpan.end)).toBe('Ada Lovelace');
+    expect(first && first.text.slice(first.tailSpan.start, first.tailSpan.end)).toBe('London');
+  });
+
+  it('window pairs: entities sharing no sentence, at most `window` sentences apart, reported apart', () => {
+    const window = documentPairs(document, 1).filter((pair) => pair.kind === 'window');
+    // Ada (sentence 0) and William King (sentences 1, 2): one apart. Ada and Ockham: two apart.
+    expect(window.map((pair) => `${pair.head}>${pair.tail}=${pair.gold.join(',')}`)).toEqual(['0>2=P26', '2>0=']);
+    const [married] = window;
+    expect(married && married.text).toBe('Ada Lovelace was born in London . She married William King .');
+    expect(documentPairs(document, 2).filter((pair) => pair.kind === 'window').map((pair) => `${pair.head}>${pair.tail}`)).toEqual(['0>2', '0>3', '2>0', '3>0']);
+  });
+
+  it('splits documents by a fixed seed into disjoint parts, the same every time', () => {
+    const split = splitDocuments(50, 21, 20);
+    expect(split.calibration).toHaveLength(20);
+    expect(split.measuring).toHaveLength(30);
+    expect(new Set([...split.calibration, ...split.measuring]).size).toBe(50);
+    expect(splitDocuments(50, 21, 20)).toEqual(split);
+    expect(splitDocuments(50, 22, 20)).not.toEqual(split);
+  });
+});
+
+describe('abstention metrics (benchmarks/lib/abstention.ts)', () => {
+  const pair = (p1: number, right: boolean, related = right): ScoredPair => ({ gold: related ? ['A'] : [], facts: related ? ['A'] : [], top1: right ? 'A' : 'B', p1, p2: 0, bi1: p1, bi2: 0, none: 1 - p1 });
+  const pairs = [pair(0.9, true), pair(0.8, false), pair(0.7, true), pair(0.6, false), pair(0.5, false, true), pair(0.4, false)];
+
+  it('counts precision over answers and recall over related pairs', () => {
+    expect(operatingPoint(pairs, probabilityScore, 0.65)).toMatchObject({ answered: 3, right: 2, precision: 2 / 3, recall: 2 / 3 });
+    expect(operatingPoint(pairs, probabilityScore, 0)).toMatchObject({ answered: 6, right: 2, precision: 2 / 6, recall: 2 / 3 });
+    expect(operatingPoint(pairs, probabilityScore, 0.95)).toMatchObject({ answered: 0, precision: 0, recall: 0, f1: 0 });
+  });
+
+  it('walks every threshold for the curve, the best F1 and the threshold for a precision target', () => {
+    expect(curve(pairs, probabilityScore).map((point) => point.answered)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(bestF1(pairs, probabilityScore).threshold).toBe(0.7);
+    expect(thresholdForPrecision(pairs, probabilityScore, 0.6, 1)?.threshold).toBe(0.7);
+    expect(thresholdForPrecision(pairs, probabilityScore, 0.99, 1)?.threshold).toBe(0.9);
+    expect(thresholdForPrecision(pairs, probabilityScore, 0.99, 2)).toBeNull();
+  });
+
+  it('fits a logistic score that ranks right answers above wrong ones on separable data', () => {
+    const separable = [pair(0.9, true), pair(0.85, true), pair(0.3, false), pair(0.2, false)];
+    const score = logisticScore(fitLogistic(separable));
+    expect(score(separable[0] as ScoredPair)).toBeGreaterThan(score(separable[2] as ScoredPair));
+  });
+});
