@@ -68,7 +68,8 @@ def budget(provenance: dict, run_dir: Path | None, profile: str | None) -> dict:
     """What the model was trained on: from the run folder when given, else the manifest's provenance."""
     block = {"profile": profile, "recipe": provenance.get("recipe"), "trainInstances": provenance.get("trainInstances"),
              "maxPerRelation": None, "biEncoderEpochs": (provenance.get("epochs") or {}).get("biEncoder"),
-             "crossEncoderSteps": None, "device": (provenance.get("training") or {}).get("device")}
+             "crossEncoderSteps": None, "device": (provenance.get("training") or {}).get("device"),
+             "trainSeconds": None, "exportSeconds": None}
     if run_dir is not None:
         import yaml  # only for the run's config snapshot
 
@@ -76,7 +77,10 @@ def budget(provenance: dict, run_dir: Path | None, profile: str | None) -> dict:
         run_info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
         block.update(maxPerRelation=config["data"]["max_per_relation"], biEncoderEpochs=config["bi_encoder"]["epochs"],
                      crossEncoderSteps=run_info["crossEncoder"]["steps"], trainInstances=run_info["trainInstances"],
-                     device=run_info["device"], recipe=run_info["recipe"])
+                     device=run_info["device"], recipe=run_info["recipe"], trainSeconds=run_info.get("seconds"))
+        export_json = run_dir / "export.json"  # written by the drivers (fewrel_cpu.sh, device/train_fewrel.sh)
+        if export_json.is_file():
+            block["exportSeconds"] = json.loads(export_json.read_text(encoding="utf-8")).get("seconds")
     return block
 
 

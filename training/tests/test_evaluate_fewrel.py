@@ -97,7 +97,8 @@ def test_result_file_of_the_tiny_model(tmp_path):
     manifest = json.loads((TINY_MODEL / "manifest.json").read_text())
     assert result["model"]["sha256"]["crossEncoder"] == manifest["graphs"]["crossEncoder"]["files"]["int8"]["sha256"]
     assert result["model"]["provenance"] == manifest["provenance"]
-    assert set(result["budget"]) == {"profile", "recipe", "trainInstances", "maxPerRelation", "biEncoderEpochs", "crossEncoderSteps", "device"}
+    assert set(result["budget"]) == {"profile", "recipe", "trainInstances", "maxPerRelation", "biEncoderEpochs", "crossEncoderSteps", "device",
+                                     "trainSeconds", "exportSeconds"}
     assert result["budget"]["profile"] == "tiny" and result["budget"]["trainInstances"] == 700
     assert set(result["environment"]) == {"commit", "machine", "cpus", "createdAt"}
     assert [row["method"] for row in result["methods"]] == ["bi", "emma2", "emma3", "emma4", "fullcross"]
@@ -203,3 +204,17 @@ def test_result_file_with_a_fullcross_sample(tmp_path):
     assert result["fullcrossSample"] == {"sentences": 15, "of": 15, "seed": None, "sampled": False,
                                          "draw": "numpy default_rng(seed).choice(n, size, replace=False), sorted"}
     assert result["crossPairs"] == 15 * 5 and all(row["sentences"] == 15 for row in result["methods"])
+
+
+def test_budget_records_the_training_and_export_seconds_of_the_run(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text("data: {max_per_relation: 200}\nbi_encoder: {epochs: 1}\n")
+    (run / "run.json").write_text(json.dumps({"crossEncoder": {"steps": 150}, "trainInstances": 14000, "device": "cpu",
+                                              "recipe": "r.yaml", "seconds": 3600.5}))
+    assert evaluate_fewrel.budget({}, run, "cpu")["exportSeconds"] is None
+    (run / "export.json").write_text(json.dumps({"out": "x", "seconds": 960}))
+    block = evaluate_fewrel.budget({}, run, "cpu")
+    assert block == {"profile": "cpu", "recipe": "r.yaml", "trainInstances": 14000, "maxPerRelation": 200, "biEncoderEpochs": 1,
+                     "crossEncoderSteps": 150, "device": "cpu", "trainSeconds": 3600.5, "exportSeconds": 960}
+    assert evaluate_fewrel.budget({}, None, None)["trainSeconds"] is None
