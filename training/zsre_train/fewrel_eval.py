@@ -227,8 +227,12 @@ def score_split(model_dir: Path, manifest: dict, items: Sequence[Instance], rela
     pairs_scored = 0
     for start in range(0, n, CHUNK):
         chunk = prepare_sentences(tokenizer, items[start:start + CHUNK], manifest["maxLength"]["sentence"])
-        scores = score(bi_run=bi_run, tokenizer=tokenizer, sentences=chunk, descriptions=descriptions)
-        top = top_k(scores.bi_all, k)
+        # Sentences encoded shortest first (less padding; batch-invariant graphs), rows put back in order.
+        by_length = sorted(range(len(chunk)), key=lambda i: len(chunk[i].input_ids))
+        bi_all = np.empty((len(chunk), m), dtype=np.float32)
+        bi_all[by_length] = score(bi_run=bi_run, tokenizer=tokenizer, sentences=[chunk[i] for i in by_length],
+                                  descriptions=descriptions).bi_all
+        top = top_k(bi_all, k)
         sampled = np.flatnonzero(in_sample[start:start + len(chunk)])
         # Sampled sentences: all m pairs (their top K is read from them); the others: the top K only.
         pairs = [(i, int(c)) for i in range(len(chunk)) if not in_sample[start + i] for c in top[i]]
@@ -238,7 +242,7 @@ def score_split(model_dir: Path, manifest: dict, items: Sequence[Instance], rela
         cross = np.full((len(chunk), m), np.nan, dtype=np.float32)
         for (i, c), value in zip(pairs, flat):
             cross[i, c] = value
-        bi_parts.append(scores.bi_all)
+        bi_parts.append(bi_all)
         top_parts.append(top)
         top_cross_parts.append(np.take_along_axis(cross, top, axis=1))
         sample_cross_parts.append(cross[sampled])
