@@ -83,3 +83,13 @@ def test_cpu_driver_status_only_writes_the_file(tmp_path):
     refused = subprocess.run(["bash", "training/fewrel_cpu.sh", "--status-only", "fewrel_m5_44"], cwd=REPO, env=env,
                              capture_output=True, text=True)
     assert refused.returncode == 2 and "unknown split fewrel_m5_44" in refused.stderr
+
+
+def test_a_trained_split_records_its_training_throughput(tmp_path):
+    runs, exports, results = _folders(tmp_path)
+    (runs / "fewrel_m5_40" / "run.json").write_text(json.dumps({
+        "seconds": 5400.0, "torchThreads": 1, "commit": "abc", "biEncoder": {"sequences_per_s": 8.2}, "crossEncoder": {"sequences_per_s": 6.7}}))
+    rows = {row["split"]: row for row in build_status(split_names(), runs, exports, results, "cpu", cpus=2)["splits"]}
+    assert rows["fewrel_m5_40"]["training"] == {"biEncoderSequencesPerSecond": 8.2, "crossEncoderPairsPerSecond": 6.7,
+                                                "trainSeconds": 5400.0, "torchThreads": 1, "commit": "abc"}
+    assert "training" not in rows["fewrel_m5_ori"]  # its run.json has no phase stats

@@ -21,15 +21,30 @@ from pathlib import Path
 STATES = ("done", "trained-not-evaluated", "running-or-partial", "not run")
 
 
+def training_throughput(run_json: Path) -> dict | None:
+    """Sequences per second of each training phase (run.json), and the commit that trained it: the
+    before / after of a change to the training code (issue 24: length groups) reads here."""
+    if not run_json.is_file():
+        return None
+    info = json.loads(run_json.read_text(encoding="utf-8"))
+    if not isinstance(info.get("biEncoder"), dict):
+        return None
+    return {"biEncoderSequencesPerSecond": info["biEncoder"].get("sequences_per_s"),
+            "crossEncoderPairsPerSecond": (info.get("crossEncoder") or {}).get("sequences_per_s"),
+            "trainSeconds": info.get("seconds"), "torchThreads": info.get("torchThreads"), "commit": info.get("commit")}
+
+
 def split_state(split: str, runs: Path, exports: Path, results: Path) -> dict:
     result, run, export = results / f"{split}.json", runs / split, exports / split
+    throughput = training_throughput(run / "run.json")
+    extra = {"training": throughput} if throughput else {}
     if result.is_file():
         data = json.loads(result.read_text(encoding="utf-8"))
         f1 = {row["method"]: round(row["f1"], 4) for row in data.get("methods", [])}
         return {"split": split, "state": "done", "result": str(result), "sentences": data.get("sentences"),
-                "profile": (data.get("budget") or {}).get("profile"), "f1": f1}
+                "profile": (data.get("budget") or {}).get("profile"), "f1": f1, **extra}
     if (run / "run.json").is_file():
-        return {"split": split, "state": "trained-not-evaluated", "run": str(run), "exported": (export / "manifest.json").is_file()}
+        return {"split": split, "state": "trained-not-evaluated", "run": str(run), "exported": (export / "manifest.json").is_file(), **extra}
     if run.is_dir():
         return {"split": split, "state": "running-or-partial", "run": str(run), "checkpoint": (run / "checkpoints").is_dir()}
     return {"split": split, "state": "not run"}
