@@ -110,6 +110,8 @@ describe('agreement between the reference pipeline and the TypeScript runtime', 
     const agreement = computeAgreement({ reference, runtime, files, predictions });
     const text = fewrelMarkdown({ results: [], agreements: [agreement], previous: [] }).join('\n');
     expect(text).toContain(`| fewrel_m5_ori | EMMA k=2 | 90.00 | 88.00 | -2.00 | 80.00% | ${'b'.repeat(12)} / ${'d'.repeat(12)} | 01234567, fixture machine | fedcba98, 2 x AMD EPYC |`);
+
+    expect(text).toContain('Splits compared per m: m=5: ori; m=10: none yet; m=15: none yet.');
   });
 });
 

@@ -192,7 +192,13 @@ function agreementMarkdown(agreements: Agreement[]): string[] {
   if (agreements.length === 0) {
     return [...lines, 'No agreement files yet (`npm run bench:agreement -- --reference benchmarks/results/fewrel/<split>.json --runtime benchmarks/results/fewrel/runtime/<split>.json` writes `benchmarks/results/fewrel/agreement/<split>.json`).'];
   }
+  const perM = fewrelSizes.map((m) => {
+    const splits = agreements.map((a) => a.split).filter((split) => split.startsWith(`fewrel_m${m}_`));
+    return `m=${m}: ${splits.length === 0 ? 'none yet' : splits.map((split) => split.replace(`fewrel_m${m}_`, '')).join(', ')}`;
+  });
   lines.push(
+    `Splits compared per m: ${perM.join('; ')}.`,
+    '',
     'Same model graphs on both sides (the sha256 of the int8 graphs must match). Difference: runtime F1 − reference F1; same top-1: share of sentences on which both chose the same relation.',
     '',
     '| split | method | reference F1 | runtime F1 | difference | same top-1 | graphs (bi / cross sha256) | reference commit, machine | runtime commit, machine |',
