@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { agreementSchema, computeAgreement, runtimeResultSchema } from '../benchmarks/lib/agreement.js';
 import { readCheckedJson, referenceResultSchema } from '../benchmarks/lib/fewrelFiles.js';
 import { fewrelMarkdown } from '../benchmarks/lib/fewrelReport.js';
+import { classificationScores } from '../benchmarks/lib/metrics.js';
 import { readPredictions } from '../benchmarks/lib/predictions.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -66,6 +67,34 @@ describe('agreement between the reference pipeline and the TypeScript runtime', 
     expect(agreement.methods.every((x) => x.top1Agreement === undefined)).toBe(true);
   });
 
+  it('compares a method the reference scored on a sample only on the sentences both scored', () => {
+    const gold = predictions.reference.gold;
+    // the reference's fullcross: sentences 0, 3, 4 and 9 of 10 (its seeded sample); the runtime: all 10
+    const sampledLabels = gold.map((g, i) => ([0, 3, 4, 9].includes(i) ? (i === 3 ? 'P59' : g) : null));
+    const runtimeLabels = gold.map((g, i) => (i === 4 ? 'P177' : g));
+    const ref = { ...reference, methods: reference.methods.map((x) => (x.method === 'fullcross' ? { ...x, f1: 0.7, sentences: 4 } : x)) };
+    const rt = { ...runtime, methods: [...runtime.methods, { method: 'fullcross', f1: 0.9 }] };
+    const agreement = computeAgreement({
+      reference: ref,
+      runtime: rt,
+      files,
+      predictions: { reference: { ...predictions.reference, methods: { ...predictions.reference.methods, fullcross: sampledLabels } }, runtime: { ...predictions.runtime, methods: { ...predictions.runtime.methods, fullcross: runtimeLabels } } },
+    });
+    const row = agreement.methods.find((x) => x.method === 'fullcross')!;
+    const on = [0, 3, 4, 9];
+    expect(row.sentences).toBe(4);
+    expect(row.referenceF1).toBe(classificationScores(on.map((i) => gold[i]!), on.map((i) => sampledLabels[i]!)).f1);
+    expect(row.runtimeF1).toBe(classificationScores(on.map((i) => gold[i]!), on.map((i) => runtimeLabels[i]!)).f1);
+    // they differ at sentences 3 and 4
+    expect(row.top1Agreement).toBe(0.5);
+    expect(agreementSchema.parse(agreement)).toEqual(agreement);
+    // the other methods cover every sentence, as before
+    expect(agreement.methods.find((x) => x.method === 'bi')).toEqual({ method: 'bi', referenceF1: 0.8, runtimeF1: 0.8, difference: 0, top1Agreement: 1 });
+    // without predictions the sampled method cannot be compared: left out rather than set against the runtime's F1 on all sentences
+    expect(computeAgreement({ reference: ref, runtime: rt, files }).methods.map((x) => x.method)).toEqual(['bi', 'emma2']);
+    expect(computeAgreement({ reference, runtime: rt, files }).methods.map((x) => x.method)).toEqual(['bi', 'emma2', 'fullcross']);
+  });
+
   it('errors out when the two runs scored different graphs', () => {
     const other = { ...runtime, model: { ...runtime.model, sha256: { ...runtime.model.sha256, crossEncoder: 'e'.repeat(64) } } };
     expect(() => computeAgreement({ reference, runtime: other, files })).toThrow(/not the same model: crossEncoder sha256 is d{64} in the reference .* but e{64} in the runtime run/);
@@ -81,6 +110,8 @@ describe('agreement between the reference pipeline and the TypeScript runtime', 
     const agreement = computeAgreement({ reference, runtime, files, predictions });
     const text = fewrelMarkdown({ results: [], agreements: [agreement], previous: [] }).join('\n');
     expect(text).toContain(`| fewrel_m5_ori | EMMA k=2 | 90.00 | 88.00 | -2.00 | 80.00% | ${'b'.repeat(12)} / ${'d'.repeat(12)} | 01234567, fixture machine | fedcba98, 2 x AMD EPYC |`);
+
+    expect(text).toContain('Splits compared per m: m=5: ori; m=10: none yet; m=15: none yet.');
   });
 });
 

@@ -61,9 +61,30 @@ describe('FewRel report: mean and sample std over the seeds present', () => {
     expect(text).toContain('| 15 | 0 | 78 | - | - | - | - | - | no result file at this m |');
     expect(text).toContain('m=5 ≥ 93, m=10 ≥ 85, m=15 ≥ 78');
     expect(text).toContain('| 10 | 1 | 85 | 80.00 (-5.00) | 81.00 (-4.00) | 79.00 (-6.00) | +10.00 / +11.00 / +9.00 | -5.00 / +5.00 / +10.00 | yes, at every k |');
-    expect(text).toContain('| fewrel_m5_ori | python-reference-onnx-int8 | gpu | all | 52500 | 5 | 3000 | cuda | 10 | 01234567 | fixture machine (16 CPUs) |');
+    // files written before issue 24 have no training/export seconds, cross pairs (n x m then) or sample
+    expect(text).toContain('| fewrel_m5_ori | python-reference-onnx-int8 | gpu | all | 52500 | 5 | 3000 | cuda | 10 | all | ? | ? | 0.2 | 50 | 01234567 | fixture machine (16 CPUs) |');
+    expect(text).not.toContain('*sampled*');
     expect(text).not.toContain('different budgets');
     expect(text).toContain('| 5 | ori | 92.02 | ');
+  });
+
+  it('labels a full cross-encoder scored on a seeded sample, and shows the measured cost per split', () => {
+    const m10 = fixtureFile('fewrel_m10_ori.json');
+    const sampled = {
+      ...m10,
+      fullcrossSample: { sentences: 1000, of: 7000, seed: 0, sampled: true, draw: 'numpy' },
+      crossPairs: 34000,
+      seconds: 1500,
+      budget: { ...(m10.budget as object), trainSeconds: 3600, exportSeconds: 960 },
+    };
+    const dir = tempResults({ 'fewrel/fewrel_m10_ori.json': sampled, 'fewrel/fewrel_m5_ori.json': fixtureFile('fewrel_m5_ori.json') });
+    const parsed = readFewrelInputs(dir);
+    expect(parsed.results.find((r) => r.result.m === 10)!.result.fullcrossSample).toEqual({ sentences: 1000, of: 7000, seed: 0, sampled: true });
+    const text = fewrelMarkdown(parsed).join('\n');
+    expect(text).toContain('| 10 | full cross-encoder (*sampled*: 1,000 of 7,000 sentences) | 1 |');
+    expect(text).toContain('| 5 | full cross-encoder | 1 |');
+    expect(text).toContain('its P / R / F1 are on those sentences only');
+    expect(text).toMatch(/\| fewrel_m10_ori \| [^\n]* \| 1,000 \(seed 0\) \| 60\.0 \| 16\.0 \| 25\.0 \| 34,000 \|/);
   });
 
   it('charts the 15-split table when it has files', () => {

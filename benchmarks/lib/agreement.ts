@@ -5,6 +5,7 @@
  * different models, or two different sentence sets, would measure nothing: both are errors.
  */
 import { z } from 'zod';
+import { classificationScores } from './metrics.js';
 import type { Predictions } from './predictions.js';
 
 /** What the agreement needs from a runtime result file (benchmarks/fewrel.ts output). */
@@ -26,7 +27,8 @@ export interface ReferenceSide {
   sentences: number;
   model: { directory: string; sha256: { biEncoder: string; crossEncoder: string } };
   environment: { commit: string; machine: string };
-  methods: { method: string; f1: number }[];
+  /** `sentences`: those the method scored, when fewer than the file's (fullcross on a sample). */
+  methods: { method: string; f1: number; sentences?: number }[];
 }
 
 export interface MethodAgreement {
@@ -37,6 +39,11 @@ export interface MethodAgreement {
   difference: number;
   /** share of sentences with the same top-1 relation; absent without both predictions files. */
   top1Agreement?: number;
+  /**
+   * present when a side scored only some sentences (the reference's fullcross sample): both F1s and
+   * the top-1 agreement are then on these sentences, recomputed from the predictions files.
+   */
+  sentences?: number;
 }
 
 export const agreementSchema = z.object({
@@ -48,7 +55,7 @@ export const agreementSchema = z.object({
   runtime: z.object({ file: z.string(), pipeline: z.string(), modelDirectory: z.string(), commit: z.string(), machine: z.string() }),
   predictionsCompared: z.boolean(),
   methods: z.array(
-    z.object({ method: z.string(), referenceF1: z.number(), runtimeF1: z.number(), difference: z.number(), top1Agreement: z.number().optional() }),
+    z.object({ method: z.string(), referenceF1: z.number(), runtimeF1: z.number(), difference: z.number(), top1Agreement: z.number().optional(), sentences: z.number().int().positive().optional() }),
   ),
 });
 export type Agreement = z.infer<typeof agreementSchema>;
@@ -77,9 +84,21 @@ export function computeAgreement(options: {
   const methods = reference.methods.flatMap((row): MethodAgreement[] => {
     const other = runtime.methods.find((x) => x.method === row.method);
     if (other === undefined) return [];
-    const entry: MethodAgreement = { method: row.method, referenceF1: row.f1, runtimeF1: other.f1, difference: other.f1 - row.f1 };
     const a = predictions?.reference.methods[row.method];
     const b = predictions?.runtime.methods[row.method];
+    const partial = (row.sentences !== undefined && row.sentences < reference.sentences) || a?.includes(null) || b?.includes(null);
+    if (partial) {
+      // F1 over different sentence sets compares nothing: both sides on the sentences both scored, from the predictions.
+      if (!a || !b || !predictions) return [];
+      const both = a.flatMap((label, i) => (label !== null && b[i] !== null && b[i] !== undefined ? [i] : []));
+      if (both.length === 0) return [];
+      const gold = both.map((i) => predictions.reference.gold[i]!);
+      const referenceF1 = classificationScores(gold, both.map((i) => a[i]!)).f1;
+      const runtimeF1 = classificationScores(gold, both.map((i) => b[i]!)).f1;
+      const top1Agreement = both.filter((i) => a[i] === b[i]).length / both.length;
+      return [{ method: row.method, referenceF1, runtimeF1, difference: runtimeF1 - referenceF1, top1Agreement, sentences: both.length }];
+    }
+    const entry: MethodAgreement = { method: row.method, referenceF1: row.f1, runtimeF1: other.f1, difference: other.f1 - row.f1 };
     if (a && b) entry.top1Agreement = a.filter((label, i) => label === b[i]).length / a.length;
     return [entry];
   });

@@ -59,11 +59,25 @@ export const referenceResultSchema = z.object({
     biEncoderEpochs: z.number().nonnegative().nullable(),
     crossEncoderSteps: z.number().int().nonnegative().nullable(),
     device: z.string().nullable(),
+    /** wall-clock of the training run (run.json) and of its export (the driver's export.json); absent in older files. */
+    trainSeconds: z.number().nonnegative().nullable().optional(),
+    exportSeconds: z.number().nonnegative().nullable().optional(),
   }),
   environment: z.object({ commit: z.string(), machine: z.string(), cpus: z.number().int().positive(), createdAt: z.string() }),
   methods: z.array(methodScoresSchema).min(1),
   hardSubset: hardSubsetScoresSchema.nullable().optional(),
+  /**
+   * The sentences the full cross-encoder scored (training/evaluate_fewrel.py --fullcross-sample):
+   * a fixed, seeded sample of `of`; absent in files written before it sampled (every sentence).
+   */
+  fullcrossSample: z
+    .object({ sentences: z.number().int().positive(), of: z.number().int().positive(), seed: z.number().int().nullable(), sampled: z.boolean() })
+    .optional(),
+  /** cross-encoder pairs scored; absent in older files (every sentence with all m). */
+  crossPairs: z.number().int().nonnegative().optional(),
   seconds: z.number().nonnegative(),
+  /** the encoders alone (n sentences x m bi-encoder scores + crossPairs). */
+  scoringSeconds: z.number().nonnegative().optional(),
 });
 export type ReferenceResult = z.infer<typeof referenceResultSchema>;
 

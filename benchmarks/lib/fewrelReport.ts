@@ -60,6 +60,15 @@ const pct = (x: number) => (x * 100).toFixed(2);
 const signed = (x: number) => `${x >= 0 ? '+' : '-'}${pct(Math.abs(x))}`;
 /** "mean ± std" with the sample std; a single value has no spread to show. */
 const meanStd = (s: Stat) => (s.n === 0 ? '-' : s.n > 1 ? `${pct(s.mean)} ± ${pct(s.std)}` : pct(s.mean));
+const count = (x: number) => x.toLocaleString('en-US');
+/** How the full cross-encoder rows at one m were scored: every sentence, or a seeded sample (per seed when they differ). */
+function sampleNote(atM: readonly ReferenceResult[]): string {
+  const sampled = atM.filter((r) => r.fullcrossSample?.sampled);
+  if (sampled.length === 0) return '';
+  const sizes = [...new Set(sampled.map((r) => `${count(r.fullcrossSample!.sentences)} of ${count(r.fullcrossSample!.of)}`))];
+  const which = sampled.length === atM.length ? '' : ` in ${sampled.length} of ${atM.length} seeds (${sampled.map((r) => r.seed).join(', ')}), all sentences in the others`;
+  return ` (*sampled*: ${sizes.join(' / ')} sentences${which})`;
+}
 const methodLabel = (method: string) => (method === 'bi' ? 'bi-encoder' : method === 'fullcross' ? 'full cross-encoder' : `EMMA k=${method.slice(4)}`);
 
 export function fewrelMarkdown(inputs: FewrelInputs): string[] {
@@ -87,8 +96,15 @@ export function fewrelMarkdown(inputs: FewrelInputs): string[] {
     for (const size of summaries) {
       for (const row of size.methods) {
         const hard = row.hardF1.n === 0 ? '-' : `${meanStd(row.hardF1)}${row.hardF1.n < row.f1.n ? ` (${row.hardF1.n} of ${row.f1.n} seeds)` : ''}`;
-        lines.push(`| ${size.m} | ${methodLabel(row.method)} | ${row.f1.n} | ${meanStd(row.precision)} | ${meanStd(row.recall)} | ${meanStd(row.f1)} | ${meanStd(row.macroF1)} | ${hard} |`);
+        const label = row.method === 'fullcross' ? `${methodLabel(row.method)}${sampleNote(reference.filter((r) => r.m === size.m))}` : methodLabel(row.method);
+        lines.push(`| ${size.m} | ${label} | ${row.f1.n} | ${meanStd(row.precision)} | ${meanStd(row.recall)} | ${meanStd(row.f1)} | ${meanStd(row.macroF1)} | ${hard} |`);
       }
+    }
+    if (reference.some((r) => r.fullcrossSample?.sampled)) {
+      lines.push(
+        '',
+        'Full cross-encoder marked *sampled*: every sentence of the split against all m relations is most of the evaluation\'s cost, so from issue 24 on `training/evaluate_fewrel.py` runs it on a fixed, seeded sample of the test sentences (`--fullcross-sample`, default 1,000; the seed and size are in each file\'s `fullcrossSample`), and its P / R / F1 are on those sentences only. The bi-encoder and EMMA rows cover every test sentence.',
+      );
     }
     lines.push('', ...targetsMarkdown(summaries), '', ...budgetMarkdown(results));
   }
@@ -129,14 +145,18 @@ function budgetMarkdown(results: FewrelInputs['results']): string[] {
   const lines = [
     '### Budget of each file',
     '',
-    '| split | pipeline | profile | per seen relation | train instances | bi-encoder epochs | cross-encoder steps | device | sentences | commit | machine |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| split | pipeline | profile | per seen relation | train instances | bi-encoder epochs | cross-encoder steps | device | sentences | full cross-encoder on | training (min) | export (min) | evaluation (min) | cross pairs | commit | machine |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const { result: r } of results) {
     const b = r.budget;
-    const known = (value: string | number | null) => (value === null ? '?' : String(value));
-    lines.push(`| ${r.split} | ${r.pipeline} | ${known(b.profile)} | ${b.maxPerRelation ?? 'all'} | ${known(b.trainInstances)} | ${known(b.biEncoderEpochs)} | ${known(b.crossEncoderSteps)} | ${known(b.device)} | ${r.sentences} | ${r.environment.commit.slice(0, 8)} | ${r.environment.machine} (${r.environment.cpus} CPUs) |`);
+    const known = (value: string | number | null | undefined) => (value === null || value === undefined ? '?' : String(value));
+    const minutes = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? '?' : (seconds / 60).toFixed(1));
+    const sample = r.fullcrossSample?.sampled ? `${count(r.fullcrossSample.sentences)} (seed ${known(r.fullcrossSample.seed)})` : 'all';
+    const pairs = r.crossPairs ?? r.sentences * r.m;
+    lines.push(`| ${r.split} | ${r.pipeline} | ${known(b.profile)} | ${b.maxPerRelation ?? 'all'} | ${known(b.trainInstances)} | ${known(b.biEncoderEpochs)} | ${known(b.crossEncoderSteps)} | ${known(b.device)} | ${r.sentences} | ${sample} | ${minutes(b.trainSeconds)} | ${minutes(b.exportSeconds)} | ${minutes(r.seconds)} | ${count(pairs)} | ${r.environment.commit.slice(0, 8)} | ${r.environment.machine} (${r.environment.cpus} CPUs) |`);
   }
+  lines.push('', 'Cost per split as measured on the machine named (wall-clock; `?`: not recorded in files written before issue 24). Evaluation: the whole `evaluate_fewrel.py` run; cross pairs: sentence-relation pairs the cross-encoder scored.');
   if (budgetsDiffer(results.map((r) => r.result))) lines.push('', '**The files were trained on different budgets** (profile, sentences per seen relation or epochs differ): the means above mix them.');
   return lines;
 }
@@ -172,7 +192,13 @@ function agreementMarkdown(agreements: Agreement[]): string[] {
   if (agreements.length === 0) {
     return [...lines, 'No agreement files yet (`npm run bench:agreement -- --reference benchmarks/results/fewrel/<split>.json --runtime benchmarks/results/fewrel/runtime/<split>.json` writes `benchmarks/results/fewrel/agreement/<split>.json`).'];
   }
+  const perM = fewrelSizes.map((m) => {
+    const splits = agreements.map((a) => a.split).filter((split) => split.startsWith(`fewrel_m${m}_`));
+    return `m=${m}: ${splits.length === 0 ? 'none yet' : splits.map((split) => split.replace(`fewrel_m${m}_`, '')).join(', ')}`;
+  });
   lines.push(
+    `Splits compared per m: ${perM.join('; ')}.`,
+    '',
     'Same model graphs on both sides (the sha256 of the int8 graphs must match). Difference: runtime F1 − reference F1; same top-1: share of sentences on which both chose the same relation.',
     '',
     '| split | method | reference F1 | runtime F1 | difference | same top-1 | graphs (bi / cross sha256) | reference commit, machine | runtime commit, machine |',
@@ -181,7 +207,8 @@ function agreementMarkdown(agreements: Agreement[]): string[] {
   for (const a of agreements) {
     for (const row of a.methods) {
       const top1 = row.top1Agreement === undefined ? '-' : `${pct(row.top1Agreement)}%`;
-      lines.push(`| ${a.split} | ${methodLabel(row.method)} | ${pct(row.referenceF1)} | ${pct(row.runtimeF1)} | ${signed(row.difference)} | ${top1} | ${a.model.sha256.biEncoder.slice(0, 12)} / ${a.model.sha256.crossEncoder.slice(0, 12)} | ${a.reference.commit.slice(0, 8)}, ${a.reference.machine} | ${a.runtime.commit.slice(0, 8)}, ${a.runtime.machine} |`);
+      const on = row.sentences === undefined ? '' : ` (on the ${count(row.sentences)} sentences both scored)`;
+      lines.push(`| ${a.split} | ${methodLabel(row.method)}${on} | ${pct(row.referenceF1)} | ${pct(row.runtimeF1)} | ${signed(row.difference)} | ${top1} | ${a.model.sha256.biEncoder.slice(0, 12)} / ${a.model.sha256.crossEncoder.slice(0, 12)} | ${a.reference.commit.slice(0, 8)}, ${a.reference.machine} | ${a.runtime.commit.slice(0, 8)}, ${a.runtime.machine} |`);
     }
   }
   return lines;

@@ -2,7 +2,8 @@
  * A predictions file: the gold relation and each method's top-1 relation per sentence, in the
  * sentence order of benchmarks/fewrel.ts (the split's test relations in order, each relation's
  * instances from train_wiki_rebuilt.json then val_wiki.json). Both pipelines write it, so their
- * decisions can be compared sentence by sentence (npm run bench:agreement).
+ * decisions can be compared sentence by sentence (npm run bench:agreement). A method's null marks a
+ * sentence it did not score (training/evaluate_fewrel.py's fullcross outside its seeded sample).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -16,7 +17,7 @@ import { readCheckedJson } from './fewrelFiles.js';
 export const predictionsSchema = z
   .preprocess(
     (raw) => (raw !== null && typeof raw === 'object' && !('methods' in raw) && 'gold' in raw ? nestMethods(raw as Record<string, unknown>) : raw),
-    z.object({ gold: z.array(z.string()).min(1), methods: z.record(z.string(), z.array(z.string())) }),
+    z.object({ gold: z.array(z.string()).min(1), methods: z.record(z.string(), z.array(z.string().nullable())) }),
   )
   .superRefine((file, context) => {
     for (const [method, labels] of Object.entries(file.methods)) {
@@ -29,6 +30,15 @@ export type Predictions = z.infer<typeof predictionsSchema>;
 
 function nestMethods({ gold, ...methods }: Record<string, unknown>): { gold: unknown; methods: Record<string, unknown> } {
   return { gold, methods };
+}
+
+/** A method's labels for every sentence; throws when it left some unscored (null). */
+export function everyLabel(predictions: Predictions, method: string): string[] {
+  const labels = predictions.methods[method];
+  if (labels === undefined) throw new Error(`the predictions file has no method ${method}`);
+  const missing = labels.indexOf(null);
+  if (missing >= 0) throw new Error(`${method} did not score every sentence (first unscored: ${missing})`);
+  return labels as string[];
 }
 
 export function readPredictions(path: string): Predictions {

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from fewrel_configs import split_names
-from zsre_train.fewrel_status import build_status
+from zsre_train.fewrel_status import build_status, evaluation_pairs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,7 +54,16 @@ def test_default_reason_states_the_measured_cost_of_one_split(tmp_path):
     assert costs["evaluateSecondsPerPair"] == 0.01  # 175 s over 3,500 sentences x 5 relations
     reason = status["splits"][-1]["reason"]
     assert reason.startswith("no GPU was lent") and "2 CPU cores" in reason and "75.0 min of training" in reason
-    assert "2.9 / 11.7 / 26.2 min at m = 5 / 10 / 15" in reason  # 0.01 s x 700 m x m pairs
+    # 0.01 s x (700 m x 4 + 1,000 x (m - 4)) pairs: 15,000 / 34,000 / 53,000
+    assert "2.5 / 5.7 / 8.8 min at m = 5 / 10 / 15" in reason
+
+
+def test_the_cost_per_pair_counts_the_pairs_a_result_scored(tmp_path):
+    runs, exports, results = _folders(tmp_path)
+    data = json.loads((results / "fewrel_m5_ori.json").read_text())
+    (results / "fewrel_m5_ori.json").write_text(json.dumps({**data, "crossPairs": 15000, "scoringSeconds": 300}))
+    assert build_status(split_names(), runs, exports, results, "cpu", cpus=2)["measuredCosts"]["evaluateSecondsPerPair"] == 0.02
+    assert evaluation_pairs(15) == 53000 and evaluation_pairs(5, per_relation=10) == 50 * 4 + 50
 
 
 def test_reason_given_by_the_driver_wins(tmp_path):
@@ -74,3 +83,13 @@ def test_cpu_driver_status_only_writes_the_file(tmp_path):
     refused = subprocess.run(["bash", "training/fewrel_cpu.sh", "--status-only", "fewrel_m5_44"], cwd=REPO, env=env,
                              capture_output=True, text=True)
     assert refused.returncode == 2 and "unknown split fewrel_m5_44" in refused.stderr
+
+
+def test_a_trained_split_records_its_training_throughput(tmp_path):
+    runs, exports, results = _folders(tmp_path)
+    (runs / "fewrel_m5_40" / "run.json").write_text(json.dumps({
+        "seconds": 5400.0, "torchThreads": 1, "commit": "abc", "biEncoder": {"sequences_per_s": 8.2}, "crossEncoder": {"sequences_per_s": 6.7}}))
+    rows = {row["split"]: row for row in build_status(split_names(), runs, exports, results, "cpu", cpus=2)["splits"]}
+    assert rows["fewrel_m5_40"]["training"] == {"biEncoderSequencesPerSecond": 8.2, "crossEncoderPairsPerSecond": 6.7,
+                                                "trainSeconds": 5400.0, "torchThreads": 1, "commit": "abc"}
+    assert "training" not in rows["fewrel_m5_ori"]  # its run.json has no phase stats

@@ -21,15 +21,30 @@ from pathlib import Path
 STATES = ("done", "trained-not-evaluated", "running-or-partial", "not run")
 
 
+def training_throughput(run_json: Path) -> dict | None:
+    """Sequences per second of each training phase (run.json), and the commit that trained it: the
+    before / after of a change to the training code (issue 24: length groups) reads here."""
+    if not run_json.is_file():
+        return None
+    info = json.loads(run_json.read_text(encoding="utf-8"))
+    if not isinstance(info.get("biEncoder"), dict):
+        return None
+    return {"biEncoderSequencesPerSecond": info["biEncoder"].get("sequences_per_s"),
+            "crossEncoderPairsPerSecond": (info.get("crossEncoder") or {}).get("sequences_per_s"),
+            "trainSeconds": info.get("seconds"), "torchThreads": info.get("torchThreads"), "commit": info.get("commit")}
+
+
 def split_state(split: str, runs: Path, exports: Path, results: Path) -> dict:
     result, run, export = results / f"{split}.json", runs / split, exports / split
+    throughput = training_throughput(run / "run.json")
+    extra = {"training": throughput} if throughput else {}
     if result.is_file():
         data = json.loads(result.read_text(encoding="utf-8"))
         f1 = {row["method"]: round(row["f1"], 4) for row in data.get("methods", [])}
         return {"split": split, "state": "done", "result": str(result), "sentences": data.get("sentences"),
-                "profile": (data.get("budget") or {}).get("profile"), "f1": f1}
+                "profile": (data.get("budget") or {}).get("profile"), "f1": f1, **extra}
     if (run / "run.json").is_file():
-        return {"split": split, "state": "trained-not-evaluated", "run": str(run), "exported": (export / "manifest.json").is_file()}
+        return {"split": split, "state": "trained-not-evaluated", "run": str(run), "exported": (export / "manifest.json").is_file(), **extra}
     if run.is_dir():
         return {"split": split, "state": "running-or-partial", "run": str(run), "checkpoint": (run / "checkpoints").is_dir()}
     return {"split": split, "state": "not run"}
@@ -47,10 +62,18 @@ def measured_costs(splits: list[str], runs: Path, results: Path) -> dict:
             export.append(json.loads(export_json.read_text(encoding="utf-8"))["seconds"])
         if result.is_file():
             data = json.loads(result.read_text(encoding="utf-8"))
-            per_pair.append(data.get("scoringSeconds", data["seconds"]) / (data["sentences"] * data["m"]))
+            # crossPairs: the pairs the cross-encoder scored (older files scored every sentence with all m)
+            per_pair.append(data.get("scoringSeconds", data["seconds"]) / data.get("crossPairs", data["sentences"] * data["m"]))
     mean = lambda values: round(statistics.mean(values), 1) if values else None  # noqa: E731
     return {"trainSeconds": mean(train), "trainRuns": len(train), "exportSeconds": mean(export), "exportRuns": len(export),
             "evaluateSecondsPerPair": round(statistics.mean(per_pair), 5) if per_pair else None, "evaluatedRuns": len(per_pair)}
+
+
+def evaluation_pairs(m: int, per_relation: int = 700, sample: int = 1000, k: int = 4) -> int:
+    """Cross-encoder pairs evaluate_fewrel.py scores by default: every sentence's top min(k, m), plus
+    the other m - min(k, m) for the sampled sentences."""
+    n = per_relation * m
+    return n * min(k, m) + min(sample, n) * (m - min(k, m))
 
 
 def default_reason(costs: dict, cpus: int, profile: str) -> str:
@@ -63,8 +86,9 @@ def default_reason(costs: dict, cpus: int, profile: str) -> str:
             cost += f" plus {costs['exportSeconds'] / 60:.1f} min of export"
         if costs["evaluateSecondsPerPair"] is not None:
             pair = costs["evaluateSecondsPerPair"]
-            cost += (", and evaluation takes about " + " / ".join(f"{pair * 700 * m * m / 60:.1f}" for m in (5, 10, 15))
-                     + " min at m = 5 / 10 / 15 (700 sentences per relation, every sentence against all m)")
+            cost += (", and evaluation takes about " + " / ".join(f"{pair * evaluation_pairs(m) / 60:.1f}" for m in (5, 10, 15))
+                     + " min at m = 5 / 10 / 15 (700 sentences per relation: the cross-encoder on each one's bi-encoder top 4, "
+                     "and on 1,000 sampled sentences against all m)")
     return f"no GPU was lent to this session; on this machine ({cpus} CPU cores, profile {profile}) {cost}"
 
 
