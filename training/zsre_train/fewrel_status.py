@@ -22,8 +22,10 @@ STATES = ("done", "trained-not-evaluated", "running-or-partial", "not run")
 
 
 def training_throughput(run_json: Path) -> dict | None:
-    """Sequences per second of each training phase (run.json), and the commit that trained it: the
-    before / after of a change to the training code (issue 24: length groups) reads here."""
+    """Sequences per second of each training phase (run.json), and the commit run.json names: the
+    before / after of a change to the training code (issue 24: length groups) reads here. run.json
+    names the commit at the start of training from issue 24 on; runs finished before wrote HEAD at
+    their end, which need not be the code they ran (fewrel_m10_ori: started at ea87758, ended at 1fa39809)."""
     if not run_json.is_file():
         return None
     info = json.loads(run_json.read_text(encoding="utf-8"))

@@ -127,6 +127,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         shutil.copyfile(config_path, kept)
     device = pick_device()
     started = time.perf_counter()
+    commit = _commit()  # the code this process loaded; HEAD may move while a long run trains
     tokenizer = load_tokenizer()
     corpus = load_corpus(config, data_dir)
     replacement_stats = None
@@ -175,7 +176,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         "trainRelations": len(corpus.train_relations), "trainInstances": len(corpus.train),
         "evalRelations": corpus.eval_relations, "evalInstances": len(corpus.eval),
         "epochs": {"biEncoder": config.bi_encoder.epochs, "crossEncoder": config.cross_encoder.epochs},
-        "commit": _commit(), "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit, "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "device": str(device), "torchThreads": config.run.torch_threads,
         "biEncoder": bi_stats, "crossEncoder": cross_stats, "distillation": distill_stats,
         "entityReplacement": replacement_stats,
