@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createExtractor, type ExtractItem } from 'zsre';
+import { chemprotItems as chemprotFileItems } from './lib/chemprot.js';
 import { fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
 import { parseFlags } from './lib/args.js';
 import { repoPath, runEnvironment, writeResult } from './lib/environment.js';
@@ -65,36 +66,12 @@ const fewrelRows = await score(
   fewrel.map((item) => item.gold),
 );
 
-// ChemProt: "<< head >>" and "[[ tail ]]" mark the entities; strip the markers, keep character spans.
+// ChemProt: its test file, markers stripped (lib/chemprot.ts).
 const descriptions = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'training', 'data', 'relation_descriptions.json'), 'utf8')) as Record<string, { name: string; description: string }>;
 const chemprotRelations = Object.entries(descriptions)
   .filter(([id]) => id.startsWith('chemprot:'))
   .map(([id, { name, description }]) => ({ id, name, description }));
-const perLabel = new Map<string, number>();
-const chemprotItems: ExtractItem[] = [];
-const chemprotGold: string[] = [];
-for (const line of readFileSync(join(dataDir, 'extra', 'chemprot', 'test.txt'), 'utf8').split('\n')) {
-  if (!line.trim()) continue;
-  const { text, label } = JSON.parse(line) as { text: string; label: string };
-  const id = `chemprot:${label}`;
-  if (!descriptions[id] || (perLabel.get(id) ?? 0) >= perRelation) continue;
-  const marked = /<< (.+?) >>|\[\[ (.+?) \]\]/g;
-  let plain = '';
-  let last = 0;
-  const spans: Record<'head' | 'tail', { start: number; end: number } | undefined> = { head: undefined, tail: undefined };
-  for (const match of text.matchAll(marked)) {
-    plain += text.slice(last, match.index);
-    const inner = match[1] ?? match[2]!;
-    spans[match[1] !== undefined ? 'head' : 'tail'] = { start: plain.length, end: plain.length + inner.length };
-    plain += inner;
-    last = match.index + match[0].length;
-  }
-  plain += text.slice(last);
-  if (!spans.head || !spans.tail) continue;
-  perLabel.set(id, (perLabel.get(id) ?? 0) + 1);
-  chemprotItems.push({ text: plain, head: spans.head, tail: spans.tail });
-  chemprotGold.push(id);
-}
+const { items: chemprotItems, gold: chemprotGold } = chemprotFileItems(dataDir, 'test.txt', perRelation, (id) => descriptions[id] !== undefined);
 const chemprotRows = await score(chemprotRelations, chemprotItems, chemprotGold);
 
 const result = {
