@@ -3,15 +3,10 @@
  * for benchmarks/report.ts: the results README and the main README's documents section.
  */
 
-export interface Point {
-  threshold: number;
-  answered: number;
-  right: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  factPrecision: number;
-}
+import type { Operating } from './abstention.js';
+
+/** One operating point of a result file: the shape lib/abstention.ts computes. */
+export type Point = Operating;
 
 interface Part {
   documents: number;
