@@ -239,6 +239,12 @@ const paragraphTriples = (threshold: number): Record<string, string[]> =>
     ]),
   );
 
+/** What the results need of the model's none vector fit (training/fit_none_vector.py); null: none. */
+function noneVectorSummary(manifestOfModel: unknown): { calibrationDocuments: number; pairs: number; documentPrecision: number } | null {
+  const fit = (manifestOfModel as { fusion: { noneVectorFit?: { documents: { calibrationDocuments: number; pairs: number }; documentPrecision: number } } }).fusion.noneVectorFit;
+  return fit === undefined ? null : { calibrationDocuments: fit.documents.calibrationDocuments, pairs: fit.documents.pairs, documentPrecision: fit.documentPrecision };
+}
+
 const environment = runEnvironment();
 const result = {
   benchmark: 'documents',
@@ -263,6 +269,7 @@ const result = {
     gold: 'labels (h, t, r) whose evidence includes a sentence of the text, or that carry no evidence; factPrecision: any label (h, t, r) of the document',
     mentionsSkipped: { calibration: calibration.overlapping, measuring: measuring.overlapping, window: windowPart?.overlapping ?? 0 },
   },
+  noneVector: noneVectorSummary(manifest),
   trainedRelations: 'The shipped model was trained on DocRED single-sentence pairs of these relation types (model card), so these rows are "relations it trained on", on documents it never saw (Re-DocRED dev). No model holding these relations out exists yet: the never-seen-relations row needs a holdout training run (GPU), not done.',
   calibration: {
     fittedOn: 'calibration part, sentence pairs',

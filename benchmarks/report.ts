@@ -89,12 +89,19 @@ if (speed !== undefined) {
 
 // Documents (issue 21): the shipped model's run, in a section of the main README too.
 const documentRuns = results.filter(isDocumentsResult);
+// Earlier runs, kept to compare a new model against (newest first by date): documents-history/.
+const historyDir = join(resultsDir, 'documents-history');
+const documentHistory = (existsSync(historyDir) ? readdirSync(historyDir).filter((f) => f.endsWith('.json')).sort() : [])
+  .map((f) => JSON.parse(readFileSync(join(historyDir, f), 'utf8')) as { benchmark: string })
+  .filter(isDocumentsResult)
+  .sort((a, b) => b.environment.date.localeCompare(a.environment.date));
 const documentsReadme: string[] = [];
 for (const documents of documentRuns) {
   const chartName = documents.model.endsWith('zsre-minilm-l6-general') ? 'documents.svg' : `documents_${documents.model.split('/').pop() ?? 'model'}.svg`;
-  lines.push(`## "No relation" on documents (${documents.model})`, '', ...documentsMarkdown(documents, chartName), '');
+  const before = documentHistory.find((run) => run.model === documents.model && run.environment.date < documents.environment.date);
+  lines.push(`## "No relation" on documents (${documents.model})`, '', ...documentsMarkdown(documents, chartName, before), '');
   pendingCharts.set(join(resultsDir, chartName), documentsChart(documents));
-  if (chartName === 'documents.svg') documentsReadme.push(...documentsMarkdown(documents, 'benchmarks/results/documents.svg'));
+  if (chartName === 'documents.svg') documentsReadme.push(...documentsMarkdown(documents, 'benchmarks/results/documents.svg', before));
 }
 if (documentsReadme.length > 0) {
   const readme = join(resultsDir, '..', '..', 'README.md');

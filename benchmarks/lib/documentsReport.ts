@@ -28,6 +28,8 @@ export interface DocumentsResult {
   calibration: { probabilityThreshold: Point | null; logisticThreshold: Point | null; sentencePairs: Part };
   measuring: { sentencePairs: Part; windowPairs: Part | null };
   time: { wallSeconds: number; cpuSeconds: number };
+  /** The model's learned none vectors (training/fit_none_vector.py); absent or null: a constant none logit. */
+  noneVector?: { calibrationDocuments: number; pairs: number; documentPrecision: number } | null;
   paragraph?: {
     text: string;
     entities: string[];
@@ -45,8 +47,12 @@ export function isDocumentsResult(value: { benchmark: string }): value is Docume
 const pct = (x: number): string => (x * 100).toFixed(1);
 const cells = (point: Point | null): string => (point === null ? '- | - | - | -' : `${point.threshold.toFixed(3)} | ${pct(point.precision)} | ${pct(point.recall)} | ${pct(point.f1)}`);
 
-/** The table, one row per operating point, sentence pairs and window pairs apart. */
-export function documentsMarkdown(result: DocumentsResult, chartPath: string): string[] {
+/**
+ * The table, one row per operating point, sentence pairs and window pairs apart. `before`: an
+ * earlier run of the same benchmark on the same measuring documents (benchmarks/results/
+ * documents-history/), shown as rows of its own so a change of model is seen against it.
+ */
+export function documentsMarkdown(result: DocumentsResult, chartPath: string, before?: DocumentsResult): string[] {
   const { settings, calibration, measuring, environment } = result;
   const target = pct(settings.precisionTarget);
   const lines = [
@@ -76,10 +82,23 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string): s
     );
   };
   rows(`sentence (${measuring.sentencePairs.pairs}, ${pct(measuring.sentencePairs.relatedShare)}% related)`, measuring.sentencePairs);
+  const comparable = before !== undefined && sameDocuments(before.settings.measuringDocuments, settings.measuringDocuments);
+  if (before !== undefined && comparable) {
+    const label = `sentence, the run of ${before.environment.date.slice(0, 10)} (commit ${before.environment.commit.slice(0, 8)}, ${before.noneVector ? 'with' : 'no'} none vector)`;
+    lines.push(
+      `| ${label} | default threshold (that model's) | ${cells(before.measuring.sentencePairs.probability.atDefaultThreshold)} |`,
+      `| ${label} | \`threshold\` for best F1 (fitted on calibration) | ${cells(before.measuring.sentencePairs.probability.atCalibrationBestF1Threshold)} |`,
+      `| ${label} | best F1 of any threshold (oracle, not a result) | ${cells(before.measuring.sentencePairs.probability.bestF1Here)} |`,
+    );
+  }
   if (measuring.windowPairs !== null) rows(`across sentences, ≤ ${settings.window} apart (${measuring.windowPairs.pairs} in ${measuring.windowPairs.documents} docs, ${pct(measuring.windowPairs.relatedShare)}% related)`, measuring.windowPairs);
+  const vector = result.noneVector;
   lines.push(
     '',
-    `Among related sentence pairs the top-1 relation is right for ${pct(measuring.sentencePairs.top1RightAmongRelated)}% (the ceiling of recall at any threshold). ` +
+    (vector
+      ? `The model carries learned none vectors (training/fit_none_vector.py): the "no relation" logit moves with the sentence's bi-encoder vector, fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its default threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. `
+      : 'The model has a constant "no relation" logit (no none vector). ') +
+      `Among related sentence pairs the top-1 relation is right for ${pct(measuring.sentencePairs.top1RightAmongRelated)}% (the ceiling of recall at any threshold). ` +
       'Logistic abstention score: a logistic regression of "the top-1 is right" on the top-1 and second probabilities, the "no relation" share and the bi-encoder cosines, fitted on the calibration pairs. ' +
       'Entity-type filter: no answer when the top-1 relation never links these two entity types among the calibration documents\' labels (Re-DocRED\'s gold types stand in for declared relation types and an NER). ' +
       `Relations: the model trained on DocRED sentences of these relation types, so this is the "relations it trained on" row, on documents it never saw; no model holding them out has been trained yet (it needs a GPU run), so there is no "never-seen relations" row.`,
@@ -99,6 +118,8 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string): s
   lines.push('', `![precision against recall](${chartPath})`);
   return lines;
 }
+
+const sameDocuments = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((doc, i) => doc === b[i]);
 
 /** Precision (y) against recall (x) of the probability threshold on the measuring part, with the operating points marked. */
 export function documentsChart(result: DocumentsResult): string {

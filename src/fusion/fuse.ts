@@ -2,6 +2,9 @@
  * Score fusion and abstention, exactly as docs/model-directory.md ("Scores and fusion") states:
  *   z_j = biWeight * biScore_j + crossWeight * crossScore_j   (bi-only: biOnly.biWeight * biScore_j)
  *   p = softmax([noneLogit, z_1, ..., z_k]);  relation = argmax_j p_j if p_j >= threshold else none.
+ * With a learned none vector (training/fit_none_vector.py) noneLogit is per sentence:
+ *   noneLogit + bias + weights . v,   v the sentence's bi-encoder vector,
+ * which moves only the "no relation" share, never the order of the relations.
  * Pure: numbers in, numbers out.
  */
 
@@ -11,6 +14,7 @@ export interface FusionParams {
   crossWeight: number;
   noneLogit: number;
   threshold: number;
+  noneVector?: { weights: readonly number[]; bias: number } | undefined;
 }
 
 export interface ScoredCandidate {
@@ -28,11 +32,11 @@ export interface FusionResult {
   best: number | null;
 }
 
-export function fuse(candidates: readonly ScoredCandidate[], params: FusionParams): FusionResult {
+export function fuse(candidates: readonly ScoredCandidate[], params: FusionParams, sentence?: Float32Array): FusionResult {
   const logits = candidates.map(({ biScore, crossScore }) =>
     crossScore === null ? params.biWeight * biScore : params.biWeight * biScore + params.crossWeight * crossScore,
   );
-  const [none, ...probabilities] = softmax([params.noneLogit, ...logits]);
+  const [none, ...probabilities] = softmax([noneLogit(params, sentence), ...logits]);
   let best: number | null = null;
   probabilities.forEach((probability, index) => {
     if (best === null || probability > (probabilities[best] ?? 0)) best = index;
@@ -43,6 +47,19 @@ export function fuse(candidates: readonly ScoredCandidate[], params: FusionParam
     noneProbability: none ?? 1,
     best: best !== null && bestProbability >= params.threshold ? best : null,
   };
+}
+
+/** The sentence's "no relation" logit: the constant, moved by the none vector where the model has one. */
+export function noneLogit(params: FusionParams, sentence: Float32Array | undefined): number {
+  const vector = params.noneVector;
+  if (vector === undefined) return params.noneLogit;
+  if (sentence === undefined || sentence.length !== vector.weights.length) {
+    throw new Error(`the none vector needs the ${vector.weights.length}-number sentence vector, received ${sentence?.length ?? 'none'}`);
+  }
+  // Summed in double precision from the float32 vector, as training/zsre_train/fusion.py does.
+  let shift = vector.bias;
+  for (let i = 0; i < sentence.length; i += 1) shift += (vector.weights[i] as number) * (sentence[i] as number);
+  return params.noneLogit + shift;
 }
 
 /** Softmax with the maximum subtracted first, so large logits (weights of 30-40) cannot overflow. */

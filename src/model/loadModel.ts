@@ -126,6 +126,13 @@ export async function readManifest(directory: string): Promise<Manifest> {
       throw invalid(directory, `graphs.${graph}.inputs ${problem} (upgrade zsre, or re-export the model)`, `graphs.${graph}.inputs`);
     }
   }
+  // A none vector is dotted with the sentence vector: it must have the vector's size.
+  for (const [field, block] of [['fusion', manifest.fusion], ['fusion.biOnly', manifest.fusion.biOnly]] as const) {
+    const length = block.noneVector?.weights.length;
+    if (length !== undefined && length !== manifest.vectorSize) {
+      throw invalid(directory, `${field}.noneVector.weights has ${length} numbers, vectorSize is ${manifest.vectorSize} (refit it with training/fit_none_vector.py)`, `${field}.noneVector.weights`);
+    }
+  }
   return manifest;
 }
 

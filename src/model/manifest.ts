@@ -34,10 +34,15 @@ export const graphSchema = z.object({
   files: z.object({ int8: fileRefSchema.optional(), fp32: fileRefSchema.optional() }),
 });
 
+// A learned none vector (training/fit_none_vector.py): the "no relation" logit of a sentence is
+// noneLogit + bias + weights . v, v its bi-encoder vector. Absent: noneLogit for every sentence.
+const noneVectorSchema = z.object({ weights: z.array(z.number()).min(1), bias: z.number() }).strict();
+
 const fusionParamsSchema = z.object({
   biWeight: z.number(),
   noneLogit: z.number(),
   threshold: z.number().min(0).max(1),
+  noneVector: noneVectorSchema.optional(),
 });
 
 const commonShape = {
@@ -57,6 +62,8 @@ const commonShape = {
     fittedOn: z.record(z.string(), z.unknown()).optional(),
     // Adaptive fine-grained stage (training/fit_cross_gate.py): the cross-encoder is skipped for a
     // sentence whose bi-only confidence is at least minConfidence. Absent: it always runs.
+    // How the none vectors were fitted (data, targets, script): a record, read by people only.
+    noneVectorFit: z.record(z.string(), z.unknown()).optional(),
     crossGate: z.object({ minConfidence: z.number().min(0).max(1), fittedOn: z.record(z.string(), z.unknown()).optional() }).optional(),
     // How relations taught by example sentences are scored (src/examples/rule.ts; fitted by
     // scripts/fit-examples-rule.ts on relations the model never trained on). Absent: the

@@ -6,10 +6,11 @@ import type { Hit } from '../labels/topK.js';
  * the bi-only parameters, is the bi-encoder sure enough, either of its best candidate or of
  * "no relation", that the cross-encoder would rarely change the decision? Pure.
  */
-export function biEncoderIsSure(hits: readonly Hit[], biOnly: FusionParams, minConfidence: number): boolean {
+export function biEncoderIsSure(hits: readonly Hit[], biOnly: FusionParams, minConfidence: number, sentence?: Float32Array): boolean {
   const fused = fuse(
     hits.map((hit) => ({ biScore: hit.score, crossScore: null })),
     biOnly,
+    sentence,
   );
   const best = fused.probabilities.reduce((max, probability) => Math.max(max, probability), 0);
   return Math.max(best, fused.noneProbability) >= minConfidence;

@@ -5,7 +5,8 @@ import type { PreparedItem } from './prepare.js';
 
 /**
  * Turns one item's re-scored candidates into its result: fuse, abstain, order best first.
- * `crossScores` is null in bi-encoder-only mode.
+ * `crossScores` is null in bi-encoder-only mode; `sentence` (the bi-encoder vector) feeds the
+ * model's none vector, where it has one.
  */
 export function rankCandidates(
   item: PreparedItem,
@@ -13,9 +14,10 @@ export function rankCandidates(
   crossScores: readonly number[] | null,
   relations: readonly Relation[],
   params: FusionParams,
+  sentence?: Float32Array,
 ): ExtractResult {
   const scored = hits.map((hit, position) => ({ biScore: hit.score, crossScore: crossScores === null ? null : (crossScores[position] ?? null) }));
-  const fused = fuse(scored, params);
+  const fused = fuse(scored, params, sentence);
   const candidates: Candidate[] = hits.map((hit, position) => {
     const relation = relations[hit.index] as Relation;
     return {

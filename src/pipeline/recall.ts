@@ -17,12 +17,14 @@ export async function recall(
   labels: LabelIndex,
   limits: { recallK: number; topK: number },
   examples: ExampleState,
-): Promise<Hit[][]> {
+): Promise<{ hits: Hit[][]; vectors: Float32Array[] }> {
   const vectors = await biEncoder.encodeSentences(items.map((item) => item.sequence));
-  return vectors.map((vector) => {
+  const hits = vectors.map((vector) => {
     const nearest = labels.search(vector, limits.recallK);
     return examples.prototypes.size === 0 ? nearest.slice(0, limits.topK) : withExamples(nearest, vector, labels, examples).slice(0, limits.topK);
   });
+  // The vectors go on to fusion: a model with a none vector reads them (src/fusion/fuse.ts).
+  return { hits, vectors };
 }
 
 /** The index's hits plus every relation with examples, rescored where examples exist, best first. */

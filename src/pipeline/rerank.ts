@@ -27,15 +27,16 @@ export interface RerankGate {
  * hits, or null where the cross-encoder did not run (the bi-encoder was sure).
  */
 export async function rerank(
-  batch: { items: readonly ExtractItem[]; prepared: readonly PreparedItem[]; hits: readonly (readonly Hit[])[] },
+  batch: { items: readonly ExtractItem[]; prepared: readonly PreparedItem[]; hits: readonly (readonly Hit[])[]; vectors: readonly Float32Array[] },
   crossEncoder: CrossEncoder,
   inputs: PairInputs,
   gate: RerankGate,
 ): Promise<(number[] | null)[]> {
-  const { items, prepared, hits } = batch;
+  const { items, prepared, hits, vectors } = batch;
   const needed = hits.map(
-    (row) =>
-      !row.some((hit) => gate.examples.prototypes.has(hit.index)) && (gate.crossGate === null || !biEncoderIsSure(row, gate.biOnlyFusion, gate.crossGate)),
+    (row, index) =>
+      !row.some((hit) => gate.examples.prototypes.has(hit.index)) &&
+      (gate.crossGate === null || !biEncoderIsSure(row, gate.biOnlyFusion, gate.crossGate, vectors[index])),
   );
   const pairs = prepared.flatMap((item, row) => {
     if (!needed[row]) return [];

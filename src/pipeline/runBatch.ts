@@ -57,14 +57,14 @@ export async function runPipeline(pipeline: Pipeline, items: readonly ExtractIte
   for (let from = 0; from < prepared.length; from += pipeline.batchSize) {
     options.beforeBatch?.();
     const group = prepared.slice(from, from + pipeline.batchSize);
-    const hits = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline, examples);
+    const { hits, vectors } = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline, examples);
     const crossScores =
       pipeline.crossEncoder === null
         ? hits.map(() => null)
-        : await rerank({ items: items.slice(from, from + pipeline.batchSize), prepared: group, hits }, pipeline.crossEncoder, pairInputs, { ...pipeline, examples });
+        : await rerank({ items: items.slice(from, from + pipeline.batchSize), prepared: group, hits, vectors }, pipeline.crossEncoder, pairInputs, { ...pipeline, examples });
     group.forEach((item, row) => {
       const scores = crossScores[row] ?? null;
-      results.push(rankCandidates(item, hits[row] ?? [], scores, relations, scores === null ? pipeline.biOnlyFusion : pipeline.fusion));
+      results.push(rankCandidates(item, hits[row] ?? [], scores, relations, scores === null ? pipeline.biOnlyFusion : pipeline.fusion, vectors[row]));
     });
     options.onProgress?.(results.length, items.length);
   }

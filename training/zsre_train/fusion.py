@@ -1,7 +1,9 @@
 """Score fusion and calibrated abstention (contract: "Scores and fusion"), and its fitting.
 
 z_j = biWeight * biScore_j + crossWeight * crossScore_j; softmax over [noneLogit, z_1..z_k];
-the best candidate wins if its probability >= threshold, else "no relation".
+the best candidate wins if its probability >= threshold, else "no relation". A block with a
+learned none vector (zsre_train.none_vector) moves noneLogit per sentence: noneLogit + bias +
+weights . v, where v is the bi-encoder's sentence vector; `none_shift` carries bias + weights . v.
 """
 from __future__ import annotations
 
@@ -19,12 +21,18 @@ class FusionParams:
     threshold: float
 
 
-def probabilities(bi: np.ndarray, cross: np.ndarray | None, params: FusionParams) -> np.ndarray:
-    """(n, k) candidate probabilities; 1 - row sum is the share of "no relation"."""
+def probabilities(bi: np.ndarray, cross: np.ndarray | None, params: FusionParams,
+                  none_shift: np.ndarray | None = None) -> np.ndarray:
+    """(n, k) candidate probabilities; 1 - row sum is the share of "no relation".
+
+    none_shift: (n,) per-sentence addition to noneLogit (a learned none vector), or None."""
     z = params.bi_weight * bi
     if cross is not None:
         z = z + params.cross_weight * cross
-    logits = np.concatenate([np.full((z.shape[0], 1), params.none_logit), z], axis=1)
+    none = np.full((z.shape[0], 1), params.none_logit)
+    if none_shift is not None:
+        none = none + np.asarray(none_shift, dtype=np.float64).reshape(-1, 1)
+    logits = np.concatenate([none, z], axis=1)
     logits = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(logits)
     return (e / e.sum(axis=1, keepdims=True))[:, 1:]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import fusion
+from . import fusion, none_vector
 from .data.instance import Instance, RelationInfo
 from .encode import BiRunner, CrossRunner, prepare_descriptions, prepare_sentences
 from .scoring import score
@@ -75,7 +75,9 @@ def build_parity(
     s_vec, d_vec, columns, bi = scores.sentence_vectors, scores.description_vectors, scores.columns, scores.bi
     cross = scores.cross.astype(np.float64)
     params = fusion.FusionParams(fusion_block["biWeight"], fusion_block["crossWeight"], fusion_block["noneLogit"], fusion_block["threshold"])
-    probs = fusion.probabilities(bi, cross, params)
+    vector = fusion_block.get("noneVector")
+    shift = None if vector is None else none_vector.none_shift(s_vec, np.array(vector["weights"]), vector["bias"])
+    probs = fusion.probabilities(bi, cross, params, shift)
     chosen = fusion.decide(probs, params.threshold)
     return {
         "precision": "fp32",

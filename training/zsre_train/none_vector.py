@@ -1,0 +1,137 @@
+"""A learned "none" vector: the "no relation" logit moves with what the sentence says (issue 21).
+
+Fusion's none logit is a constant, fitted where every sentence states some relation (FewRel-style
+sentences whose gold was removed from the candidates). In real text most entity pairs that share
+a sentence hold no relation at all, and nothing in that constant can tell them apart. The none
+vector makes it per sentence:
+
+    noneLogit(v) = noneLogit + bias + weights . v
+
+with v the bi-encoder's sentence vector (the one the relation scores are computed from). The
+relation logits are untouched, so the ranking of relations, and closed-set accuracy, cannot change;
+only how often and where the model says "none". weights and bias are fitted by maximum likelihood
+of the fusion softmax (gold candidate, or none) with the block's other parameters fixed, on
+sentences of two kinds: entity pairs of documents that mark which pairs hold nothing (Re-DocRED
+calibration documents), and the FewRel-style abstention set fusion was fitted on, so that the
+vector does not learn "a relation is stated" where only the candidates lack it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import fusion
+
+L2_CHOICES = (1e-4, 1e-3, 1e-2)
+
+
+@dataclass(frozen=True)
+class FitRows:
+    """What fitting needs per sentence: its vector, its candidates' scores, the target index (-1: none)."""
+
+    vectors: np.ndarray  # (n, d)
+    bi: np.ndarray  # (n, k)
+    cross: np.ndarray | None  # (n, k), None for the bi-only block
+    target: np.ndarray  # (n,)
+
+    def take(self, rows: np.ndarray) -> "FitRows":
+        return FitRows(self.vectors[rows], self.bi[rows], None if self.cross is None else self.cross[rows], self.target[rows])
+
+    @staticmethod
+    def join(parts: list["FitRows"]) -> "FitRows":
+        crosses = [p.cross for p in parts]
+        cross = None if any(c is None for c in crosses) else np.concatenate(crosses)
+        return FitRows(np.concatenate([p.vectors for p in parts]), np.concatenate([p.bi for p in parts]), cross,
+                       np.concatenate([p.target for p in parts]))
+
+
+def none_shift(vectors: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
+    return vectors.astype(np.float64) @ np.asarray(weights, dtype=np.float64) + bias
+
+
+def fit(rows: FitRows, params: fusion.FusionParams, l2: float, steps: int = 300) -> tuple[np.ndarray, float]:
+    """Maximum-likelihood (weights, bias), L2 penalty on the weights, fusion weights held fixed."""
+    v = torch.tensor(rows.vectors, dtype=torch.float64)
+    z = params.bi_weight * torch.tensor(rows.bi, dtype=torch.float64)
+    if rows.cross is not None:
+        z = z + params.cross_weight * torch.tensor(rows.cross, dtype=torch.float64)
+    y = torch.tensor(rows.target + 1, dtype=torch.long)  # class 0 is "none"
+    weights = torch.zeros(v.shape[1], dtype=torch.float64, requires_grad=True)
+    bias = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([weights, bias], lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        none = params.none_logit + v @ weights + bias
+        loss = torch.nn.functional.cross_entropy(torch.cat([none[:, None], z], dim=1), y) + l2 * (weights @ weights)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return weights.detach().numpy().copy(), float(bias.detach()[0])
+
+
+def answered_f1(probs: np.ndarray, right: np.ndarray, related: int, threshold: float) -> tuple[float, float, float]:
+    """(precision, recall, F1) of answering the best candidate where its probability reaches threshold.
+
+    right[i, j]: candidate j of row i is a gold relation; related: rows that state a relation."""
+    best = probs.argmax(axis=1)
+    answered = probs[np.arange(len(probs)), best] >= threshold
+    correct = int((answered & right[np.arange(len(probs)), best]).sum())
+    precision = correct / max(1, int(answered.sum()))
+    recall = correct / max(1, related)
+    return precision, recall, 2 * precision * recall / max(precision + recall, 1e-12)
+
+
+def best_f1(probs: np.ndarray, right: np.ndarray, related: int) -> tuple[float, float]:
+    """(threshold, F1) of the best-F1 threshold among the rows' best-candidate probabilities."""
+    best_p = np.unique(probs.max(axis=1))
+    candidates = best_p[:: max(1, len(best_p) // 400)]
+    scored = [(answered_f1(probs, right, related, t)[2], -t) for t in candidates]
+    f1, negative_t = max(scored)
+    return -negative_t, f1
+
+
+def threshold_for_precision(probs: np.ndarray, right: np.ndarray, related: int, target: float) -> float | None:
+    """The smallest threshold whose precision reaches target (None: none does)."""
+    for t in np.unique(probs.max(axis=1)):
+        precision, recall, _ = answered_f1(probs, right, related, t)
+        if precision >= target and recall > 0:
+            return float(t)
+    return None
+
+
+def choose_l2(documents: FitRows, documents_right: np.ndarray, documents_related: np.ndarray, groups: np.ndarray,
+              abstention: FitRows, params: fusion.FusionParams, seed: int) -> tuple[float, list[dict]]:
+    """The L2 strength with the best F1 on a quarter of the calibration documents held out by document."""
+    rng = np.random.default_rng(seed)
+    unique = np.unique(groups)
+    held = np.isin(groups, rng.choice(unique, len(unique) // 4, replace=False))
+    report = []
+    for l2 in L2_CHOICES:
+        weights, bias = fit(FitRows.join([documents.take(~held), abstention]), params, l2)
+        part = documents.take(held)
+        probs = fusion.probabilities(part.bi, part.cross, params, none_shift(part.vectors, weights, bias))
+        _, f1 = best_f1(probs, documents_right[held], int(documents_related[held].sum()))
+        report.append({"l2": l2, "heldOutDocumentsBestF1": round(f1, 4)})
+    chosen = max(report, key=lambda r: (r["heldOutDocumentsBestF1"], -r["l2"]))["l2"]
+    return chosen, report
+
+
+def adaptive(bi: np.ndarray, cross: np.ndarray, fused: fusion.FusionParams, bi_only: fusion.FusionParams, gate: float | None,
+             fused_shift: np.ndarray | None, bi_shift: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runtime's adaptive path per row: (top-1 candidate, decision (-1: none), skipped the cross-encoder).
+
+    A row skips the cross-encoder when bi-only fusion is sure (crossGate.ts); its result is then
+    the bi-only one. With none vectors the gate sees the moved "no relation" share too."""
+    bi_probs = fusion.probabilities(bi, None, bi_only, bi_shift)
+    full_probs = fusion.probabilities(bi, cross, fused, fused_shift)
+    confidence = np.maximum(bi_probs.max(axis=1), 1.0 - bi_probs.sum(axis=1))
+    skipped = confidence >= gate if gate is not None else np.zeros(len(bi), dtype=bool)
+    probs = np.where(skipped[:, None], bi_probs, full_probs)
+    threshold = np.where(skipped, bi_only.threshold, fused.threshold)
+    top1 = probs.argmax(axis=1)
+    decision = np.where(probs[np.arange(len(probs)), top1] >= threshold, top1, -1)
+    return top1, decision, skipped

@@ -1,0 +1,94 @@
+"""Re-DocRED documents as sentence pairs, the rule benchmarks/lib/redocred.ts states (issue 21).
+
+Every ordered pair of distinct entities that both have a mention in a sentence, once per such
+sentence, each entity marked at its first mention there; pairs whose two mentions are the same
+span or partly overlap are left out (the library refuses them). Gold: the relations the document
+states for (head, tail) whose evidence includes that sentence (or that carry no evidence). The
+documents are shuffled by a seed with mulberry32 and cut into a calibration and a measuring part,
+exactly as splitDocuments does in TypeScript, so what is fitted here is never what
+`npm run bench:documents` measures on.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .data.instance import Instance
+
+DEFAULT_SEED = 21
+DEFAULT_CALIBRATION_SIZE = 200
+_MASK = 0xFFFFFFFF
+
+
+def _imul(a: int, b: int) -> int:
+    return (a * b) & _MASK
+
+
+def seeded_random(seed: int):
+    """mulberry32, as benchmarks/lib/redocred.ts seededRandom: the same sequence on every machine."""
+    state = seed & _MASK
+
+    def next_value() -> float:
+        nonlocal state
+        state = (state + 0x6D2B79F5) & _MASK
+        t = _imul(state ^ (state >> 15), 1 | state)
+        t = ((t + _imul(t ^ (t >> 7), 61 | t)) & _MASK) ^ t
+        return ((t ^ (t >> 14)) & _MASK) / 4_294_967_296
+
+    return next_value
+
+
+def split_documents(count: int, seed: int, calibration_count: int) -> tuple[list[int], list[int]]:
+    """Document indices shuffled by the seed (Fisher-Yates), cut into (calibration, measuring)."""
+    order = list(range(count))
+    random = seeded_random(seed)
+    for i in range(count - 1, 0, -1):
+        j = int(random() * (i + 1))
+        order[i], order[j] = order[j], order[i]
+    return order[:calibration_count], order[calibration_count:]
+
+
+@dataclass(frozen=True)
+class SentencePair:
+    document: int
+    instance: Instance
+    gold: tuple[str, ...]  # empty: the sentence states no relation for the pair
+
+
+def _apart_or_nested(a: list[int], b: list[int]) -> bool:
+    if a == b:
+        return False
+    overlap = a[0] < b[1] and b[0] < a[1]
+    nested = (a[0] <= b[0] and b[1] <= a[1]) or (b[0] <= a[0] and a[1] <= b[1])
+    return not overlap or nested
+
+
+def sentence_pairs(document: dict, index: int) -> list[SentencePair]:
+    labels: dict[tuple[int, int], list[dict]] = {}
+    for label in document["labels"]:
+        labels.setdefault((label["h"], label["t"]), []).append(label)
+    pairs = []
+    for s, words in enumerate(document["sents"]):
+        first = {}
+        for entity, mentions in enumerate(document["vertexSet"]):
+            here = sorted((m for m in mentions if m["sent_id"] == s), key=lambda m: m["pos"][0])
+            if here:
+                first[entity] = here[0]
+        for head, head_mention in first.items():
+            for tail, tail_mention in first.items():
+                a, b = head_mention["pos"], tail_mention["pos"]
+                if head == tail or not _apart_or_nested(a, b):
+                    continue
+                gold = sorted({l["r"] for l in labels.get((head, tail), []) if not l["evidence"] or s in l["evidence"]})
+                instance = Instance(tuple(words), tuple(range(*a)), tuple(range(*b)), gold[0] if gold else "Na", "redocred")
+                pairs.append(SentencePair(index, instance, tuple(gold)))
+    return pairs
+
+
+def load_documents(data_dir: Path) -> tuple[list[dict], list[str]]:
+    """The dev documents and the 96 relation ids (without "Na"), in Wikidata order."""
+    folder = data_dir / "extra" / "redocred"
+    documents = json.loads((folder / "dev_revised.json").read_text(encoding="utf-8"))
+    ids = [r for r in json.loads((folder / "rel2id.json").read_text(encoding="utf-8")) if r != "Na"]
+    return documents, sorted(ids, key=lambda r: int(r[1:]))
