@@ -4,7 +4,7 @@ import type { ExampleState } from '../examples/prototypes.js';
 import type { FusionParams } from '../fusion/fuse.js';
 import type { LabelIndex } from '../labels/labelIndex.js';
 import type { ExtractItem, ExtractResult, Relation } from '../schemas.js';
-import type { TextTokenizer } from '../tokenizer/load.js';
+import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
 import { batchTokenizers } from '../tokenizer/words.js';
 import type { Describe } from './describe.js';
 import { createPairInputs, type PairLength } from './pairInputs.js';
