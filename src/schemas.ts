@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LabelIndexProgress } from './labels/labelIndex.js';
+import type { LabelIndexProgress } from './labels/exactIndex.js';
 import type { SkippedPair } from './pairs/pairEntities.js';
 import { entityRefSchema, type EntityRef, type ExtractItem, type Span, type TextItem, type TokenItem } from './entities/schema.js';
 import { ZsreError } from './errors.js';

@@ -2,7 +2,7 @@ import type { BiEncoder } from '../encoders/biEncoder.js';
 import type { CrossEncoder } from '../encoders/crossEncoder.js';
 import type { ExampleState } from '../examples/prototypes.js';
 import type { FusionParams } from '../fusion/fuse.js';
-import type { LabelIndex } from '../labels/labelIndex.js';
+import type { LabelIndex } from '../labels/exactIndex.js';
 import type { ExtractItem, ExtractResult, Relation } from '../schemas.js';
 import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
 import { batchTokenizers } from '../tokenizer/words.js';
