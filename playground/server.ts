@@ -7,7 +7,7 @@ import { distDir, playgroundDir } from './build.js';
 
 /**
  * The playground's static server: playground/dist at "/", the repository's models/ at
- * "/models/". By default it sends COOP/COEP headers, which make the page cross-origin isolated
+ * "/models/" (and test/fixtures at "/fixtures/" with `fixtures: true`, for the browser test). By default it sends COOP/COEP headers, which make the page cross-origin isolated
  * (SharedArrayBuffer, so onnxruntime-web may use threads); `isolated: false` serves without them.
  * No caching headers: the page's Cache API holds the model, never the HTTP cache, so a "cold"
  * load in a fresh browser profile is really cold.
@@ -18,6 +18,8 @@ export interface PlaygroundServer {
 }
 
 const modelsDir = path.join(path.dirname(playgroundDir), 'models');
+// The test models (test/fixtures/tiny-model has fp32 graphs too), served only when a test asks.
+const fixturesDir = path.join(path.dirname(playgroundDir), 'test', 'fixtures');
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -28,12 +30,16 @@ const types: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-export async function startPlaygroundServer(options: { port?: number; host?: string; isolated?: boolean } = {}): Promise<PlaygroundServer> {
+export async function startPlaygroundServer(options: { port?: number; host?: string; isolated?: boolean; fixtures?: boolean } = {}): Promise<PlaygroundServer> {
   const isolated = options.isolated ?? true;
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => {
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const [base, rest] = pathname.startsWith('/models/') ? [modelsDir, pathname.slice('/models/'.length)] : [distDir, pathname.slice(1) || 'index.html'];
+    const [base, rest] = pathname.startsWith('/models/')
+      ? [modelsDir, pathname.slice('/models/'.length)]
+      : options.fixtures === true && pathname.startsWith('/fixtures/')
+        ? [fixturesDir, pathname.slice('/fixtures/'.length)]
+        : [distDir, pathname.slice(1) || 'index.html'];
     const file = path.resolve(base, rest);
     const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
     if (isolated) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });

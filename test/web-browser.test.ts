@@ -1,7 +1,14 @@
 /**
  * zsre/web in a real browser (issue 25): Debian's Chromium, headless, driven by playwright-core,
  * loads the playground from its own static server and
- *  - gives Node's answers on 200 FewRel sentences (top-1 on every sentence, probabilities to 1e-4),
+ *  - gives Node's answers on 200 FewRel sentences: with fp32 graphs (the tiny fixture model) every
+ *    probability to 1e-4 (measured: 4e-8), so the page runs the same pipeline; with the shipped
+ *    int8 model the same top-1 and "no relation" decision on every sentence, while probabilities
+ *    differ by up to ~0.1 (printed; benchmarks/results/web.json records it): int8 activations are
+ *    rounded to integers inside the graph, so the last-bit float differences between native and
+ *    WASM kernels (erf, softmax, layer norm, fp32 matmul) flip single quantization steps. The same
+ *    flips appear between onnxruntime-node's own optimisation levels ('all' vs 'basic': up to
+ *    0.009 per vector component), so no runtime setting of the page can remove them.
  *  - is batch-invariant in the page,
  *  - answers a sentence typed and marked through the UI (screenshot in test-output/),
  *  - loads the model from the Cache API with the network to /models/ cut off (a second visit offline),
@@ -18,6 +25,7 @@ import { chromiumHint, compareWithNode, findChromium, launchChromium, openPlaygr
 import { buildPlayground } from '../playground/build.js';
 import { type PlaygroundServer, startPlaygroundServer } from '../playground/server.js';
 import { createExtractor, type ExtractResult } from '../src/index.js';
+import { fixtureDir } from './helpers/modelDir.js';
 
 const chromium = findChromium();
 const required = process.env.ZSRE_REQUIRE_CHROMIUM === '1';
@@ -31,17 +39,24 @@ describe.skipIf(chromium === undefined && !required)('zsre/web in Chromium', () 
   let page: Page;
   const parity = readParitySet();
   let node: ExtractResult[];
+  let nodeFp32: ExtractResult[];
+  const items = parity.items.map(({ gold: _gold, ...item }) => item);
 
   beforeAll(async () => {
     if (chromium === undefined) throw new Error(`ZSRE_REQUIRE_CHROMIUM=1 but no Chromium was found: ${chromiumHint}`);
-    const nodeExtractor = await createExtractor({ relations: parity.relations, cacheDir: await mkdtemp(path.join(tmpdir(), 'zsre-web-')) });
-    try {
-      node = await nodeExtractor.extractBatch(parity.items.map(({ gold: _gold, ...item }) => item));
-    } finally {
-      await nodeExtractor.dispose();
-    }
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'zsre-web-'));
+    const inNode = async (options: { model?: string; precision?: 'fp32' }): Promise<ExtractResult[]> => {
+      const extractor = await createExtractor({ relations: parity.relations, cacheDir, ...options });
+      try {
+        return await extractor.extractBatch(items);
+      } finally {
+        await extractor.dispose();
+      }
+    };
+    node = await inNode({});
+    nodeFp32 = await inNode({ model: fixtureDir, precision: 'fp32' });
     await buildPlayground();
-    server = await startPlaygroundServer();
+    server = await startPlaygroundServer({ fixtures: true });
     browser = await launchChromium(chromium);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
@@ -59,16 +74,24 @@ describe.skipIf(chromium === undefined && !required)('zsre/web in Chromium', () 
     expect(await page.locator('#relations .relation').count()).toBe(19);
   });
 
-  it("gives Node's answers on 200 FewRel sentences, batch-invariantly", async () => {
-    const run = await runInPage(page, { relations: parity.relations, items: parity.items.map(({ gold: _gold, ...item }) => item), singles: 24 });
+  it("gives Node's probabilities to 1e-4 with fp32 graphs on 200 FewRel sentences", async () => {
+    const run = await runInPage(page, { relations: parity.relations, items, singles: 0, model: '/fixtures/tiny-model/', precision: 'fp32' });
+    const result = compareWithNode(nodeFp32, run.results);
+    console.log(`web-browser: fp32 (tiny fixture model): ${result.top1Agree}/${result.sentences} top-1 equal to Node; largest probability difference ${result.maxProbabilityDiff.toExponential(2)}`);
+    expect(result.disagreements).toEqual([]);
+    expect(result.maxProbabilityDiff).toBeLessThanOrEqual(1e-4);
+  });
+
+  it("gives Node's top-1 on 200 FewRel sentences with the shipped int8 model, batch-invariantly", async () => {
+    const run = await runInPage(page, { relations: parity.relations, items, singles: 24 });
     const result = compareWithNode(node, run.results);
     console.log(
-      `web-browser: ${result.top1Agree}/${result.sentences} top-1 equal to Node; largest probability difference ${result.maxProbabilityDiff.toExponential(2)}; ` +
+      `web-browser: int8 (shipped model): ${result.top1Agree}/${result.sentences} top-1 equal to Node; largest probability difference ${result.maxProbabilityDiff.toExponential(2)}; ` +
         `${((parity.items.length / run.ms) * 1000).toFixed(1)} sentences/s in the page (${run.threads})`,
     );
-    expect(result.disagreements).toEqual([]);
+    // Top-1 and the "no relation" decision on every sentence (lower ranks may swap where two
+    // candidates are a few thousandths apart: see the header).
     expect(result.top1Agree).toBe(200);
-    expect(result.maxProbabilityDiff).toBeLessThanOrEqual(1e-4);
     // The same sentence alone and inside a batch of 200 padded to other lengths: the same answer.
     run.singles.forEach((single, index) => {
       const batched = run.results[index] as ExtractResult;
@@ -81,18 +104,27 @@ describe.skipIf(chromium === undefined && !required)('zsre/web in Chromium', () 
 
   it('runs a typed-in sentence marked through the UI', async () => {
     await page.fill('#sentence', 'Frida Kahlo was born in Coyoacán, a village on the outskirts of Mexico City.');
-    // Select "Frida Kahlo" in the box and mark it as head; click the word "Coyoacán" for the tail.
+    // Typing dropped the old marks. Click "Frida", shift-click "Kahlo" (extends the head), click "Coyoacán" (the tail).
+    await page.click('#preview span.word:text-is("Frida")');
+    await page.click('#preview span.word:text-is("Kahlo")', { modifiers: ['Shift'] });
+    await page.click('#preview span.word:text-is("Coyoacán")');
+    expect(await page.textContent('#entities')).toBe('head: "Frida Kahlo" [0, 11)   tail: "Coyoacán" [24, 32)');
+    // Selecting text in the box and pressing a button marks too: "Mexico City" as the tail.
     await page.evaluate(() => {
       const box = (globalThis as unknown as { document: { getElementById(id: string): { setSelectionRange(a: number, b: number): void; focus(): void } } }).document.getElementById('sentence');
       box.focus();
-      box.setSelectionRange(0, 11);
+      box.setSelectionRange(64, 75);
     });
-    await page.click('#mark-head');
-    await page.click('#preview span.word:text-is("Frida")'); // first click of a pair starts over at head
-    await page.click('#preview span.word:text-is("Kahlo")', { modifiers: ['Shift'] }); // shift-click extends it
+    await page.click('#mark-tail');
+    expect(await page.textContent('#entities')).toBe('head: "Frida Kahlo" [0, 11)   tail: "Mexico City" [64, 75)');
+    await page.click('#preview span.word:text-is("Coyoacán")'); // head is set and the last mark was the tail: starts a new pair
+    await page.click('#preview span.word:text-is("Frida")');
+    await page.click('#preview span.word:text-is("Kahlo")', { modifiers: ['Shift'] });
+    expect(await page.textContent('#entities')).toBe('head: "Coyoacán" [24, 32)   tail: "Frida Kahlo" [0, 11)');
+    // Back to the pair of the sentence: Frida Kahlo born in Coyoacán.
+    await page.click('#preview span.word:text-is("Frida")');
+    await page.click('#preview span.word:text-is("Kahlo")', { modifiers: ['Shift'] });
     await page.click('#preview span.word:text-is("Coyoacán")');
-    expect(await page.textContent('#entities')).toContain('tail: "Coyoacán"');
-    expect(await page.textContent('#entities')).toContain('head: "Frida Kahlo"');
     await page.click('#extract');
     await page.waitForFunction(() => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null } | null } }).document.getElementById('verdict')?.textContent?.includes('place of birth') === true, null, { timeout: 60_000 });
     expect(await page.locator('#ranking tbody tr').count()).toBeGreaterThan(1);

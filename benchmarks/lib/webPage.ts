@@ -95,10 +95,10 @@ export interface PageRun {
  * Creates an extractor in the page with these relations (model files from the Cache API the
  * playground filled), runs the items as one batch, then the first `singles` one at a time.
  */
-export async function runInPage(page: Page, input: { relations: Relation[]; items: unknown[]; singles: number; model?: string }): Promise<PageRun> {
-  return page.evaluate(async ({ relations, items, singles, model }) => {
+export async function runInPage(page: Page, input: { relations: Relation[]; items: unknown[]; singles: number; model?: string; precision?: 'int8' | 'fp32' }): Promise<PageRun> {
+  return page.evaluate(async ({ relations, items, singles, model, precision }) => {
     const page = globalThis as unknown as PageGlobals;
-    const extractor = await page.zsre.createExtractor({ model, relations, wasmPaths: new URL('./ort/', page.location.href).href });
+    const extractor = await page.zsre.createExtractor({ model, precision, relations, wasmPaths: new URL('./ort/', page.location.href).href });
     try {
       const started = page.performance.now();
       const results = await extractor.extractBatch(items as Parameters<typeof extractor.extractBatch>[0]);
@@ -109,7 +109,7 @@ export async function runInPage(page: Page, input: { relations: Relation[]; item
     } finally {
       await extractor.dispose();
     }
-  }, { ...input, model: input.model ?? defaultModelPath });
+  }, { ...input, model: input.model ?? defaultModelPath, precision: input.precision ?? 'int8' });
 }
 
 export interface Parity {

@@ -48,6 +48,12 @@ export interface ExtractorParts {
   exampleCache: ExampleVectorCache | null;
   /** How extractAll reports skipped pairs when the caller passed no onSkipped. */
   warn(message: string): void;
+  /**
+   * Run int8 graphs one row per call even where the model is batch-invariant in Node: set by a
+   * platform whose float kernels round differently with the padded length (onnxruntime-web's
+   * WASM; see src/web/createExtractor.ts), which int8 rounding turns into different answers.
+   */
+  int8RowByRow?: boolean;
 }
 
 /**
@@ -83,8 +89,9 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
   const crossGate = (settings.rerank ?? 'adaptive') === 'adaptive' ? (manifest.fusion.crossGate?.minConfidence ?? null) : null;
 
   // int8 graphs from before per-row activation scales run one row per call, so that a sentence's
-  // result still does not depend on its batch (slower: see docs/model-directory.md to convert them).
-  const graphBatchSize = precision === 'int8' && !int8IsBatchInvariant(manifest) ? 1 : batchSize;
+  // result still does not depend on its batch (slower: see docs/model-directory.md to convert them);
+  // so do all int8 graphs on a platform that asks for it (int8RowByRow).
+  const graphBatchSize = precision === 'int8' && (parts.int8RowByRow === true || !int8IsBatchInvariant(manifest)) ? 1 : batchSize;
   const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize: graphBatchSize });
   const crossEncoder =
     sessions.crossEncoder === null
