@@ -16,6 +16,7 @@
  * Without Chromium the suite is skipped with a printed reason; ZSRE_REQUIRE_CHROMIUM=1 (.ci/run)
  * makes that a failure instead.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumHint, compareWithNode, findChromium, launchChromium, openPlayground, pageError, type PageGlobals, readParitySet, runInPage } from '../benchmarks/lib/webPage.js';
 import { buildPlayground } from '../playground/build.js';
 import { type PlaygroundServer, startPlaygroundServer } from '../playground/server.js';
-import { createExtractor, type ExtractResult } from '../src/index.js';
+import { demoExampleItem, demoExampleRelation, demoRelationIds } from '../src/cli/demo.js';
+import { createExtractor, type Extractor, type ExtractResult, loadRelations, type Triple } from '../src/index.js';
 import { fixtureDir } from './helpers/modelDir.js';
 
 const chromium = findChromium();
@@ -71,6 +73,10 @@ describe.skipIf(chromium === undefined && !required)('zsre/web in Chromium', () 
   it('answers the preloaded sentence with the demo relations', async () => {
     const verdict = await page.textContent('#verdict');
     expect(verdict).toContain('spouse (P26)');
+    // Answered by the bi-encoder alone (the adaptive gate), so held to the bi-only threshold.
+    const manifest = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '..', 'models', 'zsre-minilm-l6-general', 'manifest.json'), 'utf8')) as { fusion: { biOnly: { threshold: number } } };
+    expect(await page.textContent('#results')).toContain(`"No relation" threshold: ${manifest.fusion.biOnly.threshold.toFixed(3)}`);
+    expect(await page.textContent('#results')).toContain('Bi-encoder only');
     expect(await page.locator('#relations .relation').count()).toBe(19);
   });
 
@@ -100,6 +106,34 @@ describe.skipIf(chromium === undefined && !required)('zsre/web in Chromium', () 
       expect(single.candidates.map((c) => c.id)).toEqual(batched.candidates.map((c) => c.id));
       single.candidates.forEach((candidate, j) => expect(Math.abs(candidate.probability - (batched.candidates[j]?.probability ?? Number.NaN))).toBeLessThanOrEqual(1e-6));
     });
+  });
+
+  it("answers like Node for a relation taught by examples and for extractAll (the playground's demo relations)", async () => {
+    const wanted = new Set(demoRelationIds);
+    const relations = [...(await loadRelations('wikidata')).filter((relation) => wanted.has(relation.id)), demoExampleRelation];
+    const paragraph = {
+      text: 'Marie Curie married Pierre Curie in 1895. Their daughter Irène Joliot-Curie was born in Paris.',
+      entities: ['Marie Curie', 'Pierre Curie', 'Irène Joliot-Curie', 'Paris'],
+    };
+    const extractor = await createExtractor({ relations, cacheDir: await mkdtemp(path.join(tmpdir(), 'zsre-web-')) });
+    const nodeExample = await extractor.extract(demoExampleItem);
+    const nodeTriples = await extractor.extractAll(paragraph);
+    await extractor.dispose();
+    const web = await page.evaluate(
+      async ({ item, input }) => {
+        const state = (globalThis as unknown as { playground: { extractor(): Extractor | null } }).playground;
+        const loaded = state.extractor();
+        if (loaded === null) throw new Error('the playground has no extractor');
+        return { example: await loaded.extract(item), triples: await loaded.extractAll(input) };
+      },
+      { item: demoExampleItem, input: paragraph },
+    );
+    expect(nodeExample.relation?.id).toBe('rival');
+    expect(web.example.relation?.id).toBe('rival');
+    expect(web.example.candidates.map((c) => c.id)).toEqual(nodeExample.candidates.map((c) => c.id));
+    const triple = (t: Triple): string => `${t.head.text} -${t.relation.id}-> ${t.tail.text}`;
+    expect(nodeTriples.length).toBeGreaterThan(0);
+    expect(web.triples.map(triple)).toEqual(nodeTriples.map(triple));
   });
 
   it('runs a typed-in sentence marked through the UI', async () => {

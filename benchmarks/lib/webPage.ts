@@ -25,9 +25,10 @@ export function readParitySet(): ParitySet {
   return JSON.parse(readFileSync(parityFile, 'utf8')) as ParitySet;
 }
 
-/** The Chromium binary to drive: $ZSRE_CHROMIUM, else Debian's. undefined when there is none. */
+/** The Chromium binary to drive: $ZSRE_CHROMIUM when set (and only it), else Debian's. undefined when there is none. */
 export function findChromium(): string | undefined {
-  const candidates = [process.env.ZSRE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((file): file is string => file !== undefined && file !== '');
+  const chosen = process.env.ZSRE_CHROMIUM;
+  const candidates = chosen !== undefined && chosen !== '' ? [chosen] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
   return candidates.find((file) => {
     try {
       accessSync(file, constants.X_OK);

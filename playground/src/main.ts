@@ -116,7 +116,10 @@ async function extract(): Promise<void> {
   try {
     const started = performance.now();
     const result = await extractor.extract({ text, head: { start: head.start, end: head.end }, tail: { start: tail.start, end: tail.end } });
-    const threshold = extractor.model.manifest.fusion.threshold;
+    // The threshold this answer was held to: a re-ranked answer the fused one, a bi-encoder-only
+    // answer (adaptive gate, or a relation with examples among the candidates) the bi-only one.
+    const { fusion } = extractor.model.manifest;
+    const threshold = result.reranked ? fusion.threshold : fusion.biOnly.threshold;
     renderResult(results, result, threshold, performance.now() - started);
     firstAnswerMs ??= performance.now();
   } catch (error) {

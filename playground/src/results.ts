@@ -13,7 +13,7 @@ export function renderResult(container: HTMLElement, result: ExtractResult, thre
   note.className = 'hint';
   note.textContent =
     `"No relation" threshold: ${threshold.toFixed(3)} (a top candidate below it is not reported). ` +
-    `${result.reranked ? 'Re-ranked by the cross-encoder.' : 'Bi-encoder only (the adaptive gate found it sure enough).'} ${millis.toFixed(0)} ms.`;
+    `${result.reranked ? 'Re-ranked by the cross-encoder (fused threshold).' : 'Bi-encoder only, held to the bi-only threshold (the adaptive gate found it sure enough, or a relation taught by examples is among the candidates).'} ${millis.toFixed(0)} ms.`;
   const table = document.createElement('table');
   table.id = 'ranking';
   table.innerHTML = '<thead><tr><th>#</th><th>relation</th><th>probability</th><th class="bar"></th></tr></thead>';

@@ -76,8 +76,8 @@ export async function fetchBytes(url: string, file: string, onProgress: ((event:
 }
 
 /**
- * A listed file: from the cache when its bytes hash to `sha256`, else from the network (then
- * stored). The caller still checks the returned bytes against the manifest, whichever source.
+ * A listed file: from the cache when its bytes hash to `sha256` (`cached: true`: already
+ * verified), else from the network, whose bytes the caller checks before storing them.
  */
 export async function fetchListed(options: {
   url: string;
@@ -99,8 +99,7 @@ export async function fetchListed(options: {
       await cache.delete(url).catch(() => false);
     }
   }
-  const fetched = await fetchBytes(url, file, onProgress);
-  return fetched;
+  return fetchBytes(url, file, onProgress);
 }
 
 /** Stores verified bytes; a full or unavailable cache only costs a download next time. */
