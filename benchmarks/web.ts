@@ -35,6 +35,8 @@ if (chromium === undefined) {
 
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const loadAtStart = loadavg().map((value) => round(value, 2));
+// Before anything is written: the screenshot below changes a tracked file, which would read as a dirty tree.
+const environment = runEnvironment();
 const parity = readParitySet();
 const items = parity.items.map(({ gold: _gold, ...item }) => item);
 const median = (values: number[]): number => {
@@ -172,7 +174,7 @@ const modelBytes = ['manifest.json', 'bi_encoder.int8.onnx', 'cross_encoder.int8
 const result = {
   benchmark: 'web',
   // The 1-minute load average before and after: other jobs on the machine slow Node and the page alike.
-  environment: { ...runEnvironment(), chromium: chromiumVersion, loadAverage: { start: loadAtStart, end: loadavg().map((value) => round(value, 2)) } },
+  environment: { ...environment, chromium: chromiumVersion, loadAverage: { start: loadAtStart, end: loadavg().map((value) => round(value, 2)) } },
   settings: {
     model: repoPath(modelDir),
     precision: 'int8',
