@@ -214,6 +214,7 @@ const result = {
     top1AgreeSingleThread: paritySingle.top1Agree,
     maxProbabilityDiffThreaded: parityThreaded.maxProbabilityDiff,
     maxProbabilityDiffSingleThread: paritySingle.maxProbabilityDiff,
+    sentencesWithin: parityThreaded.sentencesWithin,
     lowerRankSwaps: parityThreaded.disagreements.length,
     note: 'fp32 graphs agree to 4e-8 (test/web-browser.test.ts); int8 activations are rounded inside the graph, which turns last-bit float differences between native and WASM kernels into quantization steps',
   },

@@ -92,7 +92,8 @@ describe.skipIf(chromium === undefined && !required)('zsre/web in Chromium', () 
     const run = await runInPage(page, { relations: parity.relations, items, singles: 24 });
     const result = compareWithNode(node, run.results);
     console.log(
-      `web-browser: int8 (shipped model): ${result.top1Agree}/${result.sentences} top-1 equal to Node; largest probability difference ${result.maxProbabilityDiff.toExponential(2)}; ` +
+      `web-browser: int8 (shipped model): ${result.top1Agree}/${result.sentences} top-1 equal to Node; largest probability difference ${result.maxProbabilityDiff.toExponential(2)} ` +
+        `(sentences within 1e-4 / 1e-3 / 1e-2: ${result.sentencesWithin['1e-4']} / ${result.sentencesWithin['1e-3']} / ${result.sentencesWithin['1e-2']}); ` +
         `${((parity.items.length / run.ms) * 1000).toFixed(1)} sentences/s in the page (${run.threads})`,
     );
     // Top-1 and the "no relation" decision on every sentence (lower ranks may swap where two

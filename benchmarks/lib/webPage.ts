@@ -118,6 +118,8 @@ export interface Parity {
   top1Agree: number;
   /** the largest |p_web - p_node| over every candidate of every sentence. */
   maxProbabilityDiff: number;
+  /** how many sentences have every candidate's probability within 1e-4, 1e-3 and 1e-2 of Node's. */
+  sentencesWithin: { '1e-4': number; '1e-3': number; '1e-2': number };
   /** sentences whose top-1 (or "no relation") or candidate list differs, with both answers. */
   disagreements: { index: number; node: string; web: string }[];
 }
@@ -125,6 +127,7 @@ export interface Parity {
 export function compareWithNode(node: readonly ExtractResult[], web: readonly ExtractResult[]): Parity {
   let top1Agree = 0;
   let maxProbabilityDiff = 0;
+  const sentencesWithin = { '1e-4': 0, '1e-3': 0, '1e-2': 0 };
   const disagreements: Parity['disagreements'] = [];
   node.forEach((expected, index) => {
     const actual = web[index];
@@ -133,10 +136,13 @@ export function compareWithNode(node: readonly ExtractResult[], web: readonly Ex
     const sameCandidates = actual !== undefined && actual.candidates.map((c) => c.id).join() === expected.candidates.map((c) => c.id).join();
     if (actual !== undefined && (actual.relation?.id ?? null) === (expected.relation?.id ?? null) && actual.candidates[0]?.id === expected.candidates[0]?.id) top1Agree += 1;
     if (!sameCandidates || (actual.relation?.id ?? null) !== (expected.relation?.id ?? null)) disagreements.push({ index, node: label(expected), web: label(actual) });
+    let sentenceDiff = 0;
     for (const candidate of expected.candidates) {
       const other = actual?.candidates.find((c) => c.id === candidate.id);
-      if (other !== undefined) maxProbabilityDiff = Math.max(maxProbabilityDiff, Math.abs(other.probability - candidate.probability));
+      if (other !== undefined) sentenceDiff = Math.max(sentenceDiff, Math.abs(other.probability - candidate.probability));
     }
+    maxProbabilityDiff = Math.max(maxProbabilityDiff, sentenceDiff);
+    for (const bound of ['1e-4', '1e-3', '1e-2'] as const) if (sentenceDiff <= Number(bound)) sentencesWithin[bound] += 1;
   });
-  return { sentences: node.length, top1Agree, maxProbabilityDiff, disagreements };
+  return { sentences: node.length, top1Agree, maxProbabilityDiff, sentencesWithin, disagreements };
 }

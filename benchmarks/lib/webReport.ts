@@ -7,7 +7,7 @@ export interface WebResult {
   size: { pageBundle: { bytes: number; gzip: number }; wasmLoader: { bytes: number; gzip: number }; wasm: { bytes: number }; modelBytes: number };
   firstAnswerMs: { cold: number; warm: number };
   sentencesPerSecond: { pageThreaded: number; pageSingleThread: number; node2Threads: number; node1Thread: number };
-  parity: { sentences: number; top1AgreeThreaded: number; top1AgreeSingleThread: number; maxProbabilityDiffThreaded: number; maxProbabilityDiffSingleThread: number; lowerRankSwaps: number };
+  parity: { sentences: number; top1AgreeThreaded: number; top1AgreeSingleThread: number; maxProbabilityDiffThreaded: number; maxProbabilityDiffSingleThread: number; lowerRankSwaps: number; sentencesWithin?: Record<'1e-4' | '1e-3' | '1e-2', number> };
   labelIndexScan: { dim: number; k: number; page: { labels: number; msPerQuery: number }[]; node: { labels: number; msPerQuery: number }[] };
 }
 
@@ -36,6 +36,9 @@ export function webMarkdown(result: WebResult, screenshot: string): string[] {
     `| sentences/s, Node (onnxruntime-node, 2 threads / 1 thread) | ${speed.node2Threads} / ${speed.node1Thread} |`,
     `| same top-1 as Node (${parity.sentences} FewRel sentences, int8) | ${parity.top1AgreeThreaded}/${parity.sentences} threaded, ${parity.top1AgreeSingleThread}/${parity.sentences} one thread |`,
     `| largest probability difference from Node (int8) | ${parity.maxProbabilityDiffThreaded.toExponential(1)} threaded, ${parity.maxProbabilityDiffSingleThread.toExponential(1)} one thread (fp32 graphs: below 1e-7, test/web-browser.test.ts) |`,
+    ...(parity.sentencesWithin === undefined
+      ? []
+      : [`| sentences whose probabilities all lie within 1e-4 / 1e-3 / 1e-2 of Node's (int8) | ${parity.sentencesWithin['1e-4']} / ${parity.sentencesWithin['1e-3']} / ${parity.sentencesWithin['1e-2']} of ${parity.sentences} |`]),
     '',
     `Exact label index, one query (dim ${result.labelIndexScan.dim}, top ${result.labelIndexScan.k}):`,
     '',
