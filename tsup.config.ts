@@ -24,4 +24,16 @@ export default defineConfig([
     shims: true,
     banner: { js: '#!/usr/bin/env node' },
   },
+  {
+    // zsre/web, the browser entry (src/web/): ESM for bundlers. platform 'browser' makes a Node
+    // module reached by mistake (fs, onnxruntime-node, hnswlib-node) a build error, not a page
+    // that breaks at load; its dependencies (onnxruntime-web, @huggingface/tokenizers, zod) stay
+    // imports for the user's bundler. The playground (playground/build.ts) bundles it whole.
+    entry: { web: 'src/web/index.ts' },
+    format: ['esm'],
+    platform: 'browser',
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+  },
 ]);

@@ -24,6 +24,7 @@ import { renderSeedChart } from './lib/seedChart.js';
 import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
 import { fewshotMarkdown, readFewshotResults } from './lib/fewshotReport.js';
 import { documentsChart, documentsMarkdown, isDocumentsResult } from './lib/documentsReport.js';
+import { isWebResult, webMarkdown } from './lib/webReport.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
@@ -111,7 +112,7 @@ if (documentsReadme.length > 0) {
   readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${documentsReadme.join('\n')}\n${end}`));
 }
 
-for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x) && !isDocumentsResult(x))) {
+for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x) && !isDocumentsResult(x) && !isWebResult(x))) {
   lines.push(`## ${r.benchmark}`, '', '```json', JSON.stringify(r, null, 2), '```', '');
 }
 
@@ -127,6 +128,17 @@ if (fewshot.length > 0) {
   const text = outputs.get(readme) ?? readFileSync(readme, 'utf8');
   if (!section.test(text)) throw new Error(`${readme} has no <!-- fewshot:start --> ... <!-- fewshot:end --> section to fill`);
   outputs.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${table.join('\n')}\n${end}`));
+}
+// zsre in the browser (benchmarks/web.ts): in this folder's README and the README's web section.
+const web = results.find(isWebResult);
+if (web !== undefined) {
+  const here = join(resultsDir, 'README.md');
+  outputs.set(here, `${outputs.get(here) ?? ''}## In the browser (web.json)\n\n${webMarkdown(web, 'web-playground.png').join('\n')}\n`);
+  const readme = join(repoRoot, 'README.md');
+  const section = /(<!-- web:start[^>]*-->\n)[\s\S]*?(<!-- web:end -->)/;
+  const text = outputs.get(readme) ?? readFileSync(readme, 'utf8');
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- web:start --> ... <!-- web:end --> section to fill`);
+  outputs.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${webMarkdown(web, 'benchmarks/results/web-playground.png').join('\n')}\n${end}`));
 }
 const chart = fewrelChart(fewrel);
 if (chart !== undefined) outputs.set(join(resultsDir, 'chart.svg'), renderSeedChart(chart.points, chart.targets, chart.title));

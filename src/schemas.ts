@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LabelIndexProgress } from './labels/labelIndex.js';
+import type { LabelIndexProgress } from './labels/exactIndex.js';
 import type { SkippedPair } from './pairs/pairEntities.js';
 import { entityRefSchema, type EntityRef, type ExtractItem, type Span, type TextItem, type TokenItem } from './entities/schema.js';
 import { ZsreError } from './errors.js';
@@ -20,30 +20,41 @@ export const extractAllInputSchema = z
  * Relations are validated by loadRelations (src/relations/), which names the bad entry and field;
  * here the schema only carries their type, so that one place owns those messages.
  */
-const relationInputSchema = z.custom<{ id: string; name: string; description?: string; examples?: RelationExample[] }>(() => true);
+export const relationInputSchema = z.custom<{ id: string; name: string; description?: string; examples?: RelationExample[] }>(() => true);
+
+/**
+ * The options every platform reads (Node's createExtractor and zsre/web's): how the pipeline
+ * ranks, fuses and abstains. Each platform adds where the model and relations come from.
+ */
+export const pipelineOptionsShape = {
+  precision: z.enum(['int8', 'fp32']).optional(),
+  topK: z.number().int().positive().optional(),
+  recallK: z.number().int().positive().optional(),
+  useCrossEncoder: z.boolean().optional(),
+  rerank: z.enum(['adaptive', 'always']).optional(),
+  // The least that holds [CLS], four markers, one token and [SEP]; [CLS], one token and [SEP].
+  pairLength: z.object({ sentence: z.number().int().min(7), description: z.number().int().min(3) }).strict().optional(),
+  threshold: z.number().min(0).max(1).optional(),
+  threads: z.number().int().positive().optional(),
+  batchSize: z.number().int().positive().optional(),
+  /** Progress of a label-index build (only when no cached index fits): see LabelIndexProgress. */
+  onProgress: z
+    .custom<(event: LabelIndexProgress) => void>((value) => typeof value === 'function', { message: 'must be a function (event) => void' })
+    .optional(),
+};
 
 export const extractorOptionsSchema = z
   .object({
+    ...pipelineOptionsShape,
     relations: z.union([z.array(relationInputSchema), z.string().min(1)]),
     model: z.string().min(1).optional(),
-    precision: z.enum(['int8', 'fp32']).optional(),
-    topK: z.number().int().positive().optional(),
-    recallK: z.number().int().positive().optional(),
-    useCrossEncoder: z.boolean().optional(),
-    rerank: z.enum(['adaptive', 'always']).optional(),
-    // The least that holds [CLS], four markers, one token and [SEP]; [CLS], one token and [SEP].
-    pairLength: z.object({ sentence: z.number().int().min(7), description: z.number().int().min(3) }).strict().optional(),
-    threshold: z.number().min(0).max(1).optional(),
     index: z.enum(['auto', 'exact', 'hnsw']).optional(),
     cacheDir: z.string().min(1).optional(),
-    threads: z.number().int().positive().optional(),
-    batchSize: z.number().int().positive().optional(),
-    /** Progress of a label-index build (only when no cached index fits): see LabelIndexProgress. */
-    onProgress: z
-      .custom<(event: LabelIndexProgress) => void>((value) => typeof value === 'function', { message: 'must be a function (event) => void' })
-      .optional(),
   })
   .strict();
+
+/** What the shared pipeline reads from any platform's validated options. */
+export type PipelineOptions = { [K in keyof typeof pipelineOptionsShape]?: z.infer<(typeof pipelineOptionsShape)[K]> };
 
 export { entityRefSchema, extractItemSchema, textItemSchema, tokenItemSchema } from './entities/schema.js';
 export type { EntityRef, ExtractItem, Span, TextItem, TokenItem };

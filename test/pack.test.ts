@@ -45,7 +45,8 @@ async function node(file: string, source: string): Promise<string> {
 describe('the packed package', () => {
   it('ships the builds, the CLI and the built-in relations, and no sources or tests', () => {
     const entries = ['index', 'kg', 'workers', 'queue'].flatMap((name) => [`dist/${name}.js`, `dist/${name}.cjs`, `dist/${name}.d.ts`, `dist/${name}.d.cts`]);
-    for (const file of [...entries, 'dist/cli.js', 'dist/worker.js', 'data/wikidata-relations.json.gz', 'package.json']) {
+    // zsre/web is ESM only (browsers and their bundlers); test/web-browser.test.ts runs it in Chromium.
+    for (const file of [...entries, 'dist/web.js', 'dist/web.d.ts', 'dist/cli.js', 'dist/worker.js', 'data/wikidata-relations.json.gz', 'package.json']) {
       expect(tarballFiles).toContain(file);
     }
     expect(tarballFiles.filter((file) => file.startsWith('src/') || file.startsWith('test/'))).toEqual([]);

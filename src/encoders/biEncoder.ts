@@ -1,7 +1,7 @@
 import { padBatch } from '../tokenizer/batch.js';
 import type { SentenceSequence } from '../tokenizer/sequences.js';
 import { runInLengthOrder } from './batching.js';
-import type { GraphSession } from './session.js';
+import type { GraphSession } from './graphSession.js';
 
 /**
  * Batched calls of the bi-encoder graph. One graph serves both sides: sentences are read from

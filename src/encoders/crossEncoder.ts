@@ -1,7 +1,7 @@
 import { padBatch } from '../tokenizer/batch.js';
 import type { PairSequence } from '../tokenizer/sequences.js';
 import { runInLengthOrder } from './batching.js';
-import type { GraphSession, Int64Feed } from './session.js';
+import type { GraphSession, Int64Feed } from './graphSession.js';
 
 /**
  * Batched calls of the cross-encoder: one logit per (sentence, description) pair. A graph that

@@ -1,17 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { BiEncoder } from '../encoders/biEncoder.js';
 import { isZsreError, ZsreError } from '../errors.js';
-import { readVectors, writeVectors } from '../labels/store.js';
 import { prepareItem } from '../pipeline/prepare.js';
 import type { RelationExample } from '../relations/schema.js';
 import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
 
 /**
  * Marked-sentence vectors of a relation's example sentences, from the bi-encoder's sentence side
- * (the side the sentences being classified go through). Vectors are cached beside the label
- * index, one entry per relation keyed by everything that changes them (the model's label-index
- * identity, the sentence length limit, the relation's examples in order), so a relation whose
- * examples did not change is never encoded again, and a changed one never reuses stale vectors.
+ * (the side the sentences being classified go through), read from and written to an optional
+ * cache (see ExampleVectorCache), so that a relation whose examples did not change need not be
+ * encoded again.
  */
 export interface ExampleVectors {
   /** One unit vector per example, in order. Throws a ZsreError naming the relation and example for one that cannot be prepared. */
@@ -20,35 +17,36 @@ export interface ExampleVectors {
   remember(relationId: string, examples: readonly RelationExample[], vectors: readonly Float32Array[]): Promise<void>;
 }
 
-// Bumped whenever the fingerprint's contents change, so layouts never collide.
-const layoutVersion = 'zsre-example-vectors-1';
-
-export function exampleFingerprint(modelIdentity: string, maxSentenceLength: number, examples: readonly RelationExample[]): string {
-  return createHash('sha256').update(JSON.stringify([layoutVersion, modelIdentity, maxSentenceLength, examples])).digest('hex');
+/**
+ * Where example vectors are kept between extractors: Node keeps them on disk beside the label
+ * index (exampleCache.ts), the page keeps none (encoding a handful of examples costs less than a
+ * persistent store). `read` answers null for examples it does not hold.
+ */
+export interface ExampleVectorCache {
+  read(examples: readonly RelationExample[]): Promise<Float32Array | null>;
+  write(examples: readonly RelationExample[], vectors: Float32Array): Promise<void>;
 }
 
 export function createExampleVectors(options: {
   biEncoder: BiEncoder;
   tokenizer: TextTokenizer;
   maxSentenceLength: number;
-  /** what identifies the model's vectors: the label fingerprint of an empty relation set. */
-  modelIdentity: string;
-  cacheDir: string;
   dim: number;
+  cache: ExampleVectorCache | null;
 }): ExampleVectors {
-  const { biEncoder, tokenizer, maxSentenceLength, modelIdentity, cacheDir, dim } = options;
+  const { biEncoder, tokenizer, maxSentenceLength, dim, cache } = options;
   const remember: ExampleVectors['remember'] = async (_relationId, examples, vectors) => {
+    if (cache === null) return;
     const flat = new Float32Array(vectors.length * dim);
     vectors.forEach((vector, row) => flat.set(vector.subarray(0, dim), row * dim));
     // The cache is an optimisation: a read-only disk only costs encoding again next time.
-    await writeVectors(cacheDir, exampleFingerprint(modelIdentity, maxSentenceLength, examples), dim, flat).catch(() => undefined);
+    await cache.write(examples, flat).catch(() => undefined);
   };
   return {
     remember,
     async encode(relationId, examples) {
       if (examples.length === 0) return [];
-      const fingerprint = exampleFingerprint(modelIdentity, maxSentenceLength, examples);
-      const cached = await readVectors(cacheDir, fingerprint, dim);
+      const cached = cache === null ? null : await cache.read(examples);
       if (cached !== null && cached.length === examples.length * dim) {
         return examples.map((_, row) => cached.slice(row * dim, (row + 1) * dim));
       }

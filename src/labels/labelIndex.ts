@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { exactSearch } from './exact.js';
+import { exactLabelIndex, flattenRows, type LabelIndex, type LabelIndexProgress } from './exactIndex.js';
 import { buildHnsw, type HnswGraph, hnswParams, hnswSearch, readHnsw } from './hnsw.js';
 import { fileSha256, hnswPath, readVectors, writeAtomically, writeVectors } from './store.js';
 import type { Hit } from './topK.js';
@@ -25,25 +25,7 @@ export type IndexKind = 'auto' | 'exact' | 'hnsw';
  */
 export const autoHnswMinLabels = 5000;
 
-export interface LabelIndex {
-  readonly kind: 'exact' | 'hnsw';
-  readonly size: number;
-  readonly dim: number;
-  /** whether the vectors came from the cache or were computed now. */
-  readonly source: 'cache' | 'built';
-  search(query: Float32Array, k: number): Hit[];
-  vector(index: number): Float32Array;
-}
-
-/**
- * Progress of a label-index build, which only happens when no valid cache exists: encoding the
- * descriptions (`encode`), then, for an HNSW index, inserting them into the graph (`hnsw`).
- */
-export interface LabelIndexProgress {
-  stage: 'encode' | 'hnsw';
-  done: number;
-  total: number;
-}
+export type { LabelIndex, LabelIndexProgress } from './exactIndex.js';
 
 export interface OpenLabelIndexOptions {
   fingerprint: string;
@@ -69,15 +51,13 @@ export async function openLabelIndex(options: OpenLabelIndexOptions): Promise<La
   let source: LabelIndex['source'] = 'cache';
   if (vectors === null || vectors.length !== options.count * dim) {
     source = 'built';
-    vectors = flatten(await options.computeVectors((done) => options.onProgress?.({ stage: 'encode', done, total: options.count })), dim);
+    vectors = flattenRows(await options.computeVectors((done) => options.onProgress?.({ stage: 'encode', done, total: options.count })), dim);
     await writeVectors(cacheDir, fingerprint, dim, vectors).catch(() => undefined);
   }
   const rows = vectors;
   const kind = options.kind === 'auto' ? (options.count >= autoHnswMinLabels ? 'hnsw' : 'exact') : options.kind;
   const vector = (index: number): Float32Array => rows.subarray(index * dim, (index + 1) * dim);
-  if (kind === 'exact') {
-    return { kind, size: options.count, dim, source, vector, search: (query, k) => exactSearch(rows, dim, query, k) };
-  }
+  if (kind === 'exact') return exactLabelIndex(rows, dim, source);
   const graph = await openHnsw(cacheDir, fingerprint, rows, dim, options.count, (done) => options.onProgress?.({ stage: 'hnsw', done, total: options.count }));
   const ef = options.ef ?? 128;
   return { kind, size: options.count, dim, source, vector, search: (query, k) => hnswSearch(graph, rows, dim, query, k, ef) };
@@ -123,10 +103,4 @@ async function persistHnsw(graph: HnswGraph, file: string, metaFile: string, met
   // The meta file is the commit point: written last, it vouches for the graph file's bytes.
   const body: HnswMeta & { params: typeof hnswParams } = { ...meta, sha256, params: hnswParams };
   await writeAtomically(metaFile, (temporary) => writeFile(temporary, JSON.stringify(body)));
-}
-
-function flatten(rows: readonly Float32Array[], dim: number): Float32Array {
-  const flat = new Float32Array(rows.length * dim);
-  rows.forEach((row, index) => flat.set(row.subarray(0, dim), index * dim));
-  return flat;
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { ZsreError } from '../errors.js';
-import { canonicalJson } from './canonicalJson.js';
+import { checkDigest, digestedText, digestField, statedDigest } from './digestCheck.js';
 
 /**
  * The manifest's own integrity (format 2): `manifestSha256` is the sha256 of the UTF-8 bytes of
@@ -12,12 +11,11 @@ import { canonicalJson } from './canonicalJson.js';
  * mirror that must prove its origin compares the digest with the one the publisher states.
  */
 
-export const digestField = 'manifestSha256';
+export { digestField };
 
 /** The digest of a parsed manifest (the digest field itself, if present, is left out). */
 export function manifestDigest(raw: Readonly<Record<string, unknown>>): string {
-  const { [digestField]: _ignored, ...content } = raw;
-  return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
+  return createHash('sha256').update(digestedText(raw), 'utf8').digest('hex');
 }
 
 /** A copy of `raw` with its digest set (last, for readers of the file). */
@@ -32,25 +30,8 @@ export function sealManifest(raw: Readonly<Record<string, unknown>>): Record<str
  * what it is: a manifest changed after export.
  */
 export function verifyManifestDigest(raw: Readonly<Record<string, unknown>>, file: string): void {
-  const stated = raw[digestField];
-  if (typeof stated !== 'string' || !/^[0-9a-f]{64}$/.test(stated)) {
-    throw new ZsreError(
-      'MODEL_INVALID',
-      `${file}: field "${digestField}" must be 64 lower-case hex digits in a format version 2 manifest: ` +
-        're-export the model, or restore manifest.json from the original download.',
-      { context: { file, field: digestField } },
-    );
-  }
-  const actual = manifestDigest(raw);
-  if (actual !== stated) {
-    throw new ZsreError(
-      'MODEL_CHECKSUM',
-      `${file}: the manifest was changed after export (its content hashes to ${actual}, but ${digestField} says ${stated}): ` +
-        'a changed fusion parameter, file hash or setting would silently change answers. Re-export the model, or restore ' +
-        'manifest.json from the original download.',
-      { context: { file, field: digestField, expected: stated, actual } },
-    );
-  }
+  const stated = statedDigest(raw, file);
+  checkDigest(file, stated, manifestDigest(raw));
 }
 
 const noticed = new Set<string>();

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { ZsreError } from '../errors.js';
 import type { Precision } from '../schemas.js';
 import { noticeUnverifiedModel, verifyManifestDigest } from './integrity.js';
-import { type GraphName, type Manifest, manifestSchema, optionalInputs, requiredNames, supportedFormatVersions, tokenizerFileRefs } from './manifest.js';
+import { type GraphName, type Manifest, tokenizerFileRefs } from './manifest.js';
+import { checkManifestObject, checksumError, invalidManifest, parseManifest } from './validateManifest.js';
 
 /** A file of the model directory, hashed (and, where the manifest lists a sha256, verified). */
 export interface ModelFile {
@@ -82,58 +83,9 @@ export async function readManifest(directory: string): Promise<Manifest> {
       context: { file },
     });
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ZsreError('MODEL_INVALID', `${file} is not a JSON object: re-export or re-download the model.`, { context: { file } });
-  }
-  const record = raw as Record<string, unknown>;
-  const version = record.formatVersion;
-  if (!supportedFormatVersions.some((supported) => supported === version)) {
-    throw new ZsreError(
-      'MODEL_INVALID',
-      `${file}: field "formatVersion" is ${JSON.stringify(version)}, but this zsre reads format versions ` +
-        `${supportedFormatVersions.join(' and ')}: upgrade zsre for a newer model, or re-export the model with the current exporter.`,
-      { context: { file, field: 'formatVersion' } },
-    );
-  }
-  if (version !== 1) verifyManifestDigest(record, file);
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue === undefined ? '(root)' : issue.path.join('.') || '(root)';
-    throw new ZsreError(
-      'MODEL_INVALID',
-      `${file}: field "${field}" ${issue?.message ?? 'is invalid'}. The manifest must follow docs/model-directory.md; ` +
-        're-export the model with the current exporter.',
-      { cause: parsed.error, context: { file, field } },
-    );
-  }
-  const manifest = parsed.data;
-  for (const graph of Object.keys(requiredNames) as GraphName[]) {
-    for (const side of ['inputs', 'outputs'] as const) {
-      const declared = new Set(manifest.graphs[graph][side].map((spec) => spec.name));
-      const missing = requiredNames[graph][side].filter((name) => !declared.has(name));
-      if (missing.length > 0) {
-        throw invalid(directory, `graphs.${graph}.${side} lacks ${missing.join(', ')}`, `graphs.${graph}.${side}`);
-      }
-    }
-    // An input the runtime does not know would never be fed; the optional ones come as a set.
-    const known = new Set([...requiredNames[graph].inputs, ...optionalInputs[graph]]);
-    const declared = manifest.graphs[graph].inputs.map((spec) => spec.name);
-    const unknown = declared.filter((name) => !known.has(name));
-    const optional = optionalInputs[graph].filter((name) => declared.includes(name));
-    if (unknown.length > 0 || (optional.length > 0 && optional.length < optionalInputs[graph].length)) {
-      const problem = unknown.length > 0 ? `has inputs this runtime cannot feed: ${unknown.join(', ')}` : `declares ${optional.join(', ')} without ${optionalInputs[graph].filter((name) => !optional.includes(name)).join(', ')}`;
-      throw invalid(directory, `graphs.${graph}.inputs ${problem} (upgrade zsre, or re-export the model)`, `graphs.${graph}.inputs`);
-    }
-  }
-  // A none vector is dotted with the sentence vector: it must have the vector's size.
-  for (const [field, block] of [['fusion', manifest.fusion], ['fusion.biOnly', manifest.fusion.biOnly]] as const) {
-    const length = block.noneVector?.weights.length;
-    if (length !== undefined && length !== manifest.vectorSize) {
-      throw invalid(directory, `${field}.noneVector.weights has ${length} numbers, vectorSize is ${manifest.vectorSize} (refit it with training/fit_none_vector.py)`, `${field}.noneVector.weights`);
-    }
-  }
-  return manifest;
+  const record = checkManifestObject(raw, file);
+  if (record.formatVersion !== 1) verifyManifestDigest(record, file);
+  return parseManifest(record, file);
 }
 
 async function verifyTokenizerFile(
@@ -173,15 +125,6 @@ async function verifyGraphFile(directory: string, manifest: Manifest, graph: Gra
   return { path: file, sha256: actual };
 }
 
-function checksumError(file: string, field: string, expected: string, actual: string): ZsreError {
-  return new ZsreError(
-    'MODEL_CHECKSUM',
-    `${file} does not match manifest.json (${field}: sha256 ${actual}, expected ${expected}): the file is corrupt or ` +
-      'from another export; re-export the model or re-download the whole directory.',
-    { context: { file, field, expected, actual } },
-  );
-}
-
 export function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
@@ -193,10 +136,7 @@ export function sha256File(file: string): Promise<string> {
 }
 
 function invalid(directory: string, problem: string, field: string): ZsreError {
-  const file = path.join(directory, 'manifest.json');
-  return new ZsreError('MODEL_INVALID', `${file}: ${problem}. Re-export the model so that manifest.json and its files agree.`, {
-    context: { file, field },
-  });
+  return invalidManifest(path.join(directory, 'manifest.json'), problem, field);
 }
 
 /** For a mistyped path: the model directories beside where it points, so the typo shows. */

@@ -1,5 +1,5 @@
 import type { Relation } from '../schemas.js';
-import type { TextTokenizer } from '../tokenizer/load.js';
+import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
 import { buildDescriptionSequence, descriptionText } from '../tokenizer/sequences.js';
 
 /** Token ids of relation `index`'s description sequence (contract step 4), built once and kept. */

@@ -1,5 +1,5 @@
 import type { ExtractItem } from '../schemas.js';
-import type { TextTokenizer } from '../tokenizer/load.js';
+import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
 import type { SentenceSequence } from '../tokenizer/sequences.js';
 import type { Describe } from './describe.js';
 import { type PreparedItem, prepareItem } from './prepare.js';

@@ -2,7 +2,7 @@ import { type CharSpan, locatePair, tokenItemToText } from '../entities/locate.j
 import { isZsreError, ZsreError } from '../errors.js';
 import { cutSegments } from '../markers/segments.js';
 import { type ExtractItem, extractItemSchema, parseInput, type Span } from '../schemas.js';
-import type { TextTokenizer } from '../tokenizer/load.js';
+import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
 import { buildSentenceSequence, type SentenceSequence } from '../tokenizer/sequences.js';
 
 /** An item after validation, entity location, marking and tokenization: ready for the bi-encoder. */

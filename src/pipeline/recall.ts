@@ -1,7 +1,7 @@
 import type { BiEncoder } from '../encoders/biEncoder.js';
 import type { ExampleState } from '../examples/prototypes.js';
 import { blendScore } from '../examples/rule.js';
-import type { LabelIndex } from '../labels/labelIndex.js';
+import type { LabelIndex } from '../labels/exactIndex.js';
 import { dotRow, type Hit } from '../labels/topK.js';
 import type { PreparedItem } from './prepare.js';
 

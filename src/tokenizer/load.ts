@@ -1,10 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { ZsreError } from '../errors.js';
 import { type Manifest, tokenizerFileRefs } from '../model/manifest.js';
-import type { SpecialIds } from './sequences.js';
+import { frameTokenizer, type RawTokenizer } from './frame.js';
 import type { TextTokenizer } from './textTokenizer.js';
-import { readTokenizesWordByWord } from './words.js';
+import { tokenizesWordByWord } from './words.js';
 
 export type { TextTokenizer };
 
@@ -27,38 +28,18 @@ export async function loadTokenizer(directory: string, manifest: Manifest): Prom
       { cause, context: { directory: absolute } },
     );
   }
-  const encode = (text: string): number[] => tokenizer.encode(text, { add_special_tokens: false });
-  // The sequence template of a BERT tokenizer on empty input is exactly [CLS] [SEP].
-  const frame = tokenizer.encode('', { add_special_tokens: true });
-  const [cls, sep] = frame;
-  if (frame.length !== 2 || cls === undefined || sep === undefined) {
-    throw new ZsreError(
-      'MODEL_INVALID',
-      `The tokenizer in ${absolute} does not frame text as [CLS] ... [SEP] (got ${frame.length} special tokens): ` +
-        'this runtime expects a BERT-style tokenizer; re-export the model with its backbone tokenizer.',
-      { context: { directory: absolute } },
-    );
+  const raw: RawTokenizer = {
+    encode: (text, addSpecialTokens) => tokenizer.encode(text, { add_special_tokens: addSpecialTokens }),
+    padId: tokenizer.pad_token_id,
+  };
+  return frameTokenizer(raw, manifest, absolute, await readTokenizesWordByWord(absolute));
+}
+
+/** Reads `tokenizer.json` of a model directory and answers tokenizesWordByWord for it (false when it cannot be read). */
+async function readTokenizesWordByWord(directory: string): Promise<boolean> {
+  try {
+    return tokenizesWordByWord(JSON.parse(await readFile(path.join(directory, 'tokenizer.json'), 'utf8')));
+  } catch {
+    return false;
   }
-  const markerIds = (key: keyof Manifest['markers']): number[] => {
-    const ids = encode(manifest.markers[key]);
-    if (ids.length === 0) {
-      throw new ZsreError(
-        'MODEL_INVALID',
-        `manifest.json field "markers.${key}" ("${manifest.markers[key]}") encodes to no token: ` +
-          'choose a marker string that exists in the tokenizer vocabulary and re-export.',
-        { context: { directory: absolute, field: `markers.${key}` } },
-      );
-    }
-    return ids;
-  };
-  const special: SpecialIds = {
-    cls,
-    sep,
-    pad: tokenizer.pad_token_id,
-    headStart: markerIds('headStart'),
-    headEnd: markerIds('headEnd'),
-    tailStart: markerIds('tailStart'),
-    tailEnd: markerIds('tailEnd'),
-  };
-  return { encode, special, wordByWord: await readTokenizesWordByWord(absolute) };
 }

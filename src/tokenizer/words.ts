@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { TextTokenizer } from './textTokenizer.js';
 
 /**
@@ -32,15 +30,6 @@ export function tokenizesWordByWord(config: unknown): boolean {
   if (addedTokens === undefined) return true;
   if (!Array.isArray(addedTokens)) return false;
   return addedTokens.every((token) => typeof token === 'object' && token !== null && typeof (token as { content?: unknown }).content === 'string' && !/\s/u.test((token as { content: string }).content));
-}
-
-/** Reads `tokenizer.json` of a model directory and answers tokenizesWordByWord for it (false when it cannot be read). */
-export async function readTokenizesWordByWord(directory: string): Promise<boolean> {
-  try {
-    return tokenizesWordByWord(JSON.parse(await readFile(path.join(directory, 'tokenizer.json'), 'utf8')));
-  } catch {
-    return false;
-  }
 }
 
 /**

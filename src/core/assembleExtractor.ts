@@ -1,0 +1,247 @@
+import { int8IsBatchInvariant } from '../encoders/batching.js';
+import { createBiEncoder } from '../encoders/biEncoder.js';
+import { createCrossEncoder } from '../encoders/crossEncoder.js';
+import { checkText, locateEntity } from '../entities/locate.js';
+import { checkNotAborted, ZsreError } from '../errors.js';
+import { createExampleVectors, type ExampleVectorCache } from '../examples/exampleVectors.js';
+import { buildExampleState, exampleState, relationPrototype } from '../examples/prototypes.js';
+import { unfittedExampleRule } from '../examples/rule.js';
+import type { FusionParams } from '../fusion/fuse.js';
+import type { LabelIndex } from '../labels/exactIndex.js';
+import { classifyPairs } from '../pairs/classifyPairs.js';
+import { pairEntities, type SkippedPair } from '../pairs/pairEntities.js';
+import { sentencePairing } from '../pairs/sentences.js';
+import { createDescribe } from '../pipeline/describe.js';
+import { type Pipeline, runPipeline } from '../pipeline/runBatch.js';
+import { crossReadsMarkers } from '../model/manifest.js';
+import { parseRelation, type Relation } from '../relations/schema.js';
+import {
+  type ExtractAllOptions,
+  extractAllInputSchema,
+  type ExtractItem,
+  type ExtractResult,
+  type Extractor,
+  type LoadedModelInfo,
+  parseInput,
+  type PipelineOptions,
+  type Precision,
+  type Triple,
+} from '../schemas.js';
+import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
+import type { Sessions } from './sessions.js';
+
+/**
+ * What a platform hands over once it has loaded a model: Node's createExtractor (src/extractor.ts)
+ * reads a folder with onnxruntime-node, zsre/web's (src/web/createExtractor.ts) fetches a URL with
+ * onnxruntime-web. From here on both run the same code, so they give the same answers and errors.
+ */
+export interface ExtractorParts {
+  options: PipelineOptions;
+  model: LoadedModelInfo;
+  precision: Precision;
+  sessions: Sessions;
+  tokenizer: TextTokenizer;
+  relations: Relation[];
+  /** The label index of `relations`: from the platform's cache, or built from computeVectors. */
+  openLabels(computeVectors: (onDone: (done: number) => void) => Promise<Float32Array[]>): Promise<LabelIndex>;
+  /** Where example vectors persist between extractors (null: nowhere). */
+  exampleCache: ExampleVectorCache | null;
+  /** How extractAll reports skipped pairs when the caller passed no onSkipped. */
+  warn(message: string): void;
+  /**
+   * Run int8 graphs one row per call even where the model is batch-invariant in Node: set by a
+   * platform whose float kernels round differently with the padded length (onnxruntime-web's
+   * WASM; see src/web/createExtractor.ts), which int8 rounding turns into different answers.
+   */
+  int8RowByRow?: boolean;
+}
+
+/**
+ * Wires loaded parts into the pipeline of src/pipeline/ (prepare -> recall -> rerank -> rank, see
+ * runBatch.ts) and returns the Extractor; rerank is adaptive by default (the cross-encoder runs
+ * only where the bi-encoder is not sure). The sessions are released if wiring fails.
+ */
+export async function assembleExtractor(parts: ExtractorParts): Promise<Extractor> {
+  try {
+    return await wire(parts);
+  } catch (error) {
+    await parts.sessions.release();
+    throw error;
+  }
+}
+
+async function wire(parts: ExtractorParts): Promise<Extractor> {
+  const { options: settings, sessions, tokenizer, relations, precision } = parts;
+  const { manifest } = parts.model;
+  const useCrossEncoder = sessions.crossEncoder !== null;
+  const batchSize = settings.batchSize ?? 32;
+  const topK = Math.min(settings.topK ?? manifest.fusion.topK, relations.length);
+  const recallK = Math.min(settings.recallK ?? Math.max(settings.topK ?? manifest.fusion.topK, 10), relations.length);
+  if (recallK < topK) {
+    throw new ZsreError('INVALID_INPUT', `recallK (${settings.recallK}) is smaller than topK (${topK}): pass recallK >= topK, or leave it out.`, {
+      context: { recallK: settings.recallK, topK },
+    });
+  }
+  const biOnlyFusion: FusionParams = { ...manifest.fusion.biOnly, crossWeight: 0, threshold: settings.threshold ?? manifest.fusion.biOnly.threshold };
+  const fusion: FusionParams = useCrossEncoder ? { ...manifest.fusion, threshold: settings.threshold ?? manifest.fusion.threshold } : biOnlyFusion;
+  // Adaptive: skip the cross-encoder where the bi-encoder is sure (the gate is fitted per model;
+  // a model without one keeps the cross-encoder always on).
+  const crossGate = (settings.rerank ?? 'adaptive') === 'adaptive' ? (manifest.fusion.crossGate?.minConfidence ?? null) : null;
+
+  // int8 graphs from before per-row activation scales run one row per call, so that a sentence's
+  // result still does not depend on its batch (slower: see docs/model-directory.md to convert them);
+  // so do all int8 graphs on a platform that asks for it (int8RowByRow).
+  const graphBatchSize = precision === 'int8' && (parts.int8RowByRow === true || !int8IsBatchInvariant(manifest)) ? 1 : batchSize;
+  const biEncoder = createBiEncoder(sessions.biEncoder, { padId: tokenizer.special.pad, batchSize: graphBatchSize });
+  const crossEncoder =
+    sessions.crossEncoder === null
+      ? null
+      : createCrossEncoder(sessions.crossEncoder, { padId: tokenizer.special.pad, batchSize: graphBatchSize, readsMarkers: crossReadsMarkers(manifest) });
+  const describe = createDescribe(relations, tokenizer, manifest.description, manifest.maxLength.description);
+  const labels = await parts.openLabels((onDone) => biEncoder.encodeDescriptions(relations.map((_, index) => describe(index)), onDone));
+  const exampleVectors = createExampleVectors({ biEncoder, tokenizer, maxSentenceLength: manifest.maxLength.sentence, dim: manifest.vectorSize, cache: parts.exampleCache });
+  const exampleRule = manifest.fusion.examples ?? unfittedExampleRule;
+  const initialExamples = await buildExampleState(relations, exampleVectors, exampleRule);
+
+  let disposed = false;
+  const checkOpen = (): void => {
+    if (disposed) throw new ZsreError('DISPOSED', 'This extractor was disposed: create a new one with createExtractor() to keep extracting.');
+  };
+  // Calls still running when dispose() is called finish their current model call first:
+  // releasing a session under a running inference is not safe in onnxruntime.
+  const running = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    running.add(work);
+    const forget = (): void => {
+      running.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
+  };
+
+  const pipeline: Pipeline = {
+    tokenizer,
+    maxSentenceLength: manifest.maxLength.sentence,
+    biEncoder,
+    labels,
+    crossEncoder,
+    describe,
+    relations,
+    examples: initialExamples,
+    fusion,
+    biOnlyFusion,
+    crossGate,
+    pairLength: settings.pairLength ?? null,
+    recallK,
+    topK,
+    batchSize,
+  };
+  const runBatch: Extractor['extractBatch'] = (items, batchOptions = {}) => {
+    const { signal } = batchOptions;
+    const beforeBatch = (): void => {
+      checkOpen();
+      checkNotAborted(signal);
+    };
+    return runPipeline(pipeline, items, { onProgress: batchOptions.onProgress, beforeBatch });
+  };
+  const extractBatch: Extractor['extractBatch'] = (items, batchOptions) => {
+    try {
+      checkOpen();
+      checkNotAborted(batchOptions?.signal);
+      if (!Array.isArray(items)) {
+        throw new ZsreError('INVALID_INPUT', `extractBatch expects an array of items, received ${typeof items}: wrap a single item in [ ] or call extract().`);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return track(runBatch(items, batchOptions));
+  };
+
+  // Examples added to a live extractor: validated as in a relation definition, only the new ones
+  // encoded, then a new relation list and example state replace the old ones for later calls.
+  let updates: Promise<unknown> = Promise.resolve();
+  const addExamples: Extractor['addExamples'] = (relationId, examples) => {
+    const update = updates.then(async () => {
+      checkOpen();
+      const index = pipeline.relations.findIndex((relation) => relation.id === relationId);
+      const current = pipeline.relations[index];
+      if (current === undefined) {
+        throw new ZsreError('INVALID_INPUT', `addExamples: no relation has the id "${relationId}": use one of the extractor's relation ids (extractor.relations).`, {
+          context: { relation: relationId },
+        });
+      }
+      if (!Array.isArray(examples)) {
+        throw new ZsreError('INVALID_INPUT', `addExamples expects an array of example items for relation "${relationId}", received ${typeof examples}: wrap one example in [ ].`);
+      }
+      const checked = parseRelation({ id: current.id, name: current.name, examples }, index, () => `addExamples("${relationId}")`).examples ?? [];
+      if (checked.length === 0) return;
+      const all = [...(current.examples ?? []), ...checked];
+      const known = pipeline.examples.prototypes.get(index)?.vectors ?? [];
+      // Encode only what is new when the vectors held in memory match the relation's examples.
+      const vectors =
+        known.length === (current.examples ?? []).length
+          ? [...known, ...(await exampleVectors.encode(relationId, checked))]
+          : await exampleVectors.encode(relationId, all);
+      const entry = relationPrototype(vectors);
+      const prototypes = new Map(pipeline.examples.prototypes);
+      if (entry !== null) prototypes.set(index, entry);
+      const relationsNow = pipeline.relations.map((relation, position): Relation => (position === index ? { ...relation, examples: all } : relation));
+      // Persist the relation's whole list under its fingerprint, so a new extractor with the
+      // same examples starts from the cache.
+      await exampleVectors.remember(relationId, all, vectors);
+      pipeline.relations = relationsNow;
+      pipeline.examples = exampleState(prototypes, pipeline.examples.rule);
+    });
+    updates = update.catch(() => undefined);
+    return update;
+  };
+
+  const extractor: Extractor = {
+    get relations() {
+      return pipeline.relations;
+    },
+    addExamples,
+    model: parts.model,
+    async extract(item: ExtractItem) {
+      const [result] = await extractBatch([item]);
+      return result as ExtractResult;
+    },
+    extractBatch,
+    async extractAll(input, allOptions = {}) {
+      checkOpen();
+      checkNotAborted(allOptions.signal);
+      const { text, entities } = parseInput(extractAllInputSchema, input, 'extractAll input');
+      checkText(text);
+      const spans = entities.map((entity, position) => locateEntity(text, entity, `entity ${position}`));
+      const { onSkipped, pairs, windowSentences, ...batchOptions } = allOptions;
+      const sentences = sentencePairing(text, { pairs, windowSentences });
+      const pairing = pairEntities(text, spans, sentences === undefined ? {} : { sentences });
+      const { results, refused } = await classifyPairs({ extractBatch }, text, pairing.pairs, batchOptions);
+      // classifyPairs would count an abort of a one-pair call as a refused pair: it is the caller's stop.
+      checkNotAborted(allOptions.signal);
+      reportSkipped([...pairing.skipped, ...refused], onSkipped, parts.warn);
+      return results.flatMap((result): Triple[] => (result.relation === null ? [] : [{ head: result.head, tail: result.tail, relation: result.relation }]));
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await Promise.allSettled([...running]);
+      await sessions.release();
+    },
+  };
+  return extractor;
+}
+
+/** Pairs extractAll could not classify go to the caller's onSkipped, or else to the platform's warning: never dropped silently. */
+function reportSkipped(skipped: SkippedPair[], onSkipped: ExtractAllOptions['onSkipped'], warn: (message: string) => void): void {
+  if (skipped.length === 0) return;
+  if (onSkipped !== undefined) {
+    onSkipped(skipped);
+    return;
+  }
+  const first = skipped[0] as SkippedPair;
+  warn(
+    `extractAll did not classify ${skipped.length} entity pair(s); the first: ${first.message} ` +
+      'Pass { onSkipped } as extractAll\'s second argument to receive them, or use extractDocument (zsre/kg), which returns them.',
+  );
+}
