@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -31,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from evaluate_fewrel import _commit, _machine  # noqa: E402
 from zsre_train import fusion, none_vector, redocred  # noqa: E402
 from zsre_train.backbone import load_tokenizer  # noqa: E402
 from zsre_train.config import load_config  # noqa: E402
@@ -155,8 +157,18 @@ def fit_block(name: str, block: dict, cross_weight_used: bool, docs: dict, abste
         precision, recall, f1 = none_vector.answered_f1(p, docs["right"], related, t)
         return {"threshold": round(t, 4), "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
+    def answered(p: np.ndarray, t: float) -> dict:
+        # The gold-removed set: answered share, precision of the answers, accuracy counting a right "none".
+        chosen = fusion.decide(p, t)
+        given = chosen >= 0
+        return {"threshold": round(t, 4), "answered": round(float(given.mean()), 4),
+                "precision": round(float((chosen == abstention["target"])[given].mean()) if given.any() else 0.0, 4),
+                "accuracy": round(float((chosen == abstention["target"]).mean()), 4)}
+
     report = {
         "l2": l2, "l2Choices": l2_report,
+        "abstentionSet": {"before": answered(fusion.probabilities(abs_rows.bi, abs_rows.cross, params), block["threshold"]),
+                          "after": answered(abs_probs, threshold)},
         "thresholdForAbstentionSet": round(abs_threshold, 4), "thresholdForDocuments": round(doc_threshold, 4),
         "calibrationDocuments": {
             "before": {"atOldThreshold": point(before, block["threshold"]), "bestF1": point(before, none_vector.best_f1(before, docs["right"], related)[0])},
@@ -258,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ExportError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    text = json.dumps({"benchmark": "none-vector", "event": "none-vector-fitted", "model": str(args.model.resolve().relative_to(ROOT)) if args.model.resolve().is_relative_to(ROOT) else str(args.model), **record}, indent=2)
+    model = args.model.resolve()
+    environment = {"commit": _commit(), "machine": _machine(), "cpus": os.cpu_count(), "threads": args.threads,
+                   "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    text = json.dumps({"benchmark": "none-vector", "event": "none-vector-fitted", "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else str(model),
+                       **record, "environment": environment}, indent=2)
     if args.record is not None:
         args.record.parent.mkdir(parents=True, exist_ok=True)
         args.record.write_text(text + "\n", encoding="utf-8")
