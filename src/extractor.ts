@@ -154,7 +154,7 @@ export async function createExtractor(options: ExtractorOptions): Promise<Extrac
         checkOpen();
         checkNotAborted(signal);
       };
-      return runPipeline(pipeline, items, { onProgress: batchOptions.onProgress, beforeBatch });
+      return runPipeline(pipeline, items, { onProgress: batchOptions.onProgress, beforeBatch, timings: batchOptions.timings });
     };
     const extractBatch: Extractor['extractBatch'] = (items, batchOptions) => {
       try {

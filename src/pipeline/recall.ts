@@ -4,6 +4,7 @@ import { blendScore } from '../examples/rule.js';
 import type { LabelIndex } from '../labels/labelIndex.js';
 import { dotRow, type Hit } from '../labels/topK.js';
 import type { PreparedItem } from './prepare.js';
+import { lap, type StageTimings } from './timings.js';
 
 /**
  * Step 1 of 3 (recall -> rerank -> rank): the bi-encoder embeds each sentence, the label index
@@ -17,12 +18,17 @@ export async function recall(
   labels: LabelIndex,
   limits: { recallK: number; topK: number },
   examples: ExampleState,
+  timings?: StageTimings,
 ): Promise<Hit[][]> {
+  const started = performance.now();
   const vectors = await biEncoder.encodeSentences(items.map((item) => item.sequence));
-  return vectors.map((vector) => {
+  const encoded = lap(timings, 'biEncoder', started);
+  const hits = vectors.map((vector) => {
     const nearest = labels.search(vector, limits.recallK);
     return examples.prototypes.size === 0 ? nearest.slice(0, limits.topK) : withExamples(nearest, vector, labels, examples).slice(0, limits.topK);
   });
+  lap(timings, 'search', encoded);
+  return hits;
 }
 
 /** The index's hits plus every relation with examples, rescored where examples exist, best first. */
