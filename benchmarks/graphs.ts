@@ -204,9 +204,15 @@ for (const row of table) {
 }
 
 const { ranges: _ranges, ...calibration } = checks.calibration;
+// Which variant the model directory ships, from the conversion its manifest records.
+const exportChecks = model.manifest.provenance['exportChecks'] as Record<string, unknown> | undefined;
+const staticRecord = exportChecks?.['staticQuantization'] as { bits?: number } | undefined;
+const shipped = staticRecord !== undefined ? `static${staticRecord.bits ?? 7}` : exportChecks !== undefined && 'rowQuantization' in exportChecks ? 'perRow' : 'unknown';
 const result = {
   benchmark: 'graphs',
   model: repoPath(modelDir),
+  shipped,
+  shippedSha256: { bi: model.manifest.graphs.biEncoder.files.int8?.sha256, cross: model.manifest.graphs.crossEncoder?.files.int8?.sha256 },
   variantsBuiltBy: `training/build_graph_variants.py (${checks.builtAt}; Python onnxruntime ${checks.pythonOnnxruntime} for the accuracy and export-gate invariance checks)`,
   variantFiles: Object.fromEntries(variants.map((variant) => [variant, { bi: repoPath(join(variantsDir, variant, files.bi)), cross: repoPath(join(variantsDir, variant, files.cross)) }])),
   settings: {

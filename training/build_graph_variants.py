@@ -6,7 +6,7 @@ each variant's accuracy on the held-out calibration sentences and its batch inva
 
 Variants (zsre_train/graph_variants.py; all share the model's int8 weights):
   perTensor     dynamic int8, one activation scale per batch tensor (quantize_dynamic; before issue 13)
-  perRow        the model's own graphs (per-row 7-bit activation scales, row_quant.py)
+  perRow        per-row 7-bit activation scales (row_quant.py, what the exporter writes since issue 13)
   perRowFused   per-row scales, quantized by one per-axis QuantizeLinear
   static8       fixed activation scales calibrated on seen-relation sentences, uint8 (0..255)
   static7       the same on 7 bits (0..127, exact on AVX2 CPUs without VNNI)
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,6 +33,7 @@ import onnxruntime as ort
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from zsre_train.graph_variants import dequantized_fp32, per_row_fused, restore_per_tensor, static_activations, static_scale  # noqa: E402
+from zsre_train.row_quant import per_row_activations  # noqa: E402
 from zsre_train.text import cross_pair  # noqa: E402
 from zsre_train.variant_checks import CALIBRATION_SENTENCES, calibrate, check_variant, load_check_data  # noqa: E402
 
@@ -39,6 +41,14 @@ ROOT = Path(__file__).resolve().parent.parent
 STEMS = {"biEncoder": "bi_encoder", "crossEncoder": "cross_encoder"}
 VARIANTS = ["perTensor", "perRow", "perRowFused", "static8", "static7", "fp32"]
 BI_TOKENS, CROSS_TOKENS, ROWS = 40, 64, 32
+
+
+def per_row(dynamic: onnx.ModelProto) -> onnx.ModelProto:
+    """row_quant.py's rewrite (what the exporter ships since issue 13), whatever the model ships now."""
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx.save(dynamic, str(Path(tmp) / "dynamic.onnx"))
+        per_row_activations(Path(tmp) / "dynamic.onnx", Path(tmp) / "per_row.onnx")
+        return onnx.load(str(Path(tmp) / "per_row.onnx"))
 
 
 def timing_inputs(data) -> dict:
@@ -80,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ranges = calibrate(per_tensor, data, shipped["bi_encoder"], cross_inputs, args.threads)
     build = {
         "perTensor": lambda stem: per_tensor[stem],
-        "perRow": lambda stem: onnx.load(str(shipped[stem])),
+        "perRow": lambda stem: per_row(per_tensor[stem]),
         "perRowFused": lambda stem: per_row_fused(per_tensor[stem]),
         "static8": lambda stem: static_activations(per_tensor[stem], ranges[stem], 255),
         "static7": lambda stem: static_activations(per_tensor[stem], ranges[stem], 127),

@@ -78,8 +78,9 @@ def test_static_scales_are_batch_invariant_and_close_to_float(tiny, levels):
     assert np.array_equal(run_model(static, wide)[:3], together)
     exact = x @ (weight.astype(np.float32) * scale)
     assert np.abs(together - exact).max() < 0.05 * np.abs(exact).max()
-    with pytest.raises(ExportError, match="already"):
-        restore_per_tensor(static)
+    restored = restore_per_tensor(static)  # back to the dynamic form, the same graph as before
+    assert [n.op_type for n in restored.graph.node] == [n.op_type for n in dynamic.graph.node]
+    assert np.array_equal(run_model(restored, x), run_model(dynamic, x))
 
 
 def test_seven_bit_static_quantization_stays_below_128(tiny):

@@ -65,14 +65,42 @@ def is_per_row(model: onnx.ModelProto) -> bool:
     return any(i.name == MARKER for i in model.graph.initializer)
 
 
+def is_static(model: onnx.ModelProto) -> bool:
+    return any(i.name == STATIC_MARKER for i in model.graph.initializer)
+
+
+def _restore_from_static(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Undo static_activations: each marked QuantizeLinear (and its 7-bit Clip) becomes the DynamicQuantizeLinear it replaced."""
+    graph = model.graph
+    clips = {n.input[0]: n for n in graph.node if n.op_type == "Clip" and len(n.input) > 2 and n.input[2] == STATIC_MARKER}
+    constants: set[str] = set()
+    nodes = []
+    for node in graph.node:
+        if node.op_type == "Clip" and node.input[0] in clips and clips[node.input[0]] is node:
+            continue
+        if node.op_type == "QuantizeLinear":  # quantize_dynamic writes none: each is one static_activations wrote
+            quantized = clips[node.output[0]].output[0] if node.output[0] in clips else node.output[0]
+            constants.update(node.input[1:])
+            nodes.append(helper.make_node("DynamicQuantizeLinear", [node.input[0]], [quantized, node.input[1], node.input[2]], name=node.name))
+            continue
+        nodes.append(node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    inits = [i for i in graph.initializer if i.name not in constants]
+    del graph.initializer[:]
+    graph.initializer.extend(inits)
+    _prune(model)
+    return model
+
+
 def restore_per_tensor(model: onnx.ModelProto) -> onnx.ModelProto:
-    """The DynamicQuantizeLinear form of a per-row graph (a copy); a dynamic graph is returned as a copy."""
+    """The DynamicQuantizeLinear form of a per-row or static graph (a copy); a dynamic graph is returned as a copy."""
     model = copy.deepcopy(model)
     graph = model.graph
     if any(n.op_type == "DynamicQuantizeLinear" for n in graph.node):
         return model
-    if any(i.name == STATIC_MARKER for i in graph.initializer):
-        raise ExportError("the graph already has static activation scales")
+    if is_static(model):
+        return _restore_from_static(model)
     if not is_per_row(model):
         raise ExportError("the graph has neither DynamicQuantizeLinear nor per-row activation quantization: not a dynamic int8 graph")
     by_name = {n.name: n for n in graph.node}
