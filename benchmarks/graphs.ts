@@ -206,8 +206,13 @@ for (const row of table) {
 const { ranges: _ranges, ...calibration } = checks.calibration;
 // Which variant the model directory ships, from the conversion its manifest records.
 const exportChecks = model.manifest.provenance['exportChecks'] as Record<string, unknown> | undefined;
-const staticRecord = exportChecks?.['staticQuantization'] as { bits?: number } | undefined;
-const shipped = staticRecord !== undefined ? `static${staticRecord.bits ?? 7}` : exportChecks !== undefined && 'rowQuantization' in exportChecks ? 'perRow' : 'unknown';
+const staticRecord = exportChecks?.['staticQuantization'] as { bits?: number; weightBits?: number } | undefined;
+const shipped =
+  staticRecord !== undefined
+    ? `static${staticRecord.bits ?? 8}${staticRecord.weightBits === 7 ? 'w7' : ''}`
+    : exportChecks !== undefined && 'rowQuantization' in exportChecks
+      ? 'perRow'
+      : 'unknown';
 const result = {
   benchmark: 'graphs',
   model: repoPath(modelDir),

@@ -1,6 +1,6 @@
 """Convert an exported model directory's int8 graphs to static activation quantization, in place:
 
-    python training/requantize_static.py --model MODEL_DIR [--data-dir ../shared/data] [--bits 7] [--record FILE]
+    python training/requantize_static.py --model MODEL_DIR [--data-dir ../shared/data] [--activation-bits 8] [--weight-bits 7] [--record FILE]
 
 Each DynamicQuantizeLinear (or row_quant.py's per-row quantization, which is undone first) becomes
 a QuantizeLinear with a fixed scale and zero point per tensor, calibrated on sentences of the
@@ -8,8 +8,12 @@ recipe's seen (training) relations and their bi-encoder top-k cross-encoder pair
 held-out sentences that judge it (zsre_train/graph_variants.py, variant_checks.py). Each element
 is then quantized on its own, so results are batch-invariant, without the per-row graphs' extra
 reductions and corrections, and the MatMulInteger -> Cast -> Mul chain stays whole for
-onnxruntime's fused int8 kernel. 7 bits (the default) keep the integer products exact on AVX2 CPUs
-without VNNI (row_quant.py's docstring).
+onnxruntime's fused int8 kernel. onnxruntime's AVX2 kernel without VNNI adds uint8 x int8 products
+in pairs into int16 (row_quant.py's docstring); it stays exact when activations keep to 7 bits
+(--activation-bits 7) or weights to 7 bits (--weight-bits 7: |w| <= 64, w' = round(w / 2) with its
+scale doubled). The defaults, 8-bit activations and 7-bit weights, are the pair that passed the
+accuracy gate on the shipped model (7-bit activations lost 0.8 points bi-encoder-only accuracy;
+benchmarks/results/graphs.json).
 
 Gates: the converted graphs give bit-identical outputs across batch size, order and padding (the
 export gate's layouts, invariance.py), and on the held-out sentences of the calibration relations
@@ -34,7 +38,7 @@ import onnx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from zsre_train.digest import seal  # noqa: E402
-from zsre_train.graph_variants import restore_per_tensor, static_activations, static_scale  # noqa: E402
+from zsre_train.graph_variants import is_static, restore_per_tensor, seven_bit_weights, static_activations, static_scale  # noqa: E402
 from zsre_train.manifest import sha256  # noqa: E402
 from zsre_train.onnx_graphs import ExportError  # noqa: E402
 from zsre_train.variant_checks import calibrate, check_variant, load_check_data  # noqa: E402
@@ -57,19 +61,22 @@ def gate(before: dict, after: dict) -> list[str]:
     return problems
 
 
-def convert(model: Path, data_dir: Path, threads: int, bits: int) -> dict:
+def convert(model: Path, data_dir: Path, threads: int, activation_bits: int, weight_bits: int) -> dict:
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
     old = {stem: model / manifest["graphs"][key]["files"]["int8"]["file"] for key, stem in STEMS.items()}
     graphs = {stem: onnx.load(str(path)) for stem, path in old.items()}
+    if any(is_static(graph) for graph in graphs.values()):
+        raise ExportError(f"{model}: the int8 graphs already have static activation scales: nothing to convert")
     per_tensor = {stem: restore_per_tensor(graph) for stem, graph in graphs.items()}
     data = load_check_data(manifest, ROOT, data_dir)
     cross_inputs = [i["name"] for i in manifest["graphs"]["crossEncoder"]["inputs"]]
     ranges = calibrate(per_tensor, data, old["bi_encoder"], cross_inputs, threads)
-    levels = {7: 127, 8: 255}[bits]
+    levels = {7: 127, 8: 255}[activation_bits]
     with tempfile.TemporaryDirectory() as tmp:
         new = {stem: Path(tmp) / path.name for stem, path in old.items()}
         for stem in old:
-            onnx.save(static_activations(per_tensor[stem], ranges[stem], levels), str(new[stem]))
+            graph = static_activations(per_tensor[stem], ranges[stem], levels)
+            onnx.save(seven_bit_weights(graph) if weight_bits == 7 else graph, str(new[stem]))
         before = check_variant(old["bi_encoder"], old["cross_encoder"], data, threads, "current int8")
         after = check_variant(new["bi_encoder"], new["cross_encoder"], data, threads, "static int8")
         agreement = {k: round(sum(a == b for a, b in zip(before["top1"][k], after["top1"][k])) / len(after["top1"][k]), 4) for k in ("fused", "biOnly")}
@@ -88,7 +95,8 @@ def convert(model: Path, data_dir: Path, threads: int, bits: int) -> dict:
     record = {
         "convertedAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "script": "training/requantize_static.py",
-        "bits": bits,
+        "bits": activation_bits,
+        "weightBits": weight_bits,
         "replaced": "the per-row activation quantization of rowQuantization (undone to the DynamicQuantizeLinear form, then one fixed scale and zero point per tensor)",
         "calibration": {"sentences": len(data.calibration_sentences), "descriptions": len(data.calibration_descriptions),
                         "pairsPerSentence": data.fusion["topK"], "relations": "the recipe's training (seen) relations",
@@ -112,11 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, type=Path, help="model directory (manifest.json and int8 graphs)")
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data", help="data folder (calibration and held-out checks)")
     parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
-    parser.add_argument("--bits", type=int, choices=(7, 8), default=7, help="activation bits: 7 is exact on AVX2 CPUs without VNNI")
+    parser.add_argument("--activation-bits", type=int, choices=(7, 8), default=8, help="activation bits (uint8 range 0..127 or 0..255)")
+    parser.add_argument("--weight-bits", type=int, choices=(7, 8), default=7, help="weight bits (7: requantize the int8 weights to |w| <= 64)")
     parser.add_argument("--record", type=Path, help="also write the checks as JSON to this file")
     args = parser.parse_args(argv)
     try:
-        record = convert(args.model, args.data_dir, args.threads, args.bits)
+        if args.activation_bits == 8 and args.weight_bits == 8:
+            print("warning: 8-bit activations and weights may saturate onnxruntime's AVX2 (non-VNNI) int8 kernel", file=sys.stderr)
+        record = convert(args.model, args.data_dir, args.threads, args.activation_bits, args.weight_bits)
     except ExportError as error:
         print(f"error: conversion failed, {args.model} unchanged: {error}", file=sys.stderr)
         return 1

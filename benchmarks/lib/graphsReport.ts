@@ -36,6 +36,7 @@ const names: Record<string, string> = {
   perRowFused: 'per row, one QuantizeLinear',
   static8: 'static int8, 8-bit',
   static7: 'static int8, 7-bit',
+  static8w7: 'static int8, 8-bit, 7-bit weights',
   fp32: 'fp32 (int8 weights dequantized)',
 };
 

@@ -119,3 +119,15 @@ def test_converter_gate_refuses_an_accuracy_drop_and_a_batch_dependent_graph():
     assert any("fused accuracy" in p for p in gate(before, worse))
     dependent = {**same, "batchInvariance": {"bitIdentical": False}}
     assert any("bit-identical" in p for p in gate(before, dependent))
+
+
+def test_seven_bit_weights_keep_the_function_and_bound_the_weights(tiny):
+    dynamic, _, weight, scale = tiny
+    static = calibrated(dynamic, 255)
+    halved = __import__("zsre_train.graph_variants", fromlist=["seven_bit_weights"]).seven_bit_weights(static)
+    w = next(onnx.numpy_helper.to_array(i) for i in halved.graph.initializer if i.name == "W")
+    assert np.abs(w.astype(int)).max() <= 64
+    x = rows(6)
+    exact = x @ (weight.astype(np.float32) * scale)
+    assert np.abs(run_model(halved, x) - exact).max() < 0.08 * np.abs(exact).max()
+    assert np.array_equal(run_model(halved, x[:1]), run_model(halved, x)[:1])

@@ -211,6 +211,47 @@ def static_activations(model: onnx.ModelProto, ranges: dict[str, tuple[float, fl
     return model
 
 
+def seven_bit_weights(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A copy whose int8 MatMul weights are requantized to 7 bits (|w| <= 64: w' = round(w / 2), its scale doubled).
+
+    With |w| <= 64, a pair of uint8 x int8 products stays within int16 (2 * 255 * 64 = 32640), so
+    onnxruntime's AVX2 kernel (vpmaddubsw) adds 8-bit activations exactly: the other way, besides
+    7-bit activations, to integer arithmetic that is exact on every CPU. Needs symmetric weights
+    (zero point 0, as quantize_dynamic's per-channel int8 writes them)."""
+    model = copy.deepcopy(model)
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    producer = {o: n for n in graph.node for o in n.output}
+    readers: dict[str, list[onnx.NodeProto]] = {}
+    for n in graph.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    activation_scales = {n.output[1] for n in graph.node if n.op_type == "DynamicQuantizeLinear"} | {
+        n.input[1] for n in graph.node if n.op_type == "QuantizeLinear"}
+    done: set[str] = set()
+    for node in graph.node:
+        if node.op_type != "MatMulInteger" or node.input[1] not in inits or node.input[1] in done:
+            continue
+        weight, zero = inits[node.input[1]], inits.get(node.input[3]) if len(node.input) > 3 else None
+        if zero is not None and np.any(numpy_helper.to_array(zero) != 0):
+            raise ExportError(f"{node.name}: 7-bit weights need symmetric int8 weights (zero point 0)")
+        cast = readers[node.output[0]][0]
+        mul = readers[cast.output[0]][0] if cast.op_type == "Cast" else None
+        scales = producer.get(next((i for i in mul.input if i != cast.output[0]), "")) if mul is not None else None
+        weight_scale = (next((i for i in scales.input if i in inits and i not in activation_scales), None)
+                        if scales is not None and scales.op_type == "Mul" else None)
+        if weight_scale is None or len(readers[weight_scale]) != 1 or len(readers[node.input[1]]) != 1:
+            raise ExportError(f"{node.name}: expected MatMulInteger -> Cast -> Mul(activation scale * own weight scale)")
+        w = numpy_helper.to_array(weight).astype(np.int32)
+        halved = np.clip(np.round(w / 2), -64, 64).astype(np.int8)
+        weight.CopyFrom(numpy_helper.from_array(halved, weight.name))
+        ws = numpy_helper.to_array(inits[weight_scale])
+        inits[weight_scale].CopyFrom(numpy_helper.from_array((ws * 2).astype(ws.dtype), weight_scale))
+        done.add(node.input[1])
+    _check(model, "7-bit weights")
+    return model
+
+
 def _drop_value_info(model: onnx.ModelProto, names: set[str]) -> None:
     kept = [v for v in model.graph.value_info if v.name not in names]
     del model.graph.value_info[:]
