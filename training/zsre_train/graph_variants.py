@@ -30,7 +30,8 @@ from onnx import TensorProto, helper, numpy_helper
 from .onnx_graphs import ExportError
 from .row_quant import MARKER, _constants, _reduce
 
-STATIC_MARKER = "static_quant_high"  # the Clip bound / level count of static_activations; marks a static graph
+STATIC_MARKER = "zsre.activationQuantization"  # metadata key static_activations sets to "static"
+STATIC_HIGH = "static_quant_high"  # the 7-bit Clip's upper bound
 
 
 def _opset(model: onnx.ModelProto) -> int:
@@ -66,13 +67,13 @@ def is_per_row(model: onnx.ModelProto) -> bool:
 
 
 def is_static(model: onnx.ModelProto) -> bool:
-    return any(i.name == STATIC_MARKER for i in model.graph.initializer)
+    return any(p.key == STATIC_MARKER and p.value == "static" for p in model.metadata_props)
 
 
 def _restore_from_static(model: onnx.ModelProto) -> onnx.ModelProto:
     """Undo static_activations: each marked QuantizeLinear (and its 7-bit Clip) becomes the DynamicQuantizeLinear it replaced."""
     graph = model.graph
-    clips = {n.input[0]: n for n in graph.node if n.op_type == "Clip" and len(n.input) > 2 and n.input[2] == STATIC_MARKER}
+    clips = {n.input[0]: n for n in graph.node if n.op_type == "Clip" and len(n.input) > 2 and n.input[2] == STATIC_HIGH}
     constants: set[str] = set()
     nodes = []
     for node in graph.node:
@@ -90,6 +91,9 @@ def _restore_from_static(model: onnx.ModelProto) -> onnx.ModelProto:
     del graph.initializer[:]
     graph.initializer.extend(inits)
     _prune(model)
+    kept = [p for p in model.metadata_props if p.key != STATIC_MARKER]
+    del model.metadata_props[:]
+    model.metadata_props.extend(kept)
     return model
 
 
@@ -185,8 +189,9 @@ def static_activations(model: onnx.ModelProto, ranges: dict[str, tuple[float, fl
     graph = model.graph
     nodes: list[onnx.NodeProto] = []
     inits: list[onnx.TensorProto] = []
-    inits += [numpy_helper.from_array(np.array(0, np.uint8), "static_quant_low"),
-              numpy_helper.from_array(np.array(levels, np.uint8), STATIC_MARKER)]
+    if levels < 255:
+        inits += [numpy_helper.from_array(np.array(0, np.uint8), "static_quant_low"),
+                  numpy_helper.from_array(np.array(levels, np.uint8), STATIC_HIGH)]
     for node in graph.node:
         if node.op_type != "DynamicQuantizeLinear":
             nodes.append(node)
@@ -203,10 +208,11 @@ def static_activations(model: onnx.ModelProto, ranges: dict[str, tuple[float, fl
         else:
             full = quantized + "_8bit"
             nodes.append(helper.make_node("QuantizeLinear", [x, scale_name, zero_name], [full], name=node.name))
-            nodes.append(helper.make_node("Clip", [full, "static_quant_low", STATIC_MARKER], [quantized], name=node.name + "_7bit"))
+            nodes.append(helper.make_node("Clip", [full, "static_quant_low", STATIC_HIGH], [quantized], name=node.name + "_7bit"))
     del graph.node[:]
     graph.node.extend(nodes)
     graph.initializer.extend(inits)
+    onnx.helper.set_model_props(model, {**{p.key: p.value for p in model.metadata_props}, STATIC_MARKER: "static"})
     _check(model, "static")
     return model
 
