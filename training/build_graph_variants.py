@@ -8,7 +8,8 @@ Variants (zsre_train/graph_variants.py; all share the model's int8 weights):
   perTensor     dynamic int8, one activation scale per batch tensor (quantize_dynamic; before issue 13)
   perRow        per-row 7-bit activation scales (row_quant.py, what the exporter writes since issue 13)
   perRowFused   per-row scales, quantized by one per-axis QuantizeLinear
-  static8       fixed activation scales calibrated on seen-relation sentences, uint8 (0..255)
+  static8       fixed activation scales calibrated on seen-relation sentences, uint8 (0..255), in
+                onnxruntime's fused MatMulIntegerToFloat (as all static variants)
   static7       the same on 7 bits (0..127, exact on AVX2 CPUs without VNNI)
   static8w7     static8 with the int8 weights requantized to 7 bits (|w| <= 64: also exact on AVX2)
   fp32          the int8 weights dequantized into fp32 MatMuls (the model's fp32 weights are not kept)
@@ -34,7 +35,7 @@ import onnxruntime as ort
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from zsre_train.graph_variants import (  # noqa: E402
-    dequantized_fp32, per_row_fused, restore_per_tensor, seven_bit_weights, static_activations, static_scale)
+    dequantized_fp32, fuse_int8_matmuls, per_row_fused, restore_per_tensor, seven_bit_weights, static_activations, static_scale)
 from zsre_train.row_quant import per_row_activations  # noqa: E402
 from zsre_train.text import cross_pair  # noqa: E402
 from zsre_train.variant_checks import CALIBRATION_SENTENCES, calibrate, check_variant, load_check_data  # noqa: E402
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "zsre-minilm-l6-general")
     parser.add_argument("--out", type=Path, default=ROOT / "tmp" / "graph-variants")
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--source", type=Path, help="folder with the bi_encoder/cross_encoder int8 graphs to start from (dynamic or "
+                        "per-row form; default: the model's own, which must not be static already)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated subset of {VARIANTS}")
     args = parser.parse_args(argv)
@@ -88,15 +91,19 @@ def main(argv: list[str] | None = None) -> int:
     shipped = {stem: args.model / manifest["graphs"][key]["files"]["int8"]["file"] for key, stem in STEMS.items()}
     cross_inputs = [i["name"] for i in manifest["graphs"]["crossEncoder"]["inputs"]]
     data = load_check_data(manifest, ROOT, args.data_dir)
-    per_tensor = {stem: restore_per_tensor(onnx.load(str(path))) for stem, path in shipped.items()}
-    ranges = calibrate(per_tensor, data, shipped["bi_encoder"], cross_inputs, args.threads)
+    sources = shipped if args.source is None else {stem: args.source / path.name for stem, path in shipped.items()}
+    per_tensor = {stem: restore_per_tensor(onnx.load(str(path))) for stem, path in sources.items()}
+    with tempfile.TemporaryDirectory() as tmp:  # the calibration pairs come from the per-row graph (deterministic)
+        pair_graph = Path(tmp) / "bi_encoder.onnx"
+        onnx.save(per_row(per_tensor["bi_encoder"]), str(pair_graph))
+        ranges = calibrate(per_tensor, data, pair_graph, cross_inputs, args.threads)
     build = {
         "perTensor": lambda stem: per_tensor[stem],
         "perRow": lambda stem: per_row(per_tensor[stem]),
         "perRowFused": lambda stem: per_row_fused(per_tensor[stem]),
-        "static8": lambda stem: static_activations(per_tensor[stem], ranges[stem], 255),
-        "static7": lambda stem: static_activations(per_tensor[stem], ranges[stem], 127),
-        "static8w7": lambda stem: seven_bit_weights(static_activations(per_tensor[stem], ranges[stem], 255)),
+        "static8": lambda stem: fuse_int8_matmuls(static_activations(per_tensor[stem], ranges[stem], 255)),
+        "static7": lambda stem: fuse_int8_matmuls(static_activations(per_tensor[stem], ranges[stem], 127)),
+        "static8w7": lambda stem: fuse_int8_matmuls(seven_bit_weights(static_activations(per_tensor[stem], ranges[stem], 255))),
         "fp32": lambda stem: dequantized_fp32(per_tensor[stem]),
     }
     checks = {}
@@ -123,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": str(args.model.resolve().relative_to(ROOT)) if args.model.resolve().is_relative_to(ROOT) else str(args.model),
         "builtAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "script": "training/build_graph_variants.py",
+        "source": "the model's own int8 graphs" if args.source is None else str(args.source),
         "pythonOnnxruntime": ort.__version__,
         "threads": args.threads,
         "heldOutRelations": data.relations,

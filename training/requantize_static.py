@@ -38,9 +38,11 @@ import onnx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from zsre_train.digest import seal  # noqa: E402
-from zsre_train.graph_variants import is_static, restore_per_tensor, seven_bit_weights, static_activations, static_scale  # noqa: E402
+from zsre_train.graph_variants import (  # noqa: E402
+    fuse_int8_matmuls, is_static, restore_per_tensor, seven_bit_weights, static_activations, static_scale)
 from zsre_train.manifest import sha256  # noqa: E402
 from zsre_train.onnx_graphs import ExportError  # noqa: E402
+from zsre_train.row_quant import per_row_activations  # noqa: E402
 from zsre_train.variant_checks import calibrate, check_variant, load_check_data  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,13 +72,17 @@ def convert(model: Path, data_dir: Path, threads: int, activation_bits: int, wei
     per_tensor = {stem: restore_per_tensor(graph) for stem, graph in graphs.items()}
     data = load_check_data(manifest, ROOT, data_dir)
     cross_inputs = [i["name"] for i in manifest["graphs"]["crossEncoder"]["inputs"]]
-    ranges = calibrate(per_tensor, data, old["bi_encoder"], cross_inputs, threads)
+    with tempfile.TemporaryDirectory() as tmp:  # calibration pairs from the per-row form, as build_graph_variants.py
+        pair_graph = Path(tmp) / "bi_encoder.onnx"
+        onnx.save(per_tensor["bi_encoder"], str(Path(tmp) / "dynamic.onnx"))
+        per_row_activations(Path(tmp) / "dynamic.onnx", pair_graph)
+        ranges = calibrate(per_tensor, data, pair_graph, cross_inputs, threads)
     levels = {7: 127, 8: 255}[activation_bits]
     with tempfile.TemporaryDirectory() as tmp:
         new = {stem: Path(tmp) / path.name for stem, path in old.items()}
         for stem in old:
             graph = static_activations(per_tensor[stem], ranges[stem], levels)
-            onnx.save(seven_bit_weights(graph) if weight_bits == 7 else graph, str(new[stem]))
+            onnx.save(fuse_int8_matmuls(seven_bit_weights(graph) if weight_bits == 7 else graph), str(new[stem]))
         before = check_variant(old["bi_encoder"], old["cross_encoder"], data, threads, "current int8")
         after = check_variant(new["bi_encoder"], new["cross_encoder"], data, threads, "static int8")
         agreement = {k: round(sum(a == b for a, b in zip(before["top1"][k], after["top1"][k])) / len(after["top1"][k]), 4) for k in ("fused", "biOnly")}

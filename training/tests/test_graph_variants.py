@@ -131,3 +131,17 @@ def test_seven_bit_weights_keep_the_function_and_bound_the_weights(tiny):
     exact = x @ (weight.astype(np.float32) * scale)
     assert np.abs(run_model(halved, x) - exact).max() < 0.08 * np.abs(exact).max()
     assert np.array_equal(run_model(halved, x[:1]), run_model(halved, x)[:1])
+
+
+def test_fused_int8_matmuls_compute_what_the_chain_computed(tiny):
+    from zsre_train.graph_variants import fuse_int8_matmuls, seven_bit_weights
+
+    dynamic, _, _, _ = tiny
+    static = seven_bit_weights(calibrated(dynamic, 255))
+    fused = fuse_int8_matmuls(static)
+    assert [n.op_type for n in fused.graph.node] == ["QuantizeLinear", "MatMulIntegerToFloat"]
+    x = rows(7)
+    assert np.array_equal(run_model(fused, x), run_model(static, x))
+    assert np.array_equal(run_model(fused, x[1:2]), run_model(fused, x)[1:2])
+    with pytest.raises(ExportError, match="before the static conversion"):
+        restore_per_tensor(fused)

@@ -11,7 +11,9 @@ that all variants share the very same int8 weights:
   sentences of seen relations (`activation_ranges`), in a QuantizeLinear: each element is
   quantized on its own, so a row's result cannot depend on the batch. On `levels=127` a uint8
   Clip keeps activations at 7 bits, which onnxruntime's AVX2 (non-VNNI) uint8 x int8 kernel adds
-  exactly (row_quant.py's docstring); on `levels=255` that kernel may saturate on such CPUs.
+  exactly (row_quant.py's docstring); on `levels=255` that kernel may saturate on such CPUs
+  unless `seven_bit_weights` bounds the weights. `fuse_int8_matmuls` then writes onnxruntime's
+  fused MatMulIntegerToFloat, which its optimizer does not form by itself for static scales.
 - `dequantized_fp32`: the int8 weights dequantized into fp32 MatMuls (the shipped model's fp32
   weights are not kept; this is their int8 approximation run in float).
 - `per_row_fused`: row_quant.py's per-row scales with the five elementwise ops that quantize
@@ -104,6 +106,9 @@ def restore_per_tensor(model: onnx.ModelProto) -> onnx.ModelProto:
     if any(n.op_type == "DynamicQuantizeLinear" for n in graph.node):
         return model
     if is_static(model):
+        if any(n.op_type == "MatMulIntegerToFloat" for n in graph.node):
+            raise ExportError("the graph has static activation scales fused into MatMulIntegerToFloat (and maybe 7-bit weights): "
+                              "start from the graphs before the static conversion (git history of the model directory)")
         return _restore_from_static(model)
     if not is_per_row(model):
         raise ExportError("the graph has neither DynamicQuantizeLinear nor per-row activation quantization: not a dynamic int8 graph")
@@ -214,6 +219,59 @@ def static_activations(model: onnx.ModelProto, ranges: dict[str, tuple[float, fl
     graph.initializer.extend(inits)
     onnx.helper.set_model_props(model, {**{p.key: p.value for p in model.metadata_props}, STATIC_MARKER: "static"})
     _check(model, "static")
+    return model
+
+
+def fuse_int8_matmuls(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A copy where each MatMulInteger -> Cast -> Mul(activation scale * weight scale) [-> Add(bias)] with a
+    constant activation scale becomes one com.microsoft MatMulIntegerToFloat (onnxruntime's fused int8 kernel).
+
+    onnxruntime fuses that chain itself only when the activation scale is computed at run time: with a
+    static scale its constant folding first folds Mul(activation scale, weight scale) into one constant,
+    and the fusion no longer matches, leaving three elementwise passes over every MatMul's output."""
+    model = copy.deepcopy(model)
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    producer = {o: n for n in graph.node for o in n.output}
+    readers: dict[str, list[onnx.NodeProto]] = {}
+    for n in graph.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    graph_outputs = {o.name for o in graph.output}
+    replaced: dict[int, onnx.NodeProto | None] = {}
+    for node in graph.node:
+        if node.op_type != "MatMulInteger" or len(node.input) < 4:
+            continue
+        a_zero, weight, w_zero = node.input[2], node.input[1], node.input[3]
+        if not all(name in inits for name in (a_zero, weight, w_zero)):
+            continue
+        chain = readers.get(node.output[0], [])
+        cast = chain[0] if len(chain) == 1 and chain[0].op_type == "Cast" else None
+        mul = readers.get(cast.output[0], []) if cast is not None else []
+        mul = mul[0] if len(mul) == 1 and mul[0].op_type == "Mul" else None
+        scales = producer.get(next((i for i in mul.input if i != cast.output[0]), "")) if mul is not None else None
+        if scales is None or scales.op_type != "Mul" or not all(i in inits for i in scales.input):
+            continue
+        a_scale, w_scale = sorted(scales.input, key=lambda name: len(numpy_helper.to_array(inits[name]).shape))  # scalar first
+        out, nodes_done = mul.output[0], [node, cast, mul]
+        add = readers.get(out, [])
+        bias = None
+        if len(add) == 1 and add[0].op_type == "Add" and out not in graph_outputs:
+            other = next(i for i in add[0].input if i != out)
+            if other in inits and numpy_helper.to_array(inits[other]).ndim == 1:
+                bias, out = other, add[0].output[0]
+                nodes_done.append(add[0])
+        fused = helper.make_node("MatMulIntegerToFloat", [node.input[0], weight, a_scale, w_scale, a_zero, w_zero] + ([bias] if bias else []),
+                                 [out], name=node.name + "_fused", domain="com.microsoft")
+        replaced[id(node)] = fused
+        for n in nodes_done[1:]:
+            replaced[id(n)] = None
+    nodes = [replaced.get(id(n), n) for n in graph.node]
+    del graph.node[:]
+    graph.node.extend(n for n in nodes if n is not None)
+    if replaced and not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    _prune(model)
     return model
 
 
