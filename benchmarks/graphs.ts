@@ -9,9 +9,11 @@
  * gate's layouts, from the Python build (checks.json).
  *
  *   npm run bench:graphs -- [--model models/zsre-minilm-l6-general] [--variants tmp/graph-variants]
- *                           [--build] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]
+ *                           [--build] [--source DIR] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]
  *
- * --build (or a missing variants folder) runs training/build_graph_variants.py first.
+ * --build (or a missing variants folder) runs training/build_graph_variants.py first; --source names
+ * a folder with the int8 graphs to build from when the model's own are static already (e.g. the
+ * per-row graphs from the model directory's git history).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,11 +24,12 @@ import { parseFlags } from './lib/args.js';
 import { loadAverage, repoPath, repoRoot, runEnvironment, writeResult } from './lib/environment.js';
 
 const flags = parseFlags(
-  'Usage: npm run bench:graphs -- [--model DIR] [--variants DIR] [--build] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]',
+  'Usage: npm run bench:graphs -- [--model DIR] [--variants DIR] [--build] [--source DIR] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]',
   {
     model: { type: 'string', default: 'models/zsre-minilm-l6-general' },
     variants: { type: 'string', default: 'tmp/graph-variants' },
     build: { type: 'boolean', default: false },
+    source: { type: 'string' },
     'data-dir': { type: 'string', default: '../shared/data' },
     rounds: { type: 'string' },
     threads: { type: 'string' },
@@ -40,7 +43,8 @@ const threads = flags.positiveInteger('threads', 2);
 const python = join(repoRoot, '.venv', 'bin', 'python');
 
 if (flags.values.build || !existsSync(join(variantsDir, 'checks.json'))) {
-  execFileSync(python, ['training/build_graph_variants.py', '--model', modelDir, '--out', variantsDir, '--data-dir', resolve(flags.values['data-dir']), '--threads', String(threads)], {
+  const source = flags.values.source === undefined ? [] : ['--source', resolve(flags.values.source)];
+  execFileSync(python, ['training/build_graph_variants.py', '--model', modelDir, '--out', variantsDir, '--data-dir', resolve(flags.values['data-dir']), '--threads', String(threads), ...source], {
     cwd: repoRoot,
     stdio: 'inherit',
   });
