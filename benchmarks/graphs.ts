@@ -11,6 +11,7 @@
  *   npm run bench:graphs -- [--model models/zsre-minilm-l6-general] [--variants tmp/graph-variants]
  *                           [--build] [--source DIR] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]
  *
+ * --only a,b,c times just those variants (more rounds in the same time) and writes graphs_only-a-b-c.json.
  * --build (or a missing variants folder) runs training/build_graph_variants.py first; --source names
  * a folder with the int8 graphs to build from when the model's own are static already (e.g. the
  * per-row graphs from the model directory's git history).
@@ -24,12 +25,13 @@ import { parseFlags } from './lib/args.js';
 import { loadAverage, repoPath, repoRoot, runEnvironment, writeResult } from './lib/environment.js';
 
 const flags = parseFlags(
-  'Usage: npm run bench:graphs -- [--model DIR] [--variants DIR] [--build] [--source DIR] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]',
+  'Usage: npm run bench:graphs -- [--model DIR] [--variants DIR] [--build] [--source DIR] [--only a,b] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]',
   {
     model: { type: 'string', default: 'models/zsre-minilm-l6-general' },
     variants: { type: 'string', default: 'tmp/graph-variants' },
     build: { type: 'boolean', default: false },
     source: { type: 'string' },
+    only: { type: 'string' },
     'data-dir': { type: 'string', default: '../shared/data' },
     rounds: { type: 'string' },
     threads: { type: 'string' },
@@ -67,7 +69,9 @@ interface InputRow {
 }
 const checks = JSON.parse(readFileSync(join(variantsDir, 'checks.json'), 'utf8')) as Checks;
 const inputs = JSON.parse(readFileSync(join(variantsDir, 'inputs.json'), 'utf8')) as Record<'bi' | 'cross', { tokens: number; rows: InputRow[] }>;
-const variants = Object.keys(checks.variants);
+const only = flags.values.only?.split(',').filter((name) => name !== '');
+for (const name of only ?? []) if (!(name in checks.variants)) flags.fail(`--only: no variant "${name}" in ${join(variantsDir, 'checks.json')} (${Object.keys(checks.variants).join(', ')})`);
+const variants = only ?? Object.keys(checks.variants);
 const baseline = 'perTensor';
 const model = await loadModelDirectory(modelDir, 'int8', { crossEncoder: true });
 const specs = { bi: model.manifest.graphs.biEncoder, cross: model.manifest.graphs.crossEncoder } as const;
@@ -243,4 +247,4 @@ const result = {
   seconds: Math.round(seconds),
   table,
 };
-console.log(`wrote ${writeResult('graphs', result)}`);
+console.log(`wrote ${writeResult(only === undefined ? 'graphs' : `graphs_only-${only.join('-')}`, result)}`);

@@ -89,10 +89,14 @@ if (speed !== undefined) {
   readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${speedMarkdown(speed).join('\n')}\n\n![F1 against throughput](benchmarks/results/speed.svg)\n${end}`));
 }
 
-// Graph variants (issue 23, npm run bench:graphs): here and in the README's graphs section.
-const graphs = results.find(isGraphsResult);
+// Graph variants (issue 23, npm run bench:graphs): every run here (graphs.json, then the --only
+// runs), the full one (graphs.json, first in sorted order) also in the README's graphs section.
+const graphRuns = results.filter(isGraphsResult);
+for (const run of graphRuns) {
+  lines.push(`## Graph variants, one run (${run.table.map((row) => row.variant).join(', ')})`, '', ...graphsMarkdown(run), '');
+}
+const graphs = graphRuns[0];
 if (graphs !== undefined) {
-  lines.push('## Graph variants, one run (graphs.json)', '', ...graphsMarkdown(graphs), '');
   const readme = join(resultsDir, '..', '..', 'README.md');
   const text = readmeText.get(readme) ?? readFileSync(readme, 'utf8');
   const section = /(<!-- graphs:start[^>]*-->\n)[\s\S]*?(<!-- graphs:end -->)/;
