@@ -2,7 +2,8 @@
  * Speed, accuracy and memory in one run, so that ratios hold on a noisy machine: on the same
  * FewRel sentences at m = 5, 10, 15, sentences per second and F1 of the bi-encoder only, EMMA as
  * the library runs it by default (adaptive cross-encoder), EMMA k=3 with the cross-encoder always
- * on, and the full cross-encoder; p50/p95 of a single extract() call; peak RSS. Throughputs are
+ * on, and the full cross-encoder; p50/p95 of a single extract() call; peak RSS; where each
+ * method's time goes, per sentence and pipeline stage (extractBatch's `timings`). Throughputs are
  * also given as ratios to the bi-encoder's, which a shared machine's load changes far less than
  * the absolute figures. `npm run bench:report` turns the file into the README's speed section.
  *
