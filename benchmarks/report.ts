@@ -25,6 +25,7 @@ import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedRepor
 import { fewshotMarkdown, readFewshotResults } from './lib/fewshotReport.js';
 import { documentsChart, documentsMarkdown, isDocumentsResult } from './lib/documentsReport.js';
 import { isWebResult, webMarkdown } from './lib/webReport.js';
+import { graphsMarkdown, isGraphsResult } from './lib/graphsReport.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
@@ -80,12 +81,28 @@ const readmeText = new Map<string, string>();
 const speed = results.find(isSpeedResult);
 if (speed !== undefined) {
   lines.push('## Speed and accuracy, one run (speed.json)', '', ...speedMarkdown(speed), '', '![F1 against throughput](speed.svg)', '');
-  writeFileSync(join(resultsDir, 'speed.svg'), renderChart(speedChartPoints(speed), 'FewRel: F1 against throughput, one run (int8)'));
+  // Through `outputs` like every other file, so that --check compares them instead of rewriting them.
+  pendingCharts.set(join(resultsDir, 'speed.svg'), renderChart(speedChartPoints(speed), 'FewRel: F1 against throughput, one run (int8)'));
   const readme = join(resultsDir, '..', '..', 'README.md');
   const text = readFileSync(readme, 'utf8');
   const section = /(<!-- speed:start[^>]*-->\n)[\s\S]*?(<!-- speed:end -->)/;
   if (!section.test(text)) throw new Error(`${readme} has no <!-- speed:start --> ... <!-- speed:end --> section to fill`);
-  writeFileSync(readme, text.replace(section, (_, start: string, end: string) => `${start}${speedMarkdown(speed).join('\n')}\n\n![F1 against throughput](benchmarks/results/speed.svg)\n${end}`));
+  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${speedMarkdown(speed).join('\n')}\n\n![F1 against throughput](benchmarks/results/speed.svg)\n${end}`));
+}
+
+// Graph variants (issue 23, npm run bench:graphs): every run here (graphs.json, then the --only
+// runs), the full one (graphs.json, first in sorted order) also in the README's graphs section.
+const graphRuns = results.filter(isGraphsResult);
+for (const run of graphRuns) {
+  lines.push(`## Graph variants, one run (${run.table.map((row) => row.variant).join(', ')})`, '', ...graphsMarkdown(run), '');
+}
+const graphs = graphRuns[0];
+if (graphs !== undefined) {
+  const readme = join(resultsDir, '..', '..', 'README.md');
+  const text = readmeText.get(readme) ?? readFileSync(readme, 'utf8');
+  const section = /(<!-- graphs:start[^>]*-->\n)[\s\S]*?(<!-- graphs:end -->)/;
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- graphs:start --> ... <!-- graphs:end --> section to fill`);
+  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${graphsMarkdown(graphs).join('\n')}\n${end}`));
 }
 
 // Documents (issue 21): the shipped model's run, in a section of the main README too.
@@ -106,13 +123,13 @@ for (const documents of documentRuns) {
 }
 if (documentsReadme.length > 0) {
   const readme = join(resultsDir, '..', '..', 'README.md');
-  const text = readFileSync(readme, 'utf8');
+  const text = readmeText.get(readme) ?? readFileSync(readme, 'utf8');
   const section = /(<!-- documents:start[^>]*-->\n)[\s\S]*?(<!-- documents:end -->)/;
   if (!section.test(text)) throw new Error(`${readme} has no <!-- documents:start --> ... <!-- documents:end --> section to fill`);
   readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${documentsReadme.join('\n')}\n${end}`));
 }
 
-for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x) && !isDocumentsResult(x) && !isWebResult(x))) {
+for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x) && !isDocumentsResult(x) && !isWebResult(x) && !isGraphsResult(x))) {
   lines.push(`## ${r.benchmark}`, '', '```json', JSON.stringify(r, null, 2), '```', '');
 }
 

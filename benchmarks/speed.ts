@@ -2,7 +2,8 @@
  * Speed, accuracy and memory in one run, so that ratios hold on a noisy machine: on the same
  * FewRel sentences at m = 5, 10, 15, sentences per second and F1 of the bi-encoder only, EMMA as
  * the library runs it by default (adaptive cross-encoder), EMMA k=3 with the cross-encoder always
- * on, and the full cross-encoder; p50/p95 of a single extract() call; peak RSS. Throughputs are
+ * on, and the full cross-encoder; p50/p95 of a single extract() call; peak RSS; where each
+ * method's time goes, per sentence and pipeline stage (extractBatch's `timings`). Throughputs are
  * also given as ratios to the bi-encoder's, which a shared machine's load changes far less than
  * the absolute figures. `npm run bench:report` turns the file into the README's speed section.
  *
@@ -10,10 +11,10 @@
  *                          [--machine "shared: 2 cores, 4 other agents"]
  */
 import { resolve } from 'node:path';
-import { createExtractor, type ExtractResult } from 'zsre';
+import { createExtractor, type ExtractResult, type Stage, type StageTimings } from 'zsre';
 import { fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
 import { parseFlags } from './lib/args.js';
-import { runEnvironment, writeResult } from './lib/environment.js';
+import { loadAverage, repoPath, runEnvironment, writeResult } from './lib/environment.js';
 import { classificationScores } from './lib/metrics.js';
 import { type MethodName, runMethod } from './lib/methods.js';
 
@@ -43,8 +44,21 @@ export interface SpeedMethodRow {
   accuracy: number;
   /** share of sentences whose candidates the cross-encoder re-scored. */
   reranked: number;
+  /** where a sentence's time went: milliseconds per sentence in each pipeline stage, and `other` (the rest of the call). */
+  msPerSentence: StageBreakdown;
 }
 
+const stages: Stage[] = ['prepare', 'biEncoder', 'search', 'pairs', 'crossEncoder', 'rank'];
+export type StageBreakdown = Record<Stage | 'other' | 'total', number>;
+
+/** Stage timings of `calls` sentences over `totalMs` of wall time, per sentence; `other` is what no stage covers. */
+function breakdown(timings: StageTimings, totalMs: number, sentencesCount: number): StageBreakdown {
+  const per = (ms: number): number => Math.round((ms / sentencesCount) * 1000) / 1000;
+  const covered = stages.reduce((sum, stage) => sum + (timings[stage] ?? 0), 0);
+  return { ...(Object.fromEntries(stages.map((stage) => [stage, per(timings[stage] ?? 0)])) as Record<Stage, number>), other: per(totalMs - covered), total: per(totalMs) };
+}
+
+const loadBefore = loadAverage();
 const table: { m: number; sentences: number; methods: SpeedMethodRow[]; emmaOverFullcross: number; emma3OverFullcross: number }[] = [];
 for (const m of [5, 10, 15]) {
   const split = fewrelSplit(dataDir, m, 'ori');
@@ -53,7 +67,8 @@ for (const m of [5, 10, 15]) {
   const gold = items.map((item) => item.gold);
   const rows: SpeedMethodRow[] = [];
   for (const method of methods) {
-    const run = await runMethod({ method, model, relations, items, threads });
+    const timings: StageTimings = {};
+    const run = await runMethod({ method, model, relations, items, threads, timings });
     const scores = classificationScores(gold, run.predicted);
     rows.push({
       method,
@@ -62,6 +77,7 @@ for (const m of [5, 10, 15]) {
       f1: scores.f1,
       accuracy: scores.accuracy,
       reranked: run.results.filter((result: ExtractResult) => result.reranked).length / run.results.length,
+      msPerSentence: breakdown(timings, run.seconds * 1000, items.length),
     });
   }
   const speedOf = (method: MethodName): number => rows.find((row) => row.method === method)?.sentencesPerSecond ?? Number.NaN;
@@ -77,12 +93,15 @@ const extractor = await createExtractor({ model, relations: fewrelRelations(data
 const latencyItems = fewrelItems(dataDir, split.test, 10);
 const latencies: number[] = [];
 let rerankedCalls = 0;
+const singleTimings: StageTimings = {};
 for (const [i, { tokens, head, tail }] of latencyItems.entries()) {
   const started = performance.now();
-  const result = await extractor.extract({ tokens, head, tail });
+  const timings: StageTimings = {};
+  const [result] = await extractor.extractBatch([{ tokens, head, tail }], { timings });
   if (i >= 5) {
     latencies.push(performance.now() - started); // the first calls warm up the sessions
-    if (result.reranked) rerankedCalls += 1;
+    if (result?.reranked === true) rerankedCalls += 1;
+    for (const stage of stages) singleTimings[stage] = (singleTimings[stage] ?? 0) + (timings[stage] ?? 0);
   }
 }
 const gate = extractor.model.manifest.fusion.crossGate?.minConfidence ?? null;
@@ -92,7 +111,7 @@ const quantile = (q: number): number => latencies[Math.min(latencies.length - 1,
 
 const result = {
   benchmark: 'speed',
-  model,
+  model: repoPath(model),
   settings: {
     precision: 'int8',
     threads,
@@ -108,9 +127,16 @@ const result = {
     f1: 'closed-set top-1 among the m relations (ZS-BERT/RE-Matching/EMMA definition); the shipped general model saw these relations in training, so F1 is not zero-shot for it',
     machine,
   },
-  environment: runEnvironment(),
+  environment: { ...runEnvironment(), loadAverageBefore: loadBefore },
   table,
-  singleExtractMs: { p50: quantile(0.5), p95: quantile(0.95), calls: latencies.length, reranked: rerankedCalls, m: 5 },
+  singleExtractMs: {
+    p50: quantile(0.5),
+    p95: quantile(0.95),
+    calls: latencies.length,
+    reranked: rerankedCalls,
+    m: 5,
+    meanByStage: breakdown(singleTimings, latencies.reduce((sum, ms) => sum + ms, 0), latencies.length),
+  },
   peakRssMiB: process.resourceUsage().maxRSS / 1024,
 };
 console.log(JSON.stringify(result, null, 2));

@@ -4,6 +4,7 @@ export { ZsreError, isZsreError, type ZsreErrorCode, type ZsreErrorOptions } fro
 export { loadRelations } from './relations/index.js';
 export type { SkippedPair } from './pairs/pairEntities.js';
 export type { LabelIndexProgress } from './labels/labelIndex.js';
+export type { Stage, StageTimings } from './pipeline/timings.js';
 export type {
   Candidate,
   EntityRef,

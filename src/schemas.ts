@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { LabelIndexProgress } from './labels/exactIndex.js';
 import type { SkippedPair } from './pairs/pairEntities.js';
+import type { StageTimings } from './pipeline/timings.js';
 import { entityRefSchema, type EntityRef, type ExtractItem, type Span, type TextItem, type TokenItem } from './entities/schema.js';
 import { ZsreError } from './errors.js';
 import type { Manifest } from './model/manifest.js';
@@ -105,6 +106,12 @@ export interface ExtractBatchOptions {
    * the promise then rejects with a ZsreError of code ABORTED whose cause is `signal.reason`.
    */
   signal?: AbortSignal;
+  /**
+   * Profiling: the call adds its milliseconds per pipeline stage to this object's fields
+   * (prepare, biEncoder, search, pairs, crossEncoder, rank; see src/pipeline/timings.ts).
+   * Pass `{}` and read it after the call. In-process extractors only (not the worker pool).
+   */
+  timings?: StageTimings;
 }
 
 export interface ExtractAllOptions extends ExtractBatchOptions {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExtractor, ZsreError, type Extractor, type LabelIndexProgress, type Relation } from '../src/index.js';
+import { createExtractor, ZsreError, type Extractor, type LabelIndexProgress, type Relation, type StageTimings } from '../src/index.js';
 import { cliWorkspace, relationsJson, tinyModel } from './helpers/cliProcess.js';
 
 /** Issue 20, case 7: extractBatch/extractAll honour an AbortSignal; label-index builds report progress. */
@@ -59,6 +59,21 @@ describe('AbortSignal', () => {
     const plain = await extractor.extractBatch(items);
     const withSignal = await extractor.extractBatch(items, { signal: new AbortController().signal });
     expect(withSignal).toEqual(plain);
+  });
+});
+
+describe('stage timings (issue 23)', () => {
+  it('extractBatch adds milliseconds per pipeline stage to the timings object and answers as without it', async () => {
+    const timings: StageTimings = {};
+    const timed = await extractor.extractBatch(items, { timings });
+    expect(timed).toEqual(await extractor.extractBatch(items));
+    for (const stage of ['prepare', 'biEncoder', 'search', 'pairs', 'crossEncoder', 'rank'] as const) {
+      expect(timings[stage], stage).toBeGreaterThanOrEqual(0);
+    }
+    expect((timings.biEncoder ?? 0) + (timings.crossEncoder ?? 0)).toBeGreaterThan(0);
+    const before = timings.biEncoder ?? 0;
+    await extractor.extractBatch(items.slice(0, 2), { timings });
+    expect(timings.biEncoder).toBeGreaterThan(before); // added, not replaced
   });
 });
 

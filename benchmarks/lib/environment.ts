@@ -1,7 +1,8 @@
 /** What every result file records about where and how it was produced. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export interface RunEnvironment {
@@ -11,7 +12,60 @@ export interface RunEnvironment {
   cores: number;
   memoryGiB: number;
   node: string;
+  /** the CPU features that decide which int8/fp32 kernels onnxruntime runs (from /proc/cpuinfo). */
+  cpuFlags: CpuFlags;
+  /** the onnxruntime-node package that ran the graphs. */
+  onnxruntimeNode: string;
+  /** 1, 5 and 15 minute load averages when the run started: how busy the machine was. */
+  loadAverage: number[];
   date: string;
+}
+
+export interface CpuFlags {
+  avx2: boolean;
+  avx512f: boolean;
+  /** AVX-512 VNNI (vpdpbusd): the fast uint8 x int8 path. */
+  avx512Vnni: boolean;
+  /** AVX-VNNI (the 256-bit form on recent Intel/AMD cores). */
+  avxVnni: boolean;
+  /** Intel AMX tiles with int8 support. */
+  amxInt8: boolean;
+  /** the relevant flags as /proc/cpuinfo names them ("unknown" where it cannot be read). */
+  names: string[];
+}
+
+const relevantFlags = ['avx2', 'avx512f', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx_vnni', 'avx512_bf16', 'amx_tile', 'amx_int8', 'amx_bf16'];
+
+export function cpuFlags(): CpuFlags {
+  let present: Set<string>;
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((entry) => /^flags\s*:/.test(entry)) ?? '';
+    present = new Set(line.replace(/^flags\s*:/, '').trim().split(/\s+/));
+  } catch {
+    return { avx2: false, avx512f: false, avx512Vnni: false, avxVnni: false, amxInt8: false, names: ['unknown'] };
+  }
+  return {
+    avx2: present.has('avx2'),
+    avx512f: present.has('avx512f'),
+    avx512Vnni: present.has('avx512_vnni'),
+    avxVnni: present.has('avx_vnni'),
+    amxInt8: present.has('amx_int8'),
+    names: relevantFlags.filter((flag) => present.has(flag)),
+  };
+}
+
+export function onnxruntimeNodeVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The 1, 5 and 15 minute load averages, rounded. */
+export function loadAverage(): number[] {
+  return loadavg().map((value) => Math.round(value * 100) / 100);
 }
 
 export function runEnvironment(): RunEnvironment {
@@ -29,6 +83,9 @@ export function runEnvironment(): RunEnvironment {
     cores: cpus().length,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
+    cpuFlags: cpuFlags(),
+    onnxruntimeNode: onnxruntimeNodeVersion(),
+    loadAverage: loadAverage(),
     date: new Date().toISOString(),
   };
 }

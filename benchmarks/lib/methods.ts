@@ -3,7 +3,7 @@
  * bi-encoder only, EMMA fused at k candidates, and the full cross-encoder over all m relations.
  */
 import { createExtractor } from '../../src/index.js';
-import type { ExtractResult } from '../../src/index.js';
+import type { ExtractResult, StageTimings } from '../../src/index.js';
 import type { BenchRelation, GoldItem } from './datasets.js';
 
 /** `emma`: the library's default (manifest topK, adaptive cross-encoder); `emmaK`: k candidates, cross-encoder always on. */
@@ -27,6 +27,8 @@ export async function runMethod(options: {
   threads?: number;
   cacheDir?: string;
   onProgress?: (done: number, total: number) => void;
+  /** milliseconds per pipeline stage are added here (src/pipeline/timings.ts). */
+  timings?: StageTimings;
 }): Promise<MethodRun> {
   const { method, relations, items } = options;
   const m = relations.length;
@@ -45,7 +47,7 @@ export async function runMethod(options: {
     const started = performance.now();
     const results = await extractor.extractBatch(
       items.map(({ tokens, head, tail }) => ({ tokens, head, tail })),
-      { onProgress: options.onProgress },
+      { onProgress: options.onProgress, timings: options.timings },
     );
     const seconds = (performance.now() - started) / 1000;
     // Closed-set evaluation (the published protocol): the best candidate counts, abstention is not used.

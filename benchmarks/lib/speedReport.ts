@@ -4,14 +4,15 @@
  */
 import type { ChartPoint } from './chart.js';
 
-interface SpeedRow { method: string; sentencesPerSecond: number; overBi: number; f1: number; accuracy: number; reranked: number }
+type StageMs = Record<'prepare' | 'biEncoder' | 'search' | 'pairs' | 'crossEncoder' | 'rank' | 'other' | 'total', number>;
+interface SpeedRow { method: string; sentencesPerSecond: number; overBi: number; f1: number; accuracy: number; reranked: number; msPerSentence?: StageMs }
 export interface SpeedResult {
   benchmark: 'speed';
   model: string;
   settings: { threads: number; machine: string; sentencesPerM: number; methods: Record<string, string>; f1?: string };
-  environment: { commit: string; cpu: string; cores: number; date: string };
+  environment: { commit: string; cpu: string; cores: number; date: string; cpuFlags?: { names: string[] }; onnxruntimeNode?: string; loadAverage?: number[] };
   table: { m: number; sentences: number; methods: SpeedRow[]; emmaOverFullcross: number; emma3OverFullcross: number }[];
-  singleExtractMs: { p50: number; p95: number; calls: number };
+  singleExtractMs: { p50: number; p95: number; calls: number; meanByStage?: StageMs };
   peakRssMiB: number;
 }
 
@@ -21,11 +22,31 @@ export function isSpeedResult(value: { benchmark: string }): value is SpeedResul
   return value.benchmark === 'speed' && Array.isArray((value as Partial<SpeedResult>).table);
 }
 
+const stageColumns = ['prepare', 'biEncoder', 'search', 'pairs', 'crossEncoder', 'rank', 'other', 'total'] as const;
+const stageLabels: Record<(typeof stageColumns)[number], string> = {
+  prepare: 'prepare (validate, mark, tokenize)',
+  biEncoder: 'bi-encoder',
+  search: 'index search',
+  pairs: 'pair inputs',
+  crossEncoder: 'cross-encoder',
+  rank: 'fusion, results',
+  other: 'other JS',
+  total: 'total',
+};
+
+function environmentText(result: SpeedResult): string {
+  const env = result.environment;
+  const flags = env.cpuFlags === undefined ? '' : ` (${env.cpuFlags.names.join(', ') || 'no AVX2'})`;
+  const runtime = env.onnxruntimeNode === undefined ? '' : `, onnxruntime-node ${env.onnxruntimeNode}`;
+  const load = env.loadAverage === undefined ? '' : `, load average ${env.loadAverage[0]} at the end`;
+  return `${env.cores} × ${env.cpu}${flags}${runtime}, int8, ${result.settings.threads} threads${load}`;
+}
+
 export function speedMarkdown(result: SpeedResult): string[] {
   const methods = result.table[0]?.methods.map((row) => row.method) ?? [];
   const lines = [
     `One run of \`npm run bench:speed\` (${result.environment.date.slice(0, 10)}, commit ${result.environment.commit.slice(0, 8)}, ` +
-      `${result.environment.cores} × ${result.environment.cpu}, int8, ${result.settings.threads} threads, machine: ${result.settings.machine}). ` +
+      `${environmentText(result)}, machine: ${result.settings.machine}). ` +
       `${result.settings.sentencesPerM} FewRel sentences per m (the \`ori\` split's test relations), the same for every method. ` +
       'Throughput as a ratio to the bi-encoder in the same run (sentences/s in brackets); F1 on those sentences' +
       (result.settings.f1 === undefined ? '.' : ` (${result.settings.f1}).`),
@@ -42,6 +63,21 @@ export function speedMarkdown(result: SpeedResult): string[] {
     `One \`extract()\` call (library defaults, m=5): p50 ${result.singleExtractMs.p50.toFixed(1)} ms, p95 ${result.singleExtractMs.p95.toFixed(1)} ms ` +
       `over ${result.singleExtractMs.calls} calls. Peak RSS ${result.peakRssMiB.toFixed(0)} MiB.`,
   );
+  const last = result.table[result.table.length - 1];
+  if (last !== undefined && last.methods.every((row) => row.msPerSentence !== undefined)) {
+    lines.push(
+      '',
+      `Where a sentence's time goes at m=${last.m} (milliseconds per sentence, batches of the library default; other JS: the call's time outside the stages):`,
+      '',
+      `| method | ${stageColumns.map((stage) => stageLabels[stage]).join(' | ')} |`,
+      `|---|${stageColumns.map(() => '---:').join('|')}|`,
+      ...last.methods.map((row) => `| ${labels[row.method] ?? row.method} | ${stageColumns.map((stage) => (row.msPerSentence as StageMs)[stage].toFixed(2)).join(' | ')} |`),
+    );
+    const single = result.singleExtractMs.meanByStage;
+    if (single !== undefined) {
+      lines.push(`| one \`extract()\` call (mean, m=5) | ${stageColumns.map((stage) => single[stage].toFixed(2)).join(' | ')} |`);
+    }
+  }
   return lines;
 }
 

@@ -142,7 +142,7 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
       checkOpen();
       checkNotAborted(signal);
     };
-    return runPipeline(pipeline, items, { onProgress: batchOptions.onProgress, beforeBatch });
+    return runPipeline(pipeline, items, { onProgress: batchOptions.onProgress, beforeBatch, timings: batchOptions.timings });
   };
   const extractBatch: Extractor['extractBatch'] = (items, batchOptions) => {
     try {

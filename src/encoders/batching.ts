@@ -28,12 +28,13 @@ export async function runInLengthOrder<Row, Result>(
 
 /**
  * Whether a model's int8 graphs give a row the same outputs in any batch: the exporter records
- * the check (provenance.exportChecks.batchInvariance) since it quantizes activations per row, and
- * training/requantize_rows.py records its conversion of older exports (rowQuantization). Older
- * int8 graphs take one activation scale per batch tensor, padding included.
+ * the check (provenance.exportChecks.batchInvariance) since it quantizes activations per row,
+ * training/requantize_rows.py records its conversion of older exports (rowQuantization), and
+ * training/requantize_static.py its conversion to fixed, calibrated activation scales
+ * (staticQuantization). Older int8 graphs take one activation scale per batch tensor, padding included.
  */
 export function int8IsBatchInvariant(manifest: Manifest): boolean {
   const checks = manifest.provenance['exportChecks'];
   if (typeof checks !== 'object' || checks === null) return false;
-  return 'batchInvariance' in checks || 'rowQuantization' in checks;
+  return 'batchInvariance' in checks || 'rowQuantization' in checks || 'staticQuantization' in checks;
 }

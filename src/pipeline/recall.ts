@@ -4,6 +4,7 @@ import { blendScore } from '../examples/rule.js';
 import type { LabelIndex } from '../labels/exactIndex.js';
 import { dotRow, type Hit } from '../labels/topK.js';
 import type { PreparedItem } from './prepare.js';
+import { lap, type StageTimings } from './timings.js';
 
 /**
  * Step 1 of 3 (recall -> rerank -> rank): the bi-encoder embeds each sentence, the label index
@@ -17,12 +18,16 @@ export async function recall(
   labels: LabelIndex,
   limits: { recallK: number; topK: number },
   examples: ExampleState,
+  timings?: StageTimings,
 ): Promise<{ hits: Hit[][]; vectors: Float32Array[] }> {
+  const started = performance.now();
   const vectors = await biEncoder.encodeSentences(items.map((item) => item.sequence));
+  const encoded = lap(timings, 'biEncoder', started);
   const hits = vectors.map((vector) => {
     const nearest = labels.search(vector, limits.recallK);
     return examples.prototypes.size === 0 ? nearest.slice(0, limits.topK) : withExamples(nearest, vector, labels, examples).slice(0, limits.topK);
   });
+  lap(timings, 'search', encoded);
   // The vectors go on to fusion: a model with a none vector reads them (src/fusion/fuse.ts).
   return { hits, vectors };
 }

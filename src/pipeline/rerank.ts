@@ -7,6 +7,7 @@ import { buildPairSequence } from '../tokenizer/sequences.js';
 import { biEncoderIsSure } from './crossGate.js';
 import type { PairInputs } from './pairInputs.js';
 import type { PreparedItem } from './prepare.js';
+import { lap, type StageTimings } from './timings.js';
 
 /**
  * When the cross-encoder runs: always (gate null) or where the bi-encoder is not sure (crossGate.ts),
@@ -31,7 +32,9 @@ export async function rerank(
   crossEncoder: CrossEncoder,
   inputs: PairInputs,
   gate: RerankGate,
+  timings?: StageTimings,
 ): Promise<(number[] | null)[]> {
+  const started = performance.now();
   const { items, prepared, hits, vectors } = batch;
   const needed = hits.map(
     (row, index) =>
@@ -43,7 +46,9 @@ export async function rerank(
     const sentence = inputs.sentence(items[row] as ExtractItem, item);
     return (hits[row] ?? []).map((hit) => buildPairSequence(sentence, inputs.description(hit.index)));
   });
+  const built = lap(timings, 'pairs', started);
   const flat = pairs.length > 0 ? await crossEncoder.score(pairs) : [];
+  lap(timings, 'crossEncoder', built);
   let offset = 0;
   return hits.map((row, index) => {
     if (!needed[index]) return null;

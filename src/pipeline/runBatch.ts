@@ -12,6 +12,7 @@ import { prepareItem } from './prepare.js';
 import { rankCandidates } from './rank.js';
 import { recall } from './recall.js';
 import { rerank } from './rerank.js';
+import { lap, type StageTimings } from './timings.js';
 
 /** Everything one pass needs, wired once by createExtractor. */
 export interface Pipeline {
@@ -40,6 +41,8 @@ export interface RunOptions {
   onProgress?: ((done: number, total: number) => void) | undefined;
   /** called before each batch; throws to stop (e.g. the extractor was disposed). */
   beforeBatch?: () => void;
+  /** milliseconds per stage are added here (timings.ts). */
+  timings?: StageTimings | undefined;
 }
 
 /**
@@ -48,24 +51,29 @@ export interface RunOptions {
  */
 export async function runPipeline(pipeline: Pipeline, items: readonly ExtractItem[], options: RunOptions = {}): Promise<ExtractResult[]> {
   // The pairs of one document share its text: each of its words is tokenized once per call.
+  const { timings } = options;
+  let clock = performance.now();
   const tokenizerFor = batchTokenizers(items, pipeline.tokenizer);
   const prepared = items.map((item, position) => prepareItem(item, tokenizerFor(item), pipeline.maxSentenceLength, items.length > 1 ? position : undefined));
   const pairInputs = createPairInputs(pipeline);
+  clock = lap(timings, 'prepare', clock);
   // One call sees one set of examples and relations, even if examples are added while it runs.
   const { examples, relations } = pipeline;
   const results: ExtractResult[] = [];
   for (let from = 0; from < prepared.length; from += pipeline.batchSize) {
     options.beforeBatch?.();
     const group = prepared.slice(from, from + pipeline.batchSize);
-    const { hits, vectors } = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline, examples);
+    const { hits, vectors } = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline, examples, timings);
     const crossScores =
       pipeline.crossEncoder === null
         ? hits.map(() => null)
-        : await rerank({ items: items.slice(from, from + pipeline.batchSize), prepared: group, hits, vectors }, pipeline.crossEncoder, pairInputs, { ...pipeline, examples });
+        : await rerank({ items: items.slice(from, from + pipeline.batchSize), prepared: group, hits, vectors }, pipeline.crossEncoder, pairInputs, { ...pipeline, examples }, timings);
+    clock = performance.now();
     group.forEach((item, row) => {
       const scores = crossScores[row] ?? null;
       results.push(rankCandidates(item, hits[row] ?? [], scores, relations, scores === null ? pipeline.biOnlyFusion : pipeline.fusion, vectors[row]));
     });
+    clock = lap(timings, 'rank', clock);
     options.onProgress?.(results.length, items.length);
   }
   return results;
