@@ -122,10 +122,31 @@ export interface Parity {
   sentencesWithin: { '1e-4': number; '1e-3': number; '1e-2': number };
   /** sentences whose top-1 (or "no relation") or candidate list differs, with both answers. */
   disagreements: { index: number; node: string; web: string }[];
+  /**
+   * Sentences whose Node answer is clear: its best candidate leads the second by at least
+   * CLEAR_MARGIN and its probability lies at least CLEAR_MARGIN from the threshold it was held to
+   * (only with thresholds given). int8 graphs round activations to integers, so last-bit
+   * differences between the native and WASM float kernels can flip a near tie; a clear answer
+   * must never flip. clearAgree: how many of those the page answers the same.
+   */
+  clear: number;
+  clearAgree: number;
 }
 
-export function compareWithNode(node: readonly ExtractResult[], web: readonly ExtractResult[]): Parity {
+/**
+ * Every top-1 flip measured between the page and Node on int8 graphs (per-row and static) lay
+ * within this of a tie or of the threshold; single probabilities differed by up to 0.15 (static).
+ */
+export const CLEAR_MARGIN = 0.1;
+
+export function compareWithNode(
+  node: readonly ExtractResult[],
+  web: readonly ExtractResult[],
+  thresholds?: { fused: number; biOnly: number },
+): Parity {
   let top1Agree = 0;
+  let clear = 0;
+  let clearAgree = 0;
   let maxProbabilityDiff = 0;
   const sentencesWithin = { '1e-4': 0, '1e-3': 0, '1e-2': 0 };
   const disagreements: Parity['disagreements'] = [];
@@ -134,7 +155,15 @@ export function compareWithNode(node: readonly ExtractResult[], web: readonly Ex
     const label = (result: ExtractResult | undefined): string =>
       result === undefined ? '(missing)' : `${result.relation?.id ?? 'none'} [${result.candidates.map((candidate) => candidate.id).join(' ')}]`;
     const sameCandidates = actual !== undefined && actual.candidates.map((c) => c.id).join() === expected.candidates.map((c) => c.id).join();
-    if (actual !== undefined && (actual.relation?.id ?? null) === (expected.relation?.id ?? null) && actual.candidates[0]?.id === expected.candidates[0]?.id) top1Agree += 1;
+    const agrees = actual !== undefined && (actual.relation?.id ?? null) === (expected.relation?.id ?? null) && actual.candidates[0]?.id === expected.candidates[0]?.id;
+    if (agrees) top1Agree += 1;
+    const [first, second] = expected.candidates;
+    const lead = (first?.probability ?? 0) - (second?.probability ?? 0);
+    const threshold = thresholds === undefined ? null : expected.reranked ? thresholds.fused : thresholds.biOnly;
+    if (lead >= CLEAR_MARGIN && (threshold === null || Math.abs((first?.probability ?? 0) - threshold) >= CLEAR_MARGIN)) {
+      clear += 1;
+      if (agrees) clearAgree += 1;
+    }
     if (!sameCandidates || (actual.relation?.id ?? null) !== (expected.relation?.id ?? null)) disagreements.push({ index, node: label(expected), web: label(actual) });
     let sentenceDiff = 0;
     for (const candidate of expected.candidates) {
@@ -144,5 +173,5 @@ export function compareWithNode(node: readonly ExtractResult[], web: readonly Ex
     maxProbabilityDiff = Math.max(maxProbabilityDiff, sentenceDiff);
     for (const bound of ['1e-4', '1e-3', '1e-2'] as const) if (sentenceDiff <= Number(bound)) sentencesWithin[bound] += 1;
   });
-  return { sentences: node.length, top1Agree, maxProbabilityDiff, sentencesWithin, disagreements };
+  return { sentences: node.length, top1Agree, maxProbabilityDiff, sentencesWithin, disagreements, clear, clearAgree };
 }
