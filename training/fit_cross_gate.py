@@ -20,8 +20,8 @@ from zsre_train import cross_gate  # noqa: E402
 from zsre_train.backbone import load_tokenizer  # noqa: E402
 from zsre_train.config import load_config  # noqa: E402
 from zsre_train.export import _held_out  # noqa: E402
-from zsre_train.digest import seal  # noqa: E402
 from zsre_train.onnx_graphs import ExportError, ort_bi_runner, ort_cross_runner, session  # noqa: E402
+from zsre_train.manifest import write_edited_manifest, emit_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,10 +44,7 @@ def fit(model: Path, data_dir: Path, max_changed: float, threads: int) -> dict:
         raise ExportError(f"no gate changes fewer than {max_changed} of the decisions: keep the cross-encoder always on ({report})")
     gate["fittedOn"]["script"] = "training/fit_cross_gate.py"
     block["crossGate"] = gate
-    # A format-2 manifest is sealed: the edit above is deliberate, so the digest is recomputed.
-    if manifest.get("formatVersion", 1) >= 2:
-        manifest = seal(manifest)
-    (model / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_edited_manifest(model, manifest)
     return {"crossGate": gate, **report}
 
 
@@ -64,11 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    text = json.dumps({"benchmark": "cross-gate", "event": "cross-gate-fitted", "model": str(args.model), **record}, indent=2)
-    if args.record is not None:
-        args.record.parent.mkdir(parents=True, exist_ok=True)
-        args.record.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    emit_record({"benchmark": "cross-gate", "event": "cross-gate-fitted", "model": str(args.model), **record}, args.record)
     return 0
 
 

@@ -37,12 +37,12 @@ from zsre_train import fusion, none_vector, redocred  # noqa: E402
 from zsre_train.backbone import load_tokenizer  # noqa: E402
 from zsre_train.config import load_config  # noqa: E402
 from zsre_train.data.instance import RelationInfo  # noqa: E402
-from zsre_train.digest import seal  # noqa: E402
 from zsre_train.encode import prepare_descriptions  # noqa: E402
 from zsre_train.export import _held_out  # noqa: E402
 from zsre_train.onnx_graphs import ExportError, ort_bi_runner, ort_cross_runner, session  # noqa: E402
 from zsre_train.scoring import score  # noqa: E402
 from zsre_train.text import prepare_sentence  # noqa: E402
+from zsre_train.manifest import write_edited_manifest, emit_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 25  # documents per cached chunk
@@ -243,11 +243,7 @@ def fit(model: Path, data_dir: Path, documents: int, document_precision: float, 
         "precision": "int8", "script": "training/fit_none_vector.py",
         "fittedAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    if manifest.get("formatVersion", 1) >= 2:
-        manifest = seal(manifest)
-    tmp = model / "manifest.json.partial"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(model / "manifest.json")
+    write_edited_manifest(model, manifest)
     return {"fit": block["noneVectorFit"], **reports, **checks}
 
 
@@ -273,12 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     model = args.model.resolve()
     environment = {"commit": _commit(), "machine": _machine(), "cpus": os.cpu_count(), "threads": args.threads,
                    "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    text = json.dumps({"benchmark": "none-vector", "event": "none-vector-fitted", "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else str(model),
-                       **record, "environment": environment}, indent=2)
-    if args.record is not None:
-        args.record.parent.mkdir(parents=True, exist_ok=True)
-        args.record.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    emit_record({"benchmark": "none-vector", "event": "none-vector-fitted", "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else str(model),
+                 **record, "environment": environment}, args.record)
     return 0
 
 

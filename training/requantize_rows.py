@@ -30,10 +30,9 @@ from zsre_train.config import load_config  # noqa: E402
 from zsre_train.encode import prepare_descriptions, prepare_sentences  # noqa: E402
 from zsre_train.export import MAX_ACCURACY_DROP, _held_out, _outputs  # noqa: E402
 from zsre_train.invariance import batch_invariance  # noqa: E402
-from zsre_train.manifest import sha256  # noqa: E402
-from zsre_train.digest import seal  # noqa: E402
 from zsre_train.onnx_graphs import ExportError, ort_bi_runner, ort_cross_runner, session  # noqa: E402
 from zsre_train.row_quant import has_per_tensor_activations, per_row_activations  # noqa: E402
+from zsre_train.manifest import record_graph_sha256, write_edited_manifest, emit_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = {"biEncoder": "bi_encoder", "crossEncoder": "cross_encoder"}
@@ -80,12 +79,7 @@ def convert(model: Path, data_dir: Path, threads: int) -> dict:
         for stem, path in old.items():
             shutil.copyfile(new[stem], path)
 
-    for key, stem in STEMS.items():
-        digest = sha256(old[stem])
-        manifest["graphs"][key]["files"]["int8"]["sha256"] = digest
-        files = manifest["provenance"].get("files")
-        if isinstance(files, dict) and old[stem].name in files:
-            files[old[stem].name] = digest
+    record_graph_sha256(manifest, {key: old[stem] for key, stem in STEMS.items()})
     record = {
         "convertedAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "script": "training/requantize_rows.py",
@@ -96,10 +90,7 @@ def convert(model: Path, data_dir: Path, threads: int) -> dict:
         "batchInvariance": invariance,
     }
     manifest["provenance"]["exportChecks"]["rowQuantization"] = record
-    # A format-2 manifest is sealed: the edit above is deliberate, so the digest is recomputed.
-    if manifest.get("formatVersion", 1) >= 2:
-        manifest = seal(manifest)
-    (model / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_edited_manifest(model, manifest)
     return record
 
 
@@ -115,11 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     except ExportError as error:
         print(f"error: conversion failed, {args.model} unchanged: {error}", file=sys.stderr)
         return 1
-    text = json.dumps({"benchmark": "row-quantization", "event": "requantized", "model": str(args.model), **record}, indent=2)
-    if args.record is not None:
-        args.record.parent.mkdir(parents=True, exist_ok=True)
-        args.record.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    emit_record({"benchmark": "row-quantization", "event": "requantized", "model": str(args.model), **record}, args.record)
     return 0
 
 

@@ -37,13 +37,12 @@ import onnx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from zsre_train.digest import seal  # noqa: E402
 from zsre_train.graph_variants import (  # noqa: E402
     fuse_int8_matmuls, is_static, restore_per_tensor, seven_bit_weights, static_activations, static_scale)
-from zsre_train.manifest import sha256  # noqa: E402
 from zsre_train.onnx_graphs import ExportError  # noqa: E402
 from zsre_train.row_quant import per_row_activations  # noqa: E402
 from zsre_train.variant_checks import calibrate, check_variant, load_check_data  # noqa: E402
+from zsre_train.manifest import record_graph_sha256, write_edited_manifest, emit_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = {"biEncoder": "bi_encoder", "crossEncoder": "cross_encoder"}
@@ -92,12 +91,7 @@ def convert(model: Path, data_dir: Path, threads: int, activation_bits: int, wei
         for stem, path in old.items():
             shutil.copyfile(new[stem], path)
 
-    for key, stem in STEMS.items():
-        digest = sha256(old[stem])
-        manifest["graphs"][key]["files"]["int8"]["sha256"] = digest
-        files = manifest["provenance"].get("files")
-        if isinstance(files, dict) and old[stem].name in files:
-            files[old[stem].name] = digest
+    record_graph_sha256(manifest, {key: old[stem] for key, stem in STEMS.items()})
     record = {
         "convertedAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "script": "training/requantize_static.py",
@@ -115,9 +109,7 @@ def convert(model: Path, data_dir: Path, threads: int, activation_bits: int, wei
         "batchInvariance": after["batchInvariance"],
     }
     manifest["provenance"]["exportChecks"]["staticQuantization"] = record
-    if manifest.get("formatVersion", 1) >= 2:
-        manifest = seal(manifest)
-    (model / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_edited_manifest(model, manifest)
     return record
 
 
@@ -137,11 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     except ExportError as error:
         print(f"error: conversion failed, {args.model} unchanged: {error}", file=sys.stderr)
         return 1
-    text = json.dumps({"benchmark": "static-quantization", "event": "requantized", "model": str(args.model), **record}, indent=2)
-    if args.record is not None:
-        args.record.parent.mkdir(parents=True, exist_ok=True)
-        args.record.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    emit_record({"benchmark": "static-quantization", "event": "requantized", "model": str(args.model), **record}, args.record)
     return 0
 
 

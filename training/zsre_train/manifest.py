@@ -3,6 +3,7 @@ runtime reads listed with its sha256, sealed with the manifest digest (digest.py
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from .backbone import BACKBONE_NAME, BACKBONE_SOURCE
@@ -72,3 +73,34 @@ def build_manifest(config: Config, out: Path, hidden_size: int, fusion_block: di
         "fusion": fusion_block,
         "provenance": provenance,
     })
+
+
+def record_graph_sha256(manifest: dict, graphs: dict[str, Path]) -> None:
+    """After a converter rewrote int8 graphs in place: their new sha256 in graphs.*.files.int8 and,
+    where the provenance lists the file, there too. `graphs`: manifest graph key -> file."""
+    for key, path in graphs.items():
+        digest = sha256(path)
+        manifest["graphs"][key]["files"]["int8"]["sha256"] = digest
+        files = manifest["provenance"].get("files")
+        if isinstance(files, dict) and path.name in files:
+            files[path.name] = digest
+
+
+def write_edited_manifest(model: Path, manifest: dict) -> dict:
+    """Writes a deliberately edited manifest back (via a temporary file, so a crash cannot leave half
+    of one); a format-2 manifest is resealed first, as the edit is the point. Returns what was written."""
+    if manifest.get("formatVersion", 1) >= 2:
+        manifest = seal(manifest)
+    partial = model / "manifest.json.partial"
+    partial.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    partial.replace(model / "manifest.json")
+    return manifest
+
+
+def emit_record(record: dict, path: Path | None) -> None:
+    """A script's result: printed, and also written to `path` (its --record) when given."""
+    text = json.dumps(record, indent=2)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+    print(text)
