@@ -2,18 +2,25 @@
  * Relations taught by example sentences (issue 22): FewRel N-way K-shot episodes and a K curve on
  * ChemProt, on relations the model never trained on, with the model's int8 bi-encoder.
  *
- *   npm run bench:fewshot -- [--model DIR] [--data-dir ../shared/data] [--episodes 1000] [--seed 7]
- *                            [--write-rule]   # also fit the rule on both sources and seal it into the model's manifest
+ *   npm run bench:fewshot -- [--model DIR] [--split fewrel_m10_ori] [--data-dir ../shared/data]
+ *                            [--episodes 1000] [--seed 7] [--write-rule]
  *
- * Sources (each scored with the rule fitted on the OTHER one, never on the relations it scores):
- *  - FewRel: the model's calibration relations (manifest fusion.fittedOn.relations), which its
- *    recipe never trains on; 5-way episodes, examples and queries drawn from disjoint sentences;
- *    none-of-the-above queries (FewRel 2.0) from the other FewRel relations.
- *  - ChemProt (biomedical, a domain shift): examples from its train file, queries from its test file.
- * Methods: description only (K = 0), examples only (prototype, lambda = 1), and the blended rule.
- * Episodes are scored on precomputed vectors with the library's own rule and fusion; a sample of
- * episodes is also run through the public API (createExtractor with relations carrying
- * examples) and must agree with them.
+ * Relations (never the ones a rule is fitted on):
+ *  - FewRel, with --split (a FewRel zero-shot split model, trained on the split's seen relations
+ *    only): queries and examples from the split's test relations, 5-way and (with 10 or more of
+ *    them) 10-way; the rule fitted on the split's eval relations and ChemProt train.
+ *  - FewRel without --split (the shipped model): its 5 calibration relations, which its recipe
+ *    never trains on; the rule fitted on ChemProt train.
+ *  - ChemProt (biomedical, a domain shift): examples from its train file, queries from its test
+ *    file; the rule fitted on the FewRel relations above (eval relations with --split). The
+ *    split models never saw ChemProt; the shipped model trained on it.
+ *  - None-of-the-above queries (FewRel 2.0) at 15% and 50%: sentences of other FewRel relations.
+ * Methods: description only (K = 0), prototype (examples only, closed set), and the library's
+ * rule (descriptions adapted to the examples, src/examples/adapt.ts). Episodes are scored on
+ * precomputed vectors with the library's own functions; a sample of episodes is also run through
+ * the public API (createExtractor with relations carrying examples) and must agree with them.
+ * --write-rule fits the rule's strengths on the FewRel relations above (and ChemProt train for a
+ * split model, which never saw it) and seals them into the model's manifest (fusion.examples).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { createExtractor, type ExtractItem } from '../src/index.js';
 import { createBiEncoder } from '../src/encoders/biEncoder.js';
 import { createGraphSession } from '../src/encoders/session.js';
-import { backgroundLevel, blendScore, type ExampleRule, prototypeOf as prototypeOfVectors, unfittedExampleRule } from '../src/examples/rule.js';
+import { type ExampleRule, unfittedExampleRule } from '../src/examples/adapt.js';
 import type { FusionParams } from '../src/fusion/fuse.js';
 import { defaultModelDirectory } from '../src/model/defaultModel.js';
 import { loadModelDirectory } from '../src/model/loadModel.js';
@@ -30,14 +37,17 @@ import { createDescribe } from '../src/pipeline/describe.js';
 import { prepareItem } from '../src/pipeline/prepare.js';
 import { loadTokenizer } from '../src/tokenizer/load.js';
 import { parseFlags } from './lib/args.js';
-import { fewrelItems, fewrelRelations, type BenchRelation } from './lib/datasets.js';
-import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
+import { type BenchRelation, fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
+import { repoPath, repoRoot, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { chemprotItems } from './lib/chemprot.js';
-import { drawEpisodes, type EpisodeSetting, fitRule, type ScoredQuery, scoreEpisodes, type ScoringMethod, seededRandom, type VectorPool } from './lib/fewshotEpisodes.js';
+import { createVectorCache } from './lib/vectorCache.js';
+import { drawEpisodes, type Episode, episodeScores, type EpisodeSetting, fitRule, scoreEpisodes, type ScoringMethod, seededRandom, type VectorPool, withOpaqueNames } from './lib/fewshotEpisodes.js';
 
-const usage = 'Usage: npm run bench:fewshot -- [--model DIR] [--data-dir ../shared/data] [--episodes 1000] [--seed 7] [--per-relation 700] [--write-rule]';
+const usage =
+  'Usage: npm run bench:fewshot -- [--model DIR] [--split fewrel_m10_ori] [--data-dir ../shared/data] [--episodes 1000] [--seed 7] [--per-relation 700] [--write-rule]';
 const flags = parseFlags(usage, {
   model: { type: 'string' },
+  split: { type: 'string' },
   'data-dir': { type: 'string', default: '../shared/data' },
   episodes: { type: 'string' },
   seed: { type: 'string' },
@@ -51,16 +61,46 @@ const seed = flags.positiveInteger('seed', 7);
 const perRelation = flags.positiveInteger('per-relation', 700);
 const started = performance.now();
 
-// ---- vectors from the model's bi-encoder (int8, as the library runs it)
+// ---- which FewRel relations are measured, and which the rule may be fitted on
 const model = await loadModelDirectory(modelDir, 'int8', { crossEncoder: false });
 const { manifest } = model;
+const calibration = (manifest.fusion.fittedOn?.relations as string[] | undefined) ?? [];
+const splitName = flags.values.split;
+let testRelations: string[];
+let fitRelations: string[]; // FewRel relations the rule for the FewRel rows may be fitted on (none: ChemProt only)
+if (splitName !== undefined) {
+  const match = /^fewrel_m(\d+)_(\w+)$/.exec(splitName);
+  if (match === null) throw flags.fail(`--split ${splitName}: expected a FewRel split name such as fewrel_m10_ori`);
+  const split = fewrelSplit(dataDir, Number(match[1]), match[2] as string);
+  testRelations = split.test;
+  fitRelations = split.eval;
+  if (calibration.some((relation) => split.test.includes(relation))) flags.fail(`${repoPath(modelDir)} was calibrated on test relations of ${splitName}: pass the model trained for that split`);
+} else {
+  if (calibration.length < 5) flags.fail(`${repoPath(modelDir)}: manifest fusion.fittedOn.relations lists ${calibration.length} relations; the FewRel episodes need the 5 the model never trained on (or pass --split for a split model)`);
+  testRelations = calibration;
+  fitRelations = [];
+}
+const ways = testRelations.length >= 10 ? [5, 10] : [5];
+
+// ---- vectors from the model's bi-encoder (int8, as the library runs it)
 const tokenizer = await loadTokenizer(model.directory, manifest);
 const session = await createGraphSession(model.graphs.biEncoder!.path, manifest.graphs.biEncoder, { threads: 2, label: 'bi-encoder' });
 const biEncoder = createBiEncoder(session, { padId: tokenizer.special.pad, batchSize: 32 });
-const encodeItems = (items: readonly ExtractItem[]) => biEncoder.encodeSentences(items.map((item) => prepareItem(item, tokenizer, manifest.maxLength.sentence).sequence));
+// Vectors are kept in .zsre-cache/bench-fewshot/ (vectorCache.ts): a rerun of the same model skips the encoding.
+const cached = createVectorCache(join(repoRoot, '.zsre-cache', 'bench-fewshot'), {
+  graph: manifest.graphs.biEncoder.files?.int8?.sha256 ?? model.graphs.biEncoder!.path,
+  tokenizer: manifest.tokenizer,
+  maxLength: manifest.maxLength,
+  description: manifest.description,
+});
+const encodeItems = (items: readonly ExtractItem[]) =>
+  cached(items, (inputs) => biEncoder.encodeSentences(inputs.map((item) => prepareItem(item, tokenizer, manifest.maxLength.sentence).sequence)));
 const encodeRelations = async (relations: readonly BenchRelation[]) => {
   const describe = createDescribe(relations, tokenizer, manifest.description, manifest.maxLength.description);
-  const vectors = await biEncoder.encodeDescriptions(relations.map((_, index) => describe(index)));
+  const vectors = await cached(
+    relations.map((relation) => ({ description: relation })),
+    () => biEncoder.encodeDescriptions(relations.map((_, index) => describe(index))),
+  );
   return new Map(relations.map((relation, index) => [relation.id, vectors[index] as Float32Array]));
 };
 const byRelation = <T>(gold: readonly string[], values: readonly T[]) => {
@@ -68,27 +108,20 @@ const byRelation = <T>(gold: readonly string[], values: readonly T[]) => {
   gold.forEach((relation, index) => grouped.set(relation, [...(grouped.get(relation) ?? []), values[index] as T]));
   return grouped;
 };
+const fewrelPool = async (name: string, relations: string[]): Promise<{ pool: VectorPool; gold: ReturnType<typeof fewrelItems>; list: BenchRelation[] }> => {
+  const gold = fewrelItems(dataDir, relations, perRelation);
+  const list = fewrelRelations(dataDir, relations);
+  const grouped = byRelation(gold.map((item) => item.gold), await encodeItems(gold.map(({ tokens, head, tail }) => ({ tokens, head, tail }))));
+  return { pool: { name, relations, description: await encodeRelations(list), support: grouped, query: grouped }, gold, list };
+};
 
-const calibration = (manifest.fusion.fittedOn?.relations as string[] | undefined) ?? [];
-if (calibration.length < 5) flags.fail(`${repoPath(modelDir)}: manifest fusion.fittedOn.relations lists ${calibration.length} relations; the FewRel episodes need the 5 the model never trained on`);
-const fewrelGold = fewrelItems(dataDir, calibration, perRelation);
-const fewrelInputs: ExtractItem[] = fewrelGold.map(({ tokens, head, tail }) => ({ tokens, head, tail }));
-const fewrelRelationList = fewrelRelations(dataDir, calibration);
-const fewrelVectors = await encodeItems(fewrelInputs);
-// None-of-the-above queries: 10 sentences of each other FewRel relation (the model trained on those).
+const test = await fewrelPool('fewrel', testRelations);
+// None-of-the-above queries: 10 sentences of each other FewRel relation.
 const pid2name = JSON.parse(readFileSync(join(dataDir, 'fewrel', 'pid2name.json'), 'utf8')) as Record<string, unknown>;
 const splitFile = JSON.parse(readFileSync(join(dataDir, 'fewrel', 'splits', 'fewrel_rel2id_5_ori.json'), 'utf8')) as Record<string, Record<string, number>>;
-const others = Object.values(splitFile).flatMap((part) => Object.keys(part)).filter((id) => !calibration.includes(id) && id in pid2name);
-const outsideVectors = await encodeItems(fewrelItems(dataDir, others, 10).map(({ tokens, head, tail }) => ({ tokens, head, tail })));
-const fewrelByRelation = byRelation(fewrelGold.map((item) => item.gold), fewrelVectors);
-const fewrelPool: VectorPool = {
-  name: 'fewrel',
-  relations: calibration,
-  description: await encodeRelations(fewrelRelationList),
-  support: fewrelByRelation,
-  query: fewrelByRelation,
-  outside: outsideVectors,
-};
+const others = Object.values(splitFile).flatMap((part) => Object.keys(part)).filter((id) => !testRelations.includes(id) && id in pid2name);
+test.pool.outside = await encodeItems(fewrelItems(dataDir, others, 10).map(({ tokens, head, tail }) => ({ tokens, head, tail })));
+const fit = fitRelations.length > 0 ? await fewrelPool('fewrel-fit', fitRelations) : null;
 
 const chemTrain = chemprotItems(dataDir, 'train.txt', 300);
 const chemTest = chemprotItems(dataDir, 'test.txt', 300);
@@ -100,49 +133,73 @@ const chemRelationIds = chemRelations.map((relation) => relation.id).filter((id)
 // Fit part: the train file alone (examples and queries from disjoint train sentences).
 const chemFitPool: VectorPool = { name: 'chemprot-train', relations: chemRelationIds, description: chemDescription, support: chemTrainByRelation, query: chemTrainByRelation };
 const chemPool: VectorPool = { name: 'chemprot', relations: chemRelationIds, description: chemDescription, support: chemTrainByRelation, query: chemTestByRelation };
+// Opaque names ("R1" ... "R10", no description): relations only their examples can teach.
+const opaqueNames = [...(await encodeRelations(Array.from({ length: 10 }, (_, i) => ({ id: `R${i + 1}`, name: `R${i + 1}` })))).values()];
 const encodedSeconds = (performance.now() - started) / 1000;
 await session.release();
 
-// ---- the rule, fitted on one source and measured on the other
+// ---- the rule, fitted on relations other than the ones it is measured on
 const fusion: FusionParams = { ...manifest.fusion.biOnly, crossWeight: 0 };
-const fitQueries = (pool: VectorPool, salt: number): ScoredQuery[] =>
-  [1, 2, 5, 10].flatMap((shots, i) => drawEpisodes(pool, { ways: 5, shots, queries: 2, noneRate: 0.5 }, 150, seed * 1000 + salt + i));
-const fittedOnFewrel = fitRule(fitQueries(fewrelPool, 11), fusion);
-const fittedOnChemprot = fitRule(fitQueries(chemFitPool, 23), fusion);
-console.log(`rule fitted on FewRel calibration relations: ${JSON.stringify(fittedOnFewrel)}; on ChemProt train: ${JSON.stringify(fittedOnChemprot)}`);
+// Only the strengths are fitted here; steps and competitors are the library's (or the model's own).
+const base: ExampleRule = { ...unfittedExampleRule, ...(manifest.fusion.examples === undefined ? {} : { steps: manifest.fusion.examples.steps, competitors: manifest.fusion.examples.competitors }) };
+// Fit episodes: half with the relations' descriptions, half with opaque names only, so that the
+// prior suits relations whose description says much and relations whose description says nothing.
+const fitEpisodes = (pool: VectorPool, salt: number): Episode[] =>
+  [1, 2, 5, 10].flatMap((shots, i) => {
+    const drawn = drawEpisodes(pool, { ways: 5, shots, queries: 2, noneRate: 0.5 }, 100, seed * 1000 + salt + i);
+    return [...drawn.slice(0, 50), ...withOpaqueNames(drawn.slice(50), opaqueNames)];
+  });
+const fewrelFitSource = fit?.pool ?? test.pool; // the ChemProt rows' rule: FewRel relations other than ChemProt's
+const forFewrel = fitRule([...(fit === null ? [] : fitEpisodes(fit.pool, 11)), ...fitEpisodes(chemFitPool, 23)], fusion, base);
+const forChemprot = fitRule(fitEpisodes(fewrelFitSource, 17), fusion, base);
+console.log(`rule for the FewRel rows (fitted on ${fit === null ? 'ChemProt train' : `FewRel ${fitRelations.join(', ')} + ChemProt train`}): ${JSON.stringify(forFewrel.rule)}; for the ChemProt rows: ${JSON.stringify(forChemprot.rule)}`);
 
-const methods: ScoringMethod[] = ['description', 'examples', 'blended'];
-const run = (pool: VectorPool, setting: EpisodeSetting, rule: ExampleRule, salt: number) => {
-  const queries = drawEpisodes(pool, setting, episodes, seed * 7919 + salt);
-  const scores = Object.fromEntries(
-    methods.filter((method) => setting.shots > 0 || method === 'description').map((method) => [method, scoreEpisodes(queries, method, rule, fusion)]),
-  );
-  return { ...setting, episodes, scores };
+const methodsFor = (setting: EpisodeSetting): ScoringMethod[] =>
+  setting.shots === 0 ? ['description'] : (setting.noneShots ?? 0) > 0 ? ['adapted'] : setting.noneRate > 0 ? ['description', 'adapted'] : ['description', 'prototype', 'adapted'];
+const run = (pool: VectorPool, setting: EpisodeSetting, rule: ExampleRule, salt: number, opaque = false) => {
+  const plain = drawEpisodes(pool, setting, episodes, seed * 7919 + salt);
+  const drawn = opaque ? withOpaqueNames(plain, opaqueNames) : plain;
+  const methods = opaque ? methodsFor(setting).filter((method) => method !== 'description') : methodsFor(setting);
+  const scores = Object.fromEntries(methods.map((method) => [method, scoreEpisodes(drawn, method, rule, fusion)]));
+  return { ...setting, opaqueNames: opaque, episodes, scores };
 };
-const fewrelSettings: EpisodeSetting[] = [0, 1, 5, 10].flatMap((shots) => [0, 0.15, 0.5].map((noneRate) => ({ ways: 5, shots, queries: 3, noneRate })));
-const fewrelRows = fewrelSettings.map((setting, i) => run(fewrelPool, setting, fittedOnChemprot.rule, 100 + i));
-const chemRows = [0, 1, 2, 5, 10, 20].map((shots, i) => run(chemPool, { ways: 5, shots, queries: 3, noneRate: 0 }, fittedOnFewrel.rule, 200 + i));
+// A model whose bi-only threshold is 1 never answers without the cross-encoder (its calibration found
+// no threshold reaching the target precision): none-of-the-above rows would only count its silence.
+const noneRates = fusion.threshold < 1 ? [0, 0.15, 0.5] : [0];
+const fewrelSettings: EpisodeSetting[] = ways.flatMap((n) => [0, 1, 5, 10].flatMap((shots) => noneRates.map((noneRate) => ({ ways: n, shots, queries: 3, noneRate }))));
+// Do examples of "no relation" sharpen the abstention? As many as each relation has, from outside the episode.
+const noneExampleSettings: EpisodeSetting[] = noneRates.includes(0.5) ? [1, 5, 10].map((shots) => ({ ways: 5, shots, queries: 3, noneRate: 0.5, noneShots: shots })) : [];
+const fewrelRows = [
+  ...[...fewrelSettings, ...noneExampleSettings].map((setting, i) => run(test.pool, setting, forFewrel.rule, 100 + i)),
+  // Relations known by their examples only (opaque names), closed set.
+  ...[1, 5, 10].map((shots, i) => run(test.pool, { ways: 5, shots, queries: 3, noneRate: 0 }, forFewrel.rule, 300 + i, true)),
+];
+const chemRows = [0, 1, 2, 5, 10, 20].map((shots, i) => run(chemPool, { ways: 5, shots, queries: 3, noneRate: 0 }, forChemprot.rule, 200 + i));
 for (const row of [...fewrelRows, ...chemRows]) {
-  console.log(`${row.ways}-way ${row.shots}-shot none ${row.noneRate}: ` + Object.entries(row.scores).map(([m, s]) => `${m} ${(100 * s.accuracy).toFixed(1)}`).join(', '));
+  console.log(`${row.ways}-way ${row.shots}-shot none ${row.noneRate}${'noneShots' in row && row.noneShots ? ` with ${row.noneShots} none examples` : ''}${'opaqueNames' in row && row.opaqueNames ? ' (opaque names)' : ''}: ` + Object.entries(row.scores).map(([m, s]) => `${m} ${(100 * s.accuracy).toFixed(1)}`).join(', '));
 }
 
-// ---- the rule a user of this model gets: fitted on both sources
+// ---- the rule a user of this model gets: fitted on relations it never trained on only: the FewRel
+// ones above, and ChemProt train for a split model (the shipped model trained on ChemProt).
 let written: ExampleRule | null = null;
+const writeSources = splitName === undefined ? [`FewRel ${fewrelFitSource.relations.join(', ')}`] : [`FewRel ${fewrelFitSource.relations.join(', ')}`, 'ChemProt train'];
 if (flags.values['write-rule']) {
-  // The fallback background (a set with one relation taught by examples) is the general-domain
-  // level, FewRel's: ChemProt's sentences sit far closer together than most users' text.
-  const both = fitRule([...fitQueries(fewrelPool, 31), ...fitQueries(chemFitPool, 37)], fusion, fittedOnFewrel.rule.background);
+  const both = fitRule([...fitEpisodes(fewrelFitSource, 31), ...(splitName === undefined ? [] : fitEpisodes(chemFitPool, 37))], fusion, base);
   written = both.rule;
   const manifestPath = join(modelDir, 'manifest.json');
   const raw = JSON.parse(readFileSync(manifestPath, 'utf8')) as { fusion: Record<string, unknown> };
   raw.fusion.examples = {
     ...both.rule,
-    fittedOn: { sources: [`FewRel ${calibration.join(', ')}`, 'ChemProt train'], backgroundFrom: 'FewRel', ways: 5, shots: [1, 2, 5, 10], noneRate: 0.5, script: 'benchmarks/fewshot.ts --write-rule', seed },
+    fittedOn: { sources: writeSources, ways: 5, halfWithOpaqueNames: true, shots: [1, 2, 5, 10], noneRate: 0.5, losses: both.losses, script: 'benchmarks/fewshot.ts --write-rule', seed },
   };
   writeFileSync(manifestPath, `${JSON.stringify(raw, null, 2)}\n`);
   const report = await sealModelDirectory(modelDir, { reseal: true });
   console.log(`wrote fusion.examples ${JSON.stringify(both.rule)} into ${repoPath(manifestPath)} (${report.outcome}, manifestSha256 ${report.manifestSha256})`);
 }
+
+// ---- the cross-encoder with examples: does its stage help once examples are there?
+const crossWithExamples = await measureCrossEncoder();
+if (crossWithExamples !== null) console.log(`cross-encoder with examples: ${JSON.stringify(crossWithExamples.rows)}`);
 
 // ---- the public API gives the same answers as the vector path (5-way 5-shot, closed set)
 const agreement = await checkThroughApi(20);
@@ -152,21 +209,82 @@ const result = {
   benchmark: 'fewshot',
   model: { directory: repoPath(modelDir), name: manifest.name, manifestRule: written ?? manifest.fusion.examples ?? null, ruleWritten: written !== null },
   protocol: {
-    fewrel: { relations: calibration, why: 'the model recipe never trains on its calibration relations', sentencesPerRelation: perRelation, noneOfTheAbove: `10 sentences of each of ${others.length} other FewRel relations (trained on)` },
-    chemprot: { relations: chemRelationIds, supports: 'train.txt (up to 300 per label)', queries: 'test.txt (up to 300 per label)', note: 'the shipped model trained on ChemProt train sentences; a holdout-recipe model is needed for a never-seen biomedical figure' },
+    fewrel: {
+      relations: testRelations,
+      split: splitName ?? null,
+      why: splitName === undefined ? 'the model recipe never trains on its calibration relations' : `the test relations of ${splitName}, which its model never trained on`,
+      sentencesPerRelation: perRelation,
+      noneOfTheAbove: fusion.threshold < 1 ? `10 sentences of each of ${others.length} other FewRel relations` : `not run: the model's bi-only threshold is ${fusion.threshold}, it never answers without the cross-encoder`,
+      ruleFittedOn: fit === null ? 'ChemProt train' : `FewRel ${fitRelations.join(', ')} (the split's eval relations) + ChemProt train`,
+    },
+    chemprot: {
+      relations: chemRelationIds,
+      supports: 'train.txt (up to 300 per label)',
+      queries: 'test.txt (up to 300 per label)',
+      ruleFittedOn: `FewRel ${fewrelFitSource.relations.join(', ')}`,
+      zeroShot: splitName !== undefined,
+      note: splitName !== undefined ? 'the split model never saw ChemProt: every ChemProt row is on never-trained relations' : 'the shipped model trained on ChemProt train sentences: its descriptions there are not zero-shot',
+    },
     episodes,
     seed,
     accuracy: 'mean over episodes of top-1 accuracy (closed set: argmax; with none-of-the-above: the fused decision at the model threshold, none counts as an answer); interval95 = 1.96 x std over episodes / sqrt(episodes)',
-    tenWay: 'not run: this model has 5 never-trained FewRel relations; 10-way needs a holdout model (e.g. a FewRel m=10 split model)',
   },
-  rules: { fittedOnFewrel, fittedOnChemprot, usedFor: { fewrel: 'fittedOnChemprot', chemprot: 'fittedOnFewrel' } },
+  rules: { forFewrel, forChemprot },
   fewrel: fewrelRows,
   chemprot: chemRows,
+  crossWithExamples,
   apiAgreement: agreement,
   settings: { precision: 'int8', threads: 2, fusion: 'bi-only (the library skips the cross-encoder for sentences whose candidates carry examples)', encodeSeconds: Math.round(encodedSeconds), totalSeconds: Math.round((performance.now() - started) / 1000) },
   environment: runEnvironment(),
 };
-console.log(`wrote ${writeResult(`fewshot_${manifest.name}`, result, join(resultsDir, 'fewshot'))}`);
+console.log(`wrote ${writeResult(`fewshot_${splitName ?? manifest.name}`, result, join(resultsDir, 'fewshot'))}`);
+
+/**
+ * The library skips the cross-encoder for sentences whose candidates include a relation taught by
+ * examples. Is anything lost? On the FewRel relations above, the first 100 sentences of each are
+ * the queries (examples come from the others): each is scored by the cross-encoder against every
+ * relation's description through the public API (rerank 'always', topK = every relation), then
+ * closed-set episodes compare the bi-only adapted score with the model's full fusion of that score
+ * and the cross-encoder's (biWeight x bi + crossWeight x cross). Null for a model without a cross-encoder.
+ */
+async function measureCrossEncoder(): Promise<{ queriesPerRelation: number; fusion: string; rows: unknown[] } | null> {
+  if (manifest.graphs.crossEncoder === undefined) return null;
+  const perRelationQueries = 100;
+  const extractor = await createExtractor({ model: modelDir, relations: test.list, rerank: 'always', topK: test.list.length, recallK: test.list.length, cacheDir: mkdtempSync(join(tmpdir(), 'zsre-fewshot-cross-')) });
+  const crossOf = new Map<Float32Array, Map<string, number>>();
+  const query = new Map<string, Float32Array[]>();
+  const support = new Map<string, Float32Array[]>();
+  for (const relation of test.list) {
+    const items = test.gold.filter((item) => item.gold === relation.id).slice(0, perRelationQueries);
+    const vectors = test.pool.support.get(relation.id) as Float32Array[];
+    const results = await extractor.extractBatch(items.map(({ tokens, head, tail }) => ({ tokens, head, tail })));
+    results.forEach((result, row) => crossOf.set(vectors[row] as Float32Array, new Map(result.candidates.map((candidate) => [candidate.id, candidate.crossScore ?? Number.NaN]))));
+    query.set(relation.id, vectors.slice(0, items.length));
+    support.set(relation.id, vectors.slice(items.length));
+  }
+  await extractor.dispose();
+  const pool: VectorPool = { ...test.pool, support, query };
+  const full = manifest.fusion;
+  const rows = [0, 1, 5].map((shots, i) => {
+    const drawn = drawEpisodes(pool, { ways: 5, shots, queries: 3, noneRate: 0 }, episodes, seed * 7919 + 400 + i);
+    const accuracy = (withCross: boolean) => {
+      let right = 0;
+      let total = 0;
+      for (const episode of drawn) {
+        episodeScores(episode, 'adapted', forFewrel.rule, fusion).forEach((scores, q) => {
+          const { vector, gold } = episode.queries[q] as { vector: Float32Array; gold: number };
+          const cross = crossOf.get(vector) as Map<string, number>;
+          const fused = scores.map((score, j) => (withCross ? full.biWeight * score + full.crossWeight * (cross.get(episode.relations[j] as string) as number) : score));
+          right += fused.indexOf(Math.max(...fused)) === gold ? 1 : 0;
+          total += 1;
+        });
+      }
+      return right / total;
+    };
+    return { ways: 5, shots, episodes, biOnly: accuracy(false), withCrossEncoder: accuracy(true) };
+  });
+  return { queriesPerRelation: perRelationQueries, fusion: `bi-only: adapted score; with the cross-encoder: ${full.biWeight.toFixed(2)} x adapted score + ${full.crossWeight.toFixed(3)} x cross score (the model's full fusion), closed set`, rows };
+}
 
 function chemprotRelationList(): BenchRelation[] {
   const descriptions = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'training', 'data', 'relation_descriptions.json'), 'utf8')) as Record<string, { name: string; description: string }>;
@@ -177,18 +295,21 @@ function chemprotRelationList(): BenchRelation[] {
 
 /**
  * Runs `count` 5-way 5-shot episodes through createExtractor (relations with examples, library
- * defaults) and through the vector path with the model's manifest rule, and counts equal top-1s.
+ * defaults, the model's own rule) and through the vector path, and counts equal top-1s.
  */
 async function checkThroughApi(count: number): Promise<{ episodes: number; queries: number; same: number }> {
   const apiCacheDir = mkdtempSync(join(tmpdir(), 'zsre-fewshot-'));
   const rule = written ?? manifest.fusion.examples ?? unfittedExampleRule;
   const random = seededRandom(seed + 99);
-  const inputsBy = byRelation(fewrelGold.map((item) => item.gold), fewrelInputs);
+  const inputs = test.gold.map(({ tokens, head, tail }): ExtractItem => ({ tokens, head, tail }));
+  const inputsBy = byRelation(test.gold.map((item) => item.gold), inputs);
   let queries = 0;
   let same = 0;
   for (let episode = 0; episode < count; episode += 1) {
-    // Per relation: 5 examples and 1 query, distinct sentences.
-    const picks = fewrelRelationList.map((relation) => {
+    // 5 relations; per relation 5 examples and 1 query, distinct sentences.
+    const offset = Math.floor(random() * test.list.length);
+    const relations = Array.from({ length: Math.min(5, test.list.length) }, (_, i) => test.list[(offset + i) % test.list.length] as BenchRelation);
+    const picks = relations.map((relation) => {
       const positions = Array.from({ length: (inputsBy.get(relation.id) as ExtractItem[]).length }, (_, i) => i);
       for (let i = positions.length - 1; i > 0; i -= 1) {
         const j = Math.floor(random() * (i + 1));
@@ -196,33 +317,29 @@ async function checkThroughApi(count: number): Promise<{ episodes: number; queri
       }
       return positions.slice(0, 6);
     });
-    const itemAt = (j: number, at: number) => (inputsBy.get(fewrelRelationList[j]!.id) as ExtractItem[])[at] as ExtractItem;
-    const vectorAt = (j: number, at: number) => (fewrelByRelation.get(fewrelRelationList[j]!.id) as Float32Array[])[at] as Float32Array;
+    const itemAt = (j: number, at: number) => (inputsBy.get(relations[j]!.id) as ExtractItem[])[at] as ExtractItem;
+    const vectorAt = (j: number, at: number) => (test.pool.support.get(relations[j]!.id) as Float32Array[])[at] as Float32Array;
     const extractor = await createExtractor({
       model: modelDir,
-      relations: fewrelRelationList.map((relation, j) => ({ ...relation, examples: picks[j]!.slice(0, 5).map((at) => itemAt(j, at)) })),
+      relations: relations.map((relation, j) => ({ ...relation, examples: picks[j]!.slice(0, 5).map((at) => itemAt(j, at)) })),
       cacheDir: apiCacheDir,
     });
     const results = await extractor.extractBatch(picks.map((positions, j) => itemAt(j, positions[5] as number)));
     await extractor.dispose();
-    const supports = picks.map((positions, j) => positions.slice(0, 5).map((at) => vectorAt(j, at)));
-    const prototypes = supports.map((vectors) => prototypeOfVectors(vectors) as Float32Array);
-    const background = backgroundLevel(supports.map((vectors, j) => ({ vectors, prototype: prototypes[j] as Float32Array }))) ?? rule.background;
-    picks.forEach((positions, row) => {
-      const query = vectorAt(row, positions[5] as number);
-      const scores = fewrelRelationList.map((relation, j) =>
-        blendScore(dotProduct(fewrelPool.description.get(relation.id) as Float32Array, query), dotProduct(prototypes[j] as Float32Array, query), 5, rule, background),
-      );
+    const drawn: Episode = {
+      shots: 5,
+      descriptions: relations.map((relation) => test.pool.description.get(relation.id) as Float32Array),
+      supports: picks.map((positions, j) => positions.slice(0, 5).map((at) => vectorAt(j, at))),
+      noneSupports: [],
+      described: true,
+      relations: relations.map((relation) => relation.id),
+      queries: picks.map((positions, j) => ({ vector: vectorAt(j, positions[5] as number), gold: j })),
+    };
+    episodeScores(drawn, 'adapted', rule, fusion).forEach((scores, row) => {
       const expected = scores.reduce((best, score, j) => (score > (scores[best] as number) ? j : best), 0);
       queries += 1;
-      same += results[row]?.candidates[0]?.id === fewrelRelationList[expected]?.id ? 1 : 0;
+      same += results[row]?.candidates[0]?.id === relations[expected]?.id ? 1 : 0;
     });
   }
   return { episodes: count, queries, same };
-}
-
-function dotProduct(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i += 1) sum += (a[i] as number) * (b[i] as number);
-  return sum;
 }

@@ -38,6 +38,11 @@ export const pipelineOptionsShape = {
   threshold: z.number().min(0).max(1).optional(),
   threads: z.number().int().positive().optional(),
   batchSize: z.number().int().positive().optional(),
+  /**
+   * Example sentences whose pair holds none of the relations (validated as a relation's examples
+   * are): they sharpen "no relation" for the relations taught by examples (src/examples/adapt.ts).
+   */
+  noneExamples: z.array(z.custom<RelationExample>(() => true)).optional(),
   /** Progress of a label-index build (only when no cached index fits): see LabelIndexProgress. */
   onProgress: z
     .custom<(event: LabelIndexProgress) => void>((value) => typeof value === 'function', { message: 'must be a function (event) => void' })
@@ -148,8 +153,15 @@ export interface Extractor {
    * returned promise resolves use them (a call already running keeps what it started with).
    */
   addExamples(relationId: string, examples: RelationExample[]): Promise<void>;
+  /**
+   * Adds sentences whose pair holds none of the relations (a curator rejects an answer): as
+   * addExamples, without a rebuild. They act on the relations taught by examples.
+   */
+  addNoneExamples(examples: RelationExample[]): Promise<void>;
   /** The relations as they stand now, examples included. */
   readonly relations: readonly Relation[];
+  /** The "no relation" examples as they stand now. */
+  readonly noneExamples: readonly RelationExample[];
   readonly model: LoadedModelInfo;
   dispose(): Promise<void>;
 }

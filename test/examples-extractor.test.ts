@@ -68,6 +68,33 @@ describe('relations taught by examples (shipped model)', () => {
     await fresh.dispose();
   });
 
+  it('takes examples of "no relation": they lower a taught relation where its pairs hold nothing, live or at creation', async () => {
+    // Two companies named together, neither competing: what the rival examples can be mistaken for.
+    const unrelated = { text: 'Nike and Adidas both sponsor teams at the World Cup this summer.', head: 'Nike', tail: 'Adidas' };
+    const noneExamples = [
+      { text: 'Apple and Samsung both exhibited new phones at the trade fair.', head: 'Apple', tail: 'Samsung' },
+      { text: 'Ford and Toyota are both listed on the New York Stock Exchange.', head: 'Ford', tail: 'Toyota' },
+      { text: 'Visa and Mastercard each sponsor a stand at the football tournament.', head: 'Visa', tail: 'Mastercard' },
+    ];
+    const probabilityOfR7 = async (extractor: Awaited<ReturnType<typeof createExtractor>>) =>
+      (await extractor.extract(unrelated)).candidates.find((candidate) => candidate.id === 'R7')?.probability ?? 0;
+    const extractor = await createExtractor({ relations: [...described, { id: 'R7', name: 'R7', examples: rivalExamples }], cacheDir });
+    const before = await probabilityOfR7(extractor);
+    await extractor.addNoneExamples(noneExamples);
+    expect(extractor.noneExamples).toEqual(noneExamples);
+    const after = await probabilityOfR7(extractor);
+    expect(after).toBeLessThan(before);
+    // A rival pair still ranks the rival relation first.
+    expect((await extractor.extract(query)).candidates[0]?.id).toBe('R7');
+    await expect(extractor.addNoneExamples([{ text: 'Coke and Pepsi.', head: 'Coke', tail: 'Fanta' }])).rejects.toMatchObject({ code: 'ENTITY_NOT_FOUND' });
+    await extractor.dispose();
+    // Given at creation, the same examples give the same answer.
+    const fresh = await createExtractor({ relations: [...described, { id: 'R7', name: 'R7', examples: rivalExamples }], noneExamples, cacheDir });
+    expect(await probabilityOfR7(fresh)).toBeCloseTo(after, 6);
+    await fresh.dispose();
+    await expect(createExtractor({ relations: described, noneExamples: [{ text: 'x', head: 'a', tail: 'b' }], cacheDir })).rejects.toMatchObject({ code: 'ENTITY_NOT_FOUND' });
+  });
+
   it('gives a sentence the same answer alone and in any batch', async () => {
     const extractor = await createExtractor({ relations: [...described, { id: 'R7', name: 'R7', examples: rivalExamples }], cacheDir, batchSize: 3 });
     const others = [

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ZsreError, type ZsreErrorCode } from '../src/errors.js';
-import { backgroundLevel, blendScore, exampleWeight, prototypeOf, unfittedExampleRule } from '../src/examples/rule.js';
+import { adaptDescriptions, type DescriptionSpace, prototypeOf, unfittedExampleRule } from '../src/examples/adapt.js';
+import { exactSearch } from '../src/labels/exact.js';
 import { loadRelations, type Relation, type RelationExample } from '../src/relations/index.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'zsre-relation-examples-'));
@@ -73,13 +74,58 @@ describe('relations with examples', () => {
   });
 });
 
-describe('the example rule', () => {
-  it('is the description score without examples, and leans on examples as they grow', () => {
-    const rule = { kappa: 2, scale: 0.5, offset: 0.1, background: 0.3 };
-    expect(blendScore(0.4, 0.9, 0, rule, 0.2)).toBe(0.4);
-    expect(exampleWeight(2, rule)).toBeCloseTo(0.5, 12);
-    expect(blendScore(0.4, 0.9, 2, rule, 0.2)).toBeCloseTo(0.5 * 0.4 + 0.5 * (0.5 * (0.9 - 0.2) + 0.1), 12);
-    expect(exampleWeight(10, unfittedExampleRule)).toBeGreaterThan(exampleWeight(1, unfittedExampleRule));
+describe('the example rule: descriptions adapted to the examples', () => {
+  const unit = (...values: number[]): Float32Array => {
+    const norm = Math.hypot(...values);
+    return Float32Array.from(values, (value) => value / norm);
+  };
+  const space = (descriptions: Float32Array[]): DescriptionSpace => {
+    const dim = (descriptions[0] as Float32Array).length;
+    const rows = new Float32Array(descriptions.length * dim);
+    descriptions.forEach((description, row) => rows.set(description, row * dim));
+    return { vector: (index) => descriptions[index] as Float32Array, search: (query, k) => exactSearch(rows, dim, query, k) };
+  };
+  const scale = { biWeight: 25, noneLogit: () => 10 };
+  const dot = (a: Float32Array, b: Float32Array): number => a.reduce((sum, value, i) => sum + value * (b[i] as number), 0);
+  // Relation 2's description sits near relation 1's; its sentences point elsewhere.
+  const descriptions = [unit(1, 0, 0), unit(0, 1, 0), unit(0.6, 0.8, 0)];
+  const examplesOf2 = [unit(0.1, 0.6, 0.8), unit(-0.1, 0.55, 0.85)];
+  const query = unit(0, 0.6, 0.8);
+
+  it('changes nothing without examples', () => {
+    expect(adaptDescriptions([], space(descriptions), scale, unfittedExampleRule).size).toBe(0);
+    expect(adaptDescriptions([{ index: 1, vectors: [], described: true }], space(descriptions), scale, unfittedExampleRule).size).toBe(0);
+  });
+
+  it('lets examples correct a description that ranks their sentences wrong', () => {
+    expect(dot(query, descriptions[1] as Float32Array)).toBeGreaterThan(dot(query, descriptions[2] as Float32Array));
+    const adapted = adaptDescriptions([{ index: 2, vectors: examplesOf2, described: true }], space(descriptions), scale, unfittedExampleRule);
+    expect([...adapted.keys()]).toEqual([2]);
+    expect(dot(query, adapted.get(2) as Float32Array)).toBeGreaterThan(dot(query, descriptions[1] as Float32Array));
+  });
+
+  it('barely moves a description that already ranks its example first, and moves a wrong one further', () => {
+    const right = adaptDescriptions([{ index: 0, vectors: [unit(0.95, 0.1, 0.05)], described: true }], space(descriptions), scale, unfittedExampleRule).get(0) as Float32Array;
+    const wrong = adaptDescriptions([{ index: 2, vectors: examplesOf2.slice(0, 1), described: true }], space(descriptions), scale, unfittedExampleRule).get(2) as Float32Array;
+    const moved = (vector: Float32Array, index: number): number => Math.hypot(...vector.map((value, i) => value - ((descriptions[index] as Float32Array)[i] as number)));
+    expect(moved(right, 0)).toBeLessThan(0.05);
+    expect(moved(wrong, 2)).toBeGreaterThan(4 * moved(right, 0));
+  });
+
+  it('lets examples move a relation known by its name only further than a described one', () => {
+    const strong = { ...unfittedExampleRule, strength: 30, nameOnlyStrength: 1 };
+    const moved = (described: boolean): number => {
+      const vector = adaptDescriptions([{ index: 2, vectors: examplesOf2, described }], space(descriptions), scale, strong).get(2) as Float32Array;
+      return Math.hypot(...vector.map((value, i) => value - ((descriptions[2] as Float32Array)[i] as number)));
+    };
+    expect(moved(false)).toBeGreaterThan(moved(true));
+  });
+
+  it('gives the same vectors whatever the order the taught relations come in', () => {
+    const a = adaptDescriptions([{ index: 2, vectors: examplesOf2, described: true }, { index: 0, vectors: [unit(0.9, 0.3, 0)], described: true }], space(descriptions), scale, unfittedExampleRule);
+    const b = adaptDescriptions([{ index: 0, vectors: [unit(0.9, 0.3, 0)], described: true }, { index: 2, vectors: examplesOf2, described: true }], space(descriptions), scale, unfittedExampleRule);
+    expect([...(a.get(0) as Float32Array)]).toEqual([...(b.get(0) as Float32Array)]);
+    expect([...(a.get(2) as Float32Array)]).toEqual([...(b.get(2) as Float32Array)]);
   });
 
   it('builds a unit-length prototype from unit vectors', () => {
@@ -87,12 +133,5 @@ describe('the example rule', () => {
     expect(prototype[0]).toBeCloseTo(Math.SQRT1_2, 6);
     expect(prototype[1]).toBeCloseTo(Math.SQRT1_2, 6);
     expect(prototypeOf([])).toBeNull();
-  });
-
-  it("reads the background level off the relation set: other relations' prototypes against each one's examples", () => {
-    const a = { vectors: [Float32Array.of(1, 0)], prototype: Float32Array.of(1, 0) };
-    const b = { vectors: [Float32Array.of(0.6, 0.8)], prototype: Float32Array.of(0.6, 0.8) };
-    expect(backgroundLevel([a, b])).toBeCloseTo(0.6, 6);
-    expect(backgroundLevel([a])).toBeNull();
   });
 });

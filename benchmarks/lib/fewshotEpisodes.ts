@@ -1,11 +1,12 @@
 /**
- * N-way K-shot episodes over precomputed bi-encoder vectors, scored with the library's own
- * example rule (src/examples/rule.ts) and fusion (src/fusion/fuse.ts), and the fit of that rule.
+ * N-way K-shot episodes over precomputed bi-encoder vectors, scored with the library's own example
+ * rule (src/examples/adapt.ts) and fusion (src/fusion/fuse.ts), and the fit of that rule.
  * Pure: vectors and a seed in, numbers out. benchmarks/fewshot.ts checks on sampled episodes that
  * the public API (createExtractor with relations that carry examples) gives the same answers.
  */
-import { backgroundLevel, blendScore, type ExampleRule, prototypeOf } from '../../src/examples/rule.js';
-import { fuse, type FusionParams } from '../../src/fusion/fuse.js';
+import { adaptDescriptions, type ExampleRule, prototypeOf } from '../../src/examples/adapt.js';
+import { fuse, type FusionParams, noneLogit } from '../../src/fusion/fuse.js';
+import { exactSearch } from '../../src/labels/exact.js';
 
 /** Vectors of one data source: per relation its description vector, support sentences and query sentences. */
 export interface VectorPool {
@@ -27,19 +28,23 @@ export interface EpisodeSetting {
   queries: number;
   /** share of none-of-the-above queries among all of an episode's queries (0 = closed set). */
   noneRate: number;
+  /** examples of sentences that hold none of the episode's relations (drawn apart from the none queries); default 0. */
+  noneShots?: number;
 }
 
-/** One query of one episode, reduced to what scoring needs. */
-export interface ScoredQuery {
-  episode: number;
+/** One drawn episode: its relations' description vectors, their examples, and the queries. */
+export interface Episode {
   shots: number;
-  /** per candidate: cosine with the description and with the prototype (0 when shots = 0). */
-  descriptionCosine: number[];
-  prototypeCosine: number[];
-  /** the episode's background level (src/examples/rule.ts), null when it has no examples. */
-  background: number | null;
-  /** index of the gold candidate, or -1 for none-of-the-above. */
-  gold: number;
+  /** the pool's relation ids, by position in the episode. */
+  relations: string[];
+  descriptions: Float32Array[];
+  supports: Float32Array[][];
+  /** examples that hold none of the relations (adapt.ts noneVectors). */
+  noneSupports: Float32Array[];
+  /** false when the relations are known by opaque names only (withOpaqueNames). */
+  described: boolean;
+  /** gold: position of the query's relation in the episode, or -1 for none-of-the-above. */
+  queries: { vector: Float32Array; gold: number }[];
 }
 
 /** mulberry32: a small seeded generator, so every episode list is reproducible from its seed. */
@@ -70,8 +75,8 @@ function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
-/** Draws `episodes` episodes of one setting and reduces every query to its cosines. */
-export function drawEpisodes(pool: VectorPool, setting: EpisodeSetting, episodes: number, seed: number): ScoredQuery[] {
+/** Draws `episodes` episodes of one setting; examples and queries of a relation never share a sentence. */
+export function drawEpisodes(pool: VectorPool, setting: EpisodeSetting, episodes: number, seed: number): Episode[] {
   const random = seededRandom(seed);
   const usable = pool.relations.filter((relation) => {
     const support = pool.support.get(relation) ?? [];
@@ -79,10 +84,9 @@ export function drawEpisodes(pool: VectorPool, setting: EpisodeSetting, episodes
     return support === query ? support.length >= setting.shots + setting.queries : support.length >= setting.shots && query.length >= setting.queries;
   });
   if (usable.length < setting.ways) throw new Error(`${pool.name}: ${usable.length} relations have enough sentences for ${setting.shots}-shot, fewer than ${setting.ways} ways`);
-  const out: ScoredQuery[] = [];
+  const out: Episode[] = [];
   for (let episode = 0; episode < episodes; episode += 1) {
     const chosen = sample(usable, setting.ways, random);
-    const prototypes: (Float32Array | null)[] = [];
     const supports: Float32Array[][] = [];
     const queries: { vector: Float32Array; gold: number }[] = [];
     chosen.forEach((relation, position) => {
@@ -91,48 +95,66 @@ export function drawEpisodes(pool: VectorPool, setting: EpisodeSetting, episodes
       if (support === query) {
         const drawn = sample(support, setting.shots + setting.queries, random);
         supports.push(drawn.slice(0, setting.shots));
-        prototypes.push(prototypeOf(drawn.slice(0, setting.shots)));
         for (const vector of drawn.slice(setting.shots)) queries.push({ vector, gold: position });
       } else {
-        const drawn = sample(support, setting.shots, random);
-        supports.push(drawn);
-        prototypes.push(prototypeOf(drawn));
+        supports.push(sample(support, setting.shots, random));
         for (const vector of sample(query, setting.queries, random)) queries.push({ vector, gold: position });
       }
     });
-    if (setting.noneRate > 0) {
+    const noneShots = setting.noneShots ?? 0;
+    let noneSupports: Float32Array[] = [];
+    if (setting.noneRate > 0 || noneShots > 0) {
       // FewRel 2.0: a share of the episode's queries belongs to none of its relations.
       const noneCount = Math.round((queries.length * setting.noneRate) / (1 - setting.noneRate));
       const outside = pool.outside ?? pool.relations.filter((relation) => !chosen.includes(relation)).flatMap((relation) => pool.query.get(relation) ?? []);
-      for (const vector of sample(outside, noneCount, random)) queries.push({ vector, gold: -1 });
+      const drawn = sample(outside, noneCount + noneShots, random);
+      for (const vector of drawn.slice(0, noneCount)) queries.push({ vector, gold: -1 });
+      noneSupports = drawn.slice(noneCount);
     }
-    const descriptions = chosen.map((relation) => pool.description.get(relation) as Float32Array);
-    const background = setting.shots === 0 ? null : backgroundLevel(supports.map((vectors, j) => ({ vectors, prototype: prototypes[j] as Float32Array })));
-    for (const { vector, gold } of queries) {
-      out.push({
-        episode,
-        shots: setting.shots,
-        descriptionCosine: descriptions.map((description) => dot(description, vector)),
-        prototypeCosine: prototypes.map((prototype) => (prototype === null ? 0 : dot(prototype, vector))),
-        background,
-        gold,
-      });
-    }
+    out.push({ shots: setting.shots, relations: chosen, descriptions: chosen.map((relation) => pool.description.get(relation) as Float32Array), supports, noneSupports, described: true, queries });
   }
   return out;
 }
 
-export type ScoringMethod = 'description' | 'examples' | 'blended';
-
-/** The scores of one query's candidates under a method: description only, examples only (lambda = 1), or the rule. */
-export function candidateScores(query: ScoredQuery, method: ScoringMethod, rule: ExampleRule): number[] {
-  return query.descriptionCosine.map((description, j) => {
-    const prototype = query.prototypeCosine[j] as number;
-    if (method === 'description' || query.shots === 0) return description;
-    const background = query.background ?? rule.background;
-    if (method === 'examples') return rule.scale * (prototype - background) + rule.offset;
-    return blendScore(description, prototype, query.shots, rule, background);
+/**
+ * The same episodes with every relation known by an opaque name only ("R1", "R2", ...: the vectors
+ * of those names, by position), as a user's own schema may be: what examples must teach alone.
+ */
+export function withOpaqueNames(episodes: readonly Episode[], nameVectors: readonly Float32Array[]): Episode[] {
+  return episodes.map((episode) => {
+    if (episode.descriptions.length > nameVectors.length) throw new Error(`${episode.descriptions.length}-way episodes need ${episode.descriptions.length} opaque names, ${nameVectors.length} given`);
+    return { ...episode, described: false, descriptions: episode.descriptions.map((_, position) => nameVectors[position] as Float32Array) };
   });
+}
+
+/**
+ * description: the description cosine (K = 0, what the library does without examples);
+ * prototype: the cosine with the normalised mean of the examples (a prototypical network on the
+ * bi-encoder, no description; closed set only, its cosines are not on the threshold's scale);
+ * adapted: the library's rule, descriptions adapted to the examples (src/examples/adapt.ts).
+ */
+export type ScoringMethod = 'description' | 'prototype' | 'adapted';
+
+/** Per query of the episode, the score of each of its relations under a method. */
+export function episodeScores(episode: Episode, method: ScoringMethod, rule: ExampleRule, fusion: FusionParams): number[][] {
+  if (method === 'description' || episode.shots === 0) return episode.queries.map(({ vector }) => episode.descriptions.map((description) => dot(description, vector)));
+  if (method === 'prototype') {
+    const prototypes = episode.supports.map((vectors) => prototypeOf(vectors) as Float32Array);
+    return episode.queries.map(({ vector }) => prototypes.map((prototype) => dot(prototype, vector)));
+  }
+  // The episode is the whole relation set: its descriptions are the label index, searched exactly.
+  const dim = (episode.descriptions[0] as Float32Array).length;
+  const rows = new Float32Array(episode.descriptions.length * dim);
+  episode.descriptions.forEach((description, row) => rows.set(description, row * dim));
+  const adapted = adaptDescriptions(
+    episode.supports.map((vectors, index) => ({ index, vectors, described: episode.described })),
+    { vector: (index) => episode.descriptions[index] as Float32Array, search: (query, k) => exactSearch(rows, dim, query, k) },
+    { biWeight: fusion.biWeight, noneLogit: (sentence) => noneLogit(fusion, sentence) },
+    rule,
+    episode.noneSupports,
+  );
+  const vectors = episode.descriptions.map((description, index) => adapted.get(index) ?? description);
+  return episode.queries.map(({ vector }) => vectors.map((relation) => dot(relation, vector)));
 }
 
 export interface EpisodeScores {
@@ -152,33 +174,34 @@ export interface EpisodeScores {
  * Accuracy as FewRel reports it: the best candidate when the set is closed (no none queries);
  * with none-of-the-above queries, the fused decision at the model's threshold.
  */
-export function scoreEpisodes(queries: readonly ScoredQuery[], method: ScoringMethod, rule: ExampleRule, fusion: FusionParams): EpisodeScores {
-  const perEpisode = new Map<number, { right: number; total: number }>();
-  const open = queries.some((query) => query.gold === -1);
+export function scoreEpisodes(episodes: readonly Episode[], method: ScoringMethod, rule: ExampleRule, fusion: FusionParams): EpisodeScores {
+  const accuracies: number[] = [];
   let answered = 0;
   let answeredRight = 0;
   let related = 0;
   let relatedFound = 0;
-  for (const query of queries) {
-    const scores = candidateScores(query, method, rule);
-    const fused = fuse(scores.map((biScore) => ({ biScore, crossScore: null })), fusion);
-    const top = scores.reduce((best, score, j) => (score > (scores[best] as number) ? j : best), 0);
-    const decision = fused.best ?? -1;
-    const right = open ? decision === query.gold : top === query.gold;
-    const tally = perEpisode.get(query.episode) ?? { right: 0, total: 0 };
-    tally.right += right ? 1 : 0;
-    tally.total += 1;
-    perEpisode.set(query.episode, tally);
-    if (decision !== -1) {
-      answered += 1;
-      answeredRight += decision === query.gold ? 1 : 0;
-    }
-    if (query.gold !== -1) {
-      related += 1;
-      relatedFound += decision === query.gold ? 1 : 0;
-    }
+  let total = 0;
+  for (const episode of episodes) {
+    const open = episode.queries.some((query) => query.gold === -1);
+    let right = 0;
+    episodeScores(episode, method, rule, fusion).forEach((scores, q) => {
+      const { gold, vector } = episode.queries[q] as { gold: number; vector: Float32Array };
+      const fused = fuse(scores.map((biScore) => ({ biScore, crossScore: null })), fusion, vector);
+      const top = scores.reduce((best, score, j) => (score > (scores[best] as number) ? j : best), 0);
+      const decision = fused.best ?? -1;
+      right += (open ? decision === gold : top === gold) ? 1 : 0;
+      if (decision !== -1) {
+        answered += 1;
+        answeredRight += decision === gold ? 1 : 0;
+      }
+      if (gold !== -1) {
+        related += 1;
+        relatedFound += decision === gold ? 1 : 0;
+      }
+    });
+    total += episode.queries.length;
+    accuracies.push(right / episode.queries.length);
   }
-  const accuracies = [...perEpisode.values()].map(({ right, total }) => right / total);
   const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
   const variance = accuracies.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, accuracies.length - 1);
   return {
@@ -186,52 +209,51 @@ export function scoreEpisodes(queries: readonly ScoredQuery[], method: ScoringMe
     interval95: 1.96 * Math.sqrt(variance / accuracies.length),
     precision: answered === 0 ? 1 : answeredRight / answered,
     recall: related === 0 ? 0 : relatedFound / related,
-    queries: queries.length,
+    queries: total,
     episodes: accuracies.length,
   };
 }
 
-/** Mean negative log-likelihood of the gold answer (a relation, or "none") under the fused softmax. */
-export function ruleLoss(queries: readonly ScoredQuery[], rule: ExampleRule, fusion: FusionParams): number {
-  let total = 0;
-  for (const query of queries) {
-    const scores = candidateScores(query, 'blended', rule);
-    const logits = [fusion.noneLogit, ...scores.map((score) => fusion.biWeight * score)];
-    const max = Math.max(...logits);
-    const logSum = max + Math.log(logits.reduce((sum, logit) => sum + Math.exp(logit - max), 0));
-    total += logSum - (logits[query.gold + 1] as number);
+/** Mean negative log-likelihood of the gold answer (a relation, or "none") under the bi-only fused softmax. */
+export function ruleLoss(episodes: readonly Episode[], rule: ExampleRule, fusion: FusionParams): number {
+  let sum = 0;
+  let count = 0;
+  for (const episode of episodes) {
+    episodeScores(episode, 'adapted', rule, fusion).forEach((scores, q) => {
+      const { gold, vector } = episode.queries[q] as { gold: number; vector: Float32Array };
+      const logits = [noneLogit(fusion, vector), ...scores.map((score) => fusion.biWeight * score)];
+      const max = Math.max(...logits);
+      const logSum = max + Math.log(logits.reduce((total, logit) => total + Math.exp(logit - max), 0));
+      sum += logSum - (logits[gold + 1] as number);
+      count += 1;
+    });
   }
-  return total / queries.length;
+  return sum / Math.max(1, count);
 }
 
+/** The strengths the fit chooses among (the prior's weight). */
+export const strengthGrid = [1, 3, 10, 30, 100];
+
 /**
- * Fits kappa, scale and offset by maximum likelihood over a grid, coarse then fine, with the
- * model's bi-only fusion weights fixed: the rule moves example evidence onto the scale those
- * weights, the "no relation" logit and the threshold were fitted for. Fit it on queries from
- * relations that are never the ones it is measured on.
+ * Fits the rule's two strengths by maximum likelihood over a grid, with the model's bi-only fusion
+ * fixed (steps and competitors stay at the library's defaults): `strength` on the episodes whose
+ * relations have descriptions, `nameOnlyStrength` on those known by opaque names only (each kind
+ * of episode depends on one of them only). Fit it on episodes of relations that are never the
+ * ones it is measured on.
  */
-export function fitRule(queries: readonly ScoredQuery[], fusion: FusionParams, fallbackBackground?: number): { rule: ExampleRule; loss: number } {
-  // The fallback background (for sets with one relation taught by examples): given, or the mean level seen here.
-  const levels = queries.flatMap((query) => (query.background === null ? [] : [query.background]));
-  const background = fallbackBackground ?? Math.round((levels.reduce((a, b) => a + b, 0) / Math.max(1, levels.length)) * 1000) / 1000;
-  let best = { rule: { kappa: 4, scale: 1, offset: 0, background }, loss: Infinity };
-  const consider = (rule: ExampleRule): void => {
-    const loss = ruleLoss(queries, rule, fusion);
-    if (loss < best.loss) best = { rule, loss };
+export function fitRule(episodes: readonly Episode[], fusion: FusionParams, base: ExampleRule): { rule: ExampleRule; losses: { strength: Record<string, number>; nameOnlyStrength: Record<string, number> } } {
+  const pick = (subset: readonly Episode[], key: 'strength' | 'nameOnlyStrength') => {
+    const losses: Record<string, number> = {};
+    let best = { value: base[key], loss: Infinity };
+    if (subset.length === 0) return { value: base[key], losses };
+    for (const value of strengthGrid) {
+      const loss = ruleLoss(subset, { ...base, [key]: value }, fusion);
+      losses[String(value)] = Math.round(loss * 10000) / 10000;
+      if (loss < best.loss) best = { value, loss };
+    }
+    return { value: best.value, losses };
   };
-  for (const kappa of [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32]) {
-    for (let scale = 0.4; scale <= 2.01; scale += 0.2) {
-      for (let offset = -0.6; offset <= 0.9001; offset += 0.1) consider({ kappa, scale, offset, background });
-    }
-  }
-  const coarse = best.rule;
-  for (const kappa of [0.75, 0.85, 1, 1.15, 1.3].map((factor) => coarse.kappa * factor)) {
-    for (let scale = coarse.scale - 0.15; scale <= coarse.scale + 0.151; scale += 0.05) {
-      for (let offset = coarse.offset - 0.08; offset <= coarse.offset + 0.0801; offset += 0.02) {
-        if (scale > 0) consider({ kappa, scale, offset, background });
-      }
-    }
-  }
-  const round = (value: number): number => Math.round(value * 1000) / 1000;
-  return { rule: { kappa: round(best.rule.kappa), scale: round(best.rule.scale), offset: round(best.rule.offset), background }, loss: best.loss };
+  const described = pick(episodes.filter((episode) => episode.described), 'strength');
+  const nameOnly = pick(episodes.filter((episode) => !episode.described), 'nameOnlyStrength');
+  return { rule: { ...base, strength: described.value, nameOnlyStrength: nameOnly.value }, losses: { strength: described.losses, nameOnlyStrength: nameOnly.losses } };
 }

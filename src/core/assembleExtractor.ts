@@ -4,8 +4,8 @@ import { createCrossEncoder } from '../encoders/crossEncoder.js';
 import { checkText, locateEntity } from '../entities/locate.js';
 import { checkNotAborted, ZsreError } from '../errors.js';
 import { createExampleVectors, type ExampleVectorCache } from '../examples/exampleVectors.js';
-import { buildExampleState, exampleState, relationPrototype } from '../examples/prototypes.js';
-import { unfittedExampleRule } from '../examples/rule.js';
+import { unfittedExampleRule } from '../examples/adapt.js';
+import { buildExampleState, type ExampleContext, exampleState, NONE_EXAMPLES_ID } from '../examples/exampleState.js';
 import type { FusionParams } from '../fusion/fuse.js';
 import type { LabelIndex } from '../labels/exactIndex.js';
 import { classifyPairs } from '../pairs/classifyPairs.js';
@@ -14,7 +14,7 @@ import { sentencePairing } from '../pairs/sentences.js';
 import { createDescribe } from '../pipeline/describe.js';
 import { type Pipeline, runPipeline } from '../pipeline/runBatch.js';
 import { crossReadsMarkers } from '../model/manifest.js';
-import { parseRelation, type Relation } from '../relations/schema.js';
+import { parseRelation, type Relation, type RelationExample } from '../relations/schema.js';
 import {
   type ExtractAllOptions,
   extractAllInputSchema,
@@ -100,8 +100,24 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
   const describe = createDescribe(relations, tokenizer, manifest.description, manifest.maxLength.description);
   const labels = await parts.openLabels((onDone) => biEncoder.encodeDescriptions(relations.map((_, index) => describe(index)), onDone));
   const exampleVectors = createExampleVectors({ biEncoder, tokenizer, maxSentenceLength: manifest.maxLength.sentence, dim: manifest.vectorSize, cache: parts.exampleCache });
-  const exampleRule = manifest.fusion.examples ?? unfittedExampleRule;
-  const initialExamples = await buildExampleState(relations, exampleVectors, exampleRule);
+  // Taught relations are fitted against the bi-only fusion: sentences with one among their
+  // candidates skip the cross-encoder (rerank.ts), so that is the fusion that scores them.
+  const exampleContext: ExampleContext = {
+    descriptions: labels,
+    // As descriptionText decides between the templates; addExamples never changes a description.
+    described: (index) => relations[index]?.description !== undefined,
+    biOnlyFusion: { ...manifest.fusion.biOnly, crossWeight: 0 },
+    rule: manifest.fusion.examples ?? unfittedExampleRule,
+  };
+  // "No relation" examples are validated as a relation's examples are, under their own name.
+  const parseNoneExamples = (values: unknown, where: string): RelationExample[] => {
+    if (!Array.isArray(values)) {
+      throw new ZsreError('INVALID_INPUT', `${where} expects an array of example items, received ${typeof values}: wrap one example in [ ].`);
+    }
+    return parseRelation({ id: NONE_EXAMPLES_ID, name: 'no relation', examples: values }, 0, () => where).examples ?? [];
+  };
+  let noneExamples = parseNoneExamples(settings.noneExamples ?? [], 'noneExamples');
+  const initialExamples = await buildExampleState(relations, noneExamples, exampleVectors, exampleContext);
 
   let disposed = false;
   const checkOpen = (): void => {
@@ -176,21 +192,35 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
       const checked = parseRelation({ id: current.id, name: current.name, examples }, index, () => `addExamples("${relationId}")`).examples ?? [];
       if (checked.length === 0) return;
       const all = [...(current.examples ?? []), ...checked];
-      const known = pipeline.examples.prototypes.get(index)?.vectors ?? [];
+      const known = pipeline.examples.taught.get(index) ?? [];
       // Encode only what is new when the vectors held in memory match the relation's examples.
       const vectors =
         known.length === (current.examples ?? []).length
           ? [...known, ...(await exampleVectors.encode(relationId, checked))]
           : await exampleVectors.encode(relationId, all);
-      const entry = relationPrototype(vectors);
-      const prototypes = new Map(pipeline.examples.prototypes);
-      if (entry !== null) prototypes.set(index, entry);
+      const taught = new Map(pipeline.examples.taught);
+      if (vectors.length > 0) taught.set(index, vectors);
       const relationsNow = pipeline.relations.map((relation, position): Relation => (position === index ? { ...relation, examples: all } : relation));
       // Persist the relation's whole list under its fingerprint, so a new extractor with the
       // same examples starts from the cache.
       await exampleVectors.remember(relationId, all, vectors);
       pipeline.relations = relationsNow;
-      pipeline.examples = exampleState(prototypes, pipeline.examples.rule);
+      // Every taught relation is fitted again: the new examples also compete with the others'.
+      pipeline.examples = exampleState(taught, pipeline.examples.none, exampleContext);
+    });
+    updates = update.catch(() => undefined);
+    return update;
+  };
+  const addNoneExamples: Extractor['addNoneExamples'] = (examples) => {
+    const update = updates.then(async () => {
+      checkOpen();
+      const checked = parseNoneExamples(examples, 'addNoneExamples');
+      if (checked.length === 0) return;
+      const all = [...noneExamples, ...checked];
+      const vectors = [...pipeline.examples.none, ...(await exampleVectors.encode(NONE_EXAMPLES_ID, checked))];
+      await exampleVectors.remember(NONE_EXAMPLES_ID, all, vectors);
+      noneExamples = all;
+      pipeline.examples = exampleState(pipeline.examples.taught, vectors, exampleContext);
     });
     updates = update.catch(() => undefined);
     return update;
@@ -200,7 +230,11 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
     get relations() {
       return pipeline.relations;
     },
+    get noneExamples() {
+      return noneExamples;
+    },
     addExamples,
+    addNoneExamples,
     model: parts.model,
     async extract(item: ExtractItem) {
       const [result] = await extractBatch([item]);

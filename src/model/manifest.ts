@@ -65,11 +65,20 @@ const commonShape = {
     // How the none vectors were fitted (data, targets, script): a record, read by people only.
     noneVectorFit: z.record(z.string(), z.unknown()).optional(),
     crossGate: z.object({ minConfidence: z.number().min(0).max(1), fittedOn: z.record(z.string(), z.unknown()).optional() }).optional(),
-    // How relations taught by example sentences are scored (src/examples/rule.ts; fitted by
-    // scripts/fit-examples-rule.ts on relations the model never trained on). Absent: the
-    // library's unfitted default rule.
+    // How relations taught by example sentences are scored (src/examples/adapt.ts; `strength`
+    // fitted by `npm run bench:fewshot -- --write-rule` on relations the model never trained on).
+    // Absent: the library's unfitted default rule. The earlier prototype-blend rule (kappa,
+    // scale, offset, background) is refused by name, so that a model fitted for it is refitted
+    // rather than read with a rule it was not fitted for.
     examples: z
-      .object({ kappa: z.number().positive(), scale: z.number().positive(), offset: z.number(), background: z.number(), fittedOn: z.record(z.string(), z.unknown()).optional() })
+      .object({
+        strength: z.number().positive(),
+        nameOnlyStrength: z.number().positive(),
+        steps: z.number().int().positive().max(10000),
+        competitors: z.number().int().positive(),
+        fittedOn: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict()
       .optional(),
   }),
   provenance: z.record(z.string(), z.unknown()),

@@ -27,6 +27,15 @@ export function checkManifestObject(raw: unknown, file: string): Record<string, 
 
 /** The manifest after its digest was checked: schema, then the graphs' input and output names. */
 export function parseManifest(record: Record<string, unknown>, file: string): Manifest {
+  const fusion = record.fusion as { examples?: Record<string, unknown> } | undefined;
+  if (fusion?.examples !== undefined && fusion.examples !== null && typeof fusion.examples === 'object' && 'kappa' in fusion.examples) {
+    throw new ZsreError(
+      'MODEL_INVALID',
+      `${file}: fusion.examples holds the earlier prototype-blend rule (kappa, scale, offset, background), which this zsre no longer reads: ` +
+        'refit it with `npm run bench:fewshot -- --model DIR --write-rule`, or delete fusion.examples and reseal the model (scripts/seal-model.ts) to use the default rule.',
+      { context: { file, field: 'fusion.examples' } },
+    );
+  }
   const parsed = manifestSchema.safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,6 +1,5 @@
 import type { BiEncoder } from '../encoders/biEncoder.js';
-import type { ExampleState } from '../examples/prototypes.js';
-import { blendScore } from '../examples/rule.js';
+import type { ExampleState } from '../examples/exampleState.js';
 import type { LabelIndex } from '../labels/exactIndex.js';
 import { dotRow, type Hit } from '../labels/topK.js';
 import type { PreparedItem } from './prepare.js';
@@ -10,7 +9,7 @@ import { lap, type StageTimings } from './timings.js';
  * Step 1 of 3 (recall -> rerank -> rank): the bi-encoder embeds each sentence, the label index
  * returns its `recallK` nearest relation descriptions, and the best `topK` of those by biScore
  * go on to the cross-encoder. Relations taught by examples (src/examples/) are always scored,
- * whether or not their description is among the nearest, with the blended score of rule.ts.
+ * whether or not their description is among the nearest, with their adapted vectors (adapt.ts).
  */
 export async function recall(
   items: readonly PreparedItem[],
@@ -25,23 +24,18 @@ export async function recall(
   const encoded = lap(timings, 'biEncoder', started);
   const hits = vectors.map((vector) => {
     const nearest = labels.search(vector, limits.recallK);
-    return examples.prototypes.size === 0 ? nearest.slice(0, limits.topK) : withExamples(nearest, vector, labels, examples).slice(0, limits.topK);
+    return examples.adapted.size === 0 ? nearest.slice(0, limits.topK) : withExamples(nearest, vector, examples).slice(0, limits.topK);
   });
   lap(timings, 'search', encoded);
   // The vectors go on to fusion: a model with a none vector reads them (src/fusion/fuse.ts).
   return { hits, vectors };
 }
 
-/** The index's hits plus every relation with examples, rescored where examples exist, best first. */
-export function withExamples(nearest: readonly Hit[], sentence: Float32Array, labels: LabelIndex, examples: ExampleState): Hit[] {
-  const description = new Map<number, number>(nearest.map((hit) => [hit.index, hit.score]));
-  for (const index of examples.prototypes.keys()) {
-    if (!description.has(index)) description.set(index, dot(labels.vector(index), sentence));
-  }
-  const hits = [...description].map(([index, score]): Hit => {
-    const entry = examples.prototypes.get(index);
-    return { index, score: entry === undefined ? score : blendScore(score, dot(entry.prototype, sentence), entry.count, examples.rule, examples.background) };
-  });
+/** The index's hits plus every relation with examples, scored with its adapted vector, best first. */
+export function withExamples(nearest: readonly Hit[], sentence: Float32Array, examples: ExampleState): Hit[] {
+  const scores = new Map<number, number>(nearest.map((hit) => [hit.index, hit.score]));
+  for (const [index, vector] of examples.adapted) scores.set(index, dot(vector, sentence));
+  const hits = [...scores].map(([index, score]): Hit => ({ index, score }));
   // Ties go to the lower index, as in the label index's own top-K.
   return hits.sort((a, b) => b.score - a.score || a.index - b.index);
 }

@@ -1,5 +1,5 @@
 import type { CrossEncoder } from '../encoders/crossEncoder.js';
-import type { ExampleState } from '../examples/prototypes.js';
+import type { ExampleState } from '../examples/exampleState.js';
 import type { FusionParams } from '../fusion/fuse.js';
 import type { Hit } from '../labels/topK.js';
 import type { ExtractItem } from '../schemas.js';
@@ -38,7 +38,7 @@ export async function rerank(
   const { items, prepared, hits, vectors } = batch;
   const needed = hits.map(
     (row, index) =>
-      !row.some((hit) => gate.examples.prototypes.has(hit.index)) &&
+      !row.some((hit) => gate.examples.taught.has(hit.index)) &&
       (gate.crossGate === null || !biEncoderIsSure(row, gate.biOnlyFusion, gate.crossGate, vectors[index])),
   );
   const pairs = prepared.flatMap((item, row) => {

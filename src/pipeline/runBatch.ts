@@ -1,6 +1,6 @@
 import type { BiEncoder } from '../encoders/biEncoder.js';
 import type { CrossEncoder } from '../encoders/crossEncoder.js';
-import type { ExampleState } from '../examples/prototypes.js';
+import type { ExampleState } from '../examples/exampleState.js';
 import type { FusionParams } from '../fusion/fuse.js';
 import type { LabelIndex } from '../labels/exactIndex.js';
 import type { ExtractItem, ExtractResult, Relation } from '../schemas.js';

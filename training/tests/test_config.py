@@ -51,6 +51,7 @@ def test_missing_key_is_named():
         ("data", "max_per_relation", 2.5, "expected int"),
         ("export", "per_channel", "yes", "expected bool"),
         ("export", "quantize_op_types", ["Conv"], "expected a non-empty list"),
+        ("bi_encoder", "sentence_contrastive_weight", -0.5, "sentence_contrastive_weight"),
     ],
 )
 def test_bad_values(section, key, value, message):
@@ -89,3 +90,11 @@ def test_quantize_exclude_patterns_per_graph():
     config["export"]["quantize_exclude"] = ["bi:layer.1/"]
     with pytest.raises(ConfigError, match="prefix must be one of bi_encoder, cross_encoder"):
         parse_config(config)
+
+
+def test_a_key_with_a_default_may_be_left_out_and_is_read_when_given():
+    data = raw()
+    assert "sentence_contrastive_weight" not in data["bi_encoder"]
+    assert parse_config(data).bi_encoder.sentence_contrastive_weight == 0.0
+    data["bi_encoder"]["sentence_contrastive_weight"] = 0.5
+    assert parse_config(data).bi_encoder.sentence_contrastive_weight == 0.5

@@ -6,7 +6,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from zsre_train.losses import candidate_loss, in_batch_contrastive_loss
+from zsre_train.losses import candidate_loss, in_batch_contrastive_loss, sentence_contrastive_loss
 
 
 def test_same_relation_column_is_masked_not_negative():
@@ -34,3 +34,18 @@ def test_candidate_loss_is_softmax_over_k():
     scores = torch.tensor([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0]])
     loss = candidate_loss(scores, torch.tensor([1, 0]))
     assert abs(loss.item() - (math.log(3) + 2 * math.exp(-10)) / 2) < 1e-3
+
+
+def test_sentence_contrastive_loss_pulls_same_relation_sentences_together():
+    together = torch.nn.functional.normalize(torch.tensor([[1.0, 0.1], [1.0, -0.1], [0.0, 1.0]]), dim=-1)
+    apart = torch.nn.functional.normalize(torch.tensor([[1.0, 0.1], [0.0, 1.0], [1.0, -0.1]]), dim=-1)
+    relations = ["P1", "P1", "P2"]
+    assert sentence_contrastive_loss(together, relations, 0.1) < sentence_contrastive_loss(apart, relations, 0.1)
+
+
+def test_sentence_contrastive_loss_is_zero_without_a_shared_relation_and_keeps_the_graph():
+    vectors = torch.randn(3, 4, requires_grad=True)
+    loss = sentence_contrastive_loss(vectors, ["P1", "P2", "P3"], 0.1)
+    assert loss.item() == 0.0
+    loss.backward()
+    assert vectors.grad is not None and torch.count_nonzero(vectors.grad) == 0

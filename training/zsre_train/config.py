@@ -71,6 +71,9 @@ class BiEncoderConfig:
     learning_rate: float
     warmup_ratio: float
     temperature: float
+    # Weight of the sentence-to-sentence contrastive term (losses.sentence_contrastive_loss; issue 22's
+    # training option for example-taught relations). Optional: recipes written before it mean 0.
+    sentence_contrastive_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -146,12 +149,14 @@ def _build(cls: type, raw: Any, where: str) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     unknown = sorted(set(raw) - set(fields))
-    missing = sorted(set(fields) - set(raw))
+    # A field with a default may be left out (keys added after recipes were written); every other is required.
+    optional = {name for name, f in fields.items() if f.default is not dataclasses.MISSING}
+    missing = sorted(set(fields) - set(raw) - optional)
     if unknown:
         raise ConfigError(f"Unknown key(s) {unknown} in {where}: expected only {sorted(fields)}")
     if missing:
         raise ConfigError(f"Missing key(s) {missing} in {where}: every key is required (write null where allowed)")
-    return cls(**{name: _value(hints[name], raw[name], f"{where}.{name}") for name in fields})
+    return cls(**{name: _value(hints[name], raw[name], f"{where}.{name}") for name in fields if name in raw})
 
 
 def _value(hint: Any, value: Any, where: str) -> Any:
@@ -227,6 +232,8 @@ def _check(config: Config) -> None:
             raise ConfigError(f"Invalid export.quantize_exclude pattern {pattern!r}: a prefix must be one of {', '.join(GRAPHS)}")
     if config.bi_encoder.temperature <= 0:
         raise ConfigError("Invalid bi_encoder.temperature: expected a positive number")
+    if config.bi_encoder.sentence_contrastive_weight < 0:
+        raise ConfigError("Invalid bi_encoder.sentence_contrastive_weight: expected a number >= 0 (0: off)")
 
 
 def parse_config(raw: Any, where: str = "config") -> Config:

@@ -1,4 +1,5 @@
-"""The bi-encoder's in-batch contrastive loss and the cross-encoder's k-way loss."""
+"""The bi-encoder's in-batch contrastive losses (sentence to description, and the optional
+sentence to sentence term) and the cross-encoder's k-way loss."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -25,6 +26,32 @@ def in_batch_contrastive_loss(
     )
     logits = logits.masked_fill(same, torch.finfo(logits.dtype).min)
     return F.cross_entropy(logits, torch.arange(n, device=logits.device))
+
+
+def sentence_contrastive_loss(
+    sentence_vectors: torch.Tensor, relations: Sequence[str], temperature: float
+) -> torch.Tensor:
+    """Supervised contrastive term between the batch's marked sentences (issue 22, item 6).
+
+    Each sentence whose relation another sentence of the batch shares is an anchor: its
+    positives are those sentences, its negatives every other sentence of the batch (itself
+    excluded). The loss is the mean over anchors of -log of the softmax mass on its positives,
+    so sentences of one relation gather, which is what prototypes built from a user's example
+    sentences need. A batch without any shared relation contributes 0 (and no gradient).
+    """
+    n = len(relations)
+    same = torch.tensor([[j != i and relations[j] == relations[i] for j in range(n)] for i in range(n)],
+                        device=sentence_vectors.device)
+    anchors = same.any(dim=1)
+    if not bool(anchors.any()):
+        return sentence_vectors.sum() * 0.0
+    normed = F.normalize(sentence_vectors, dim=-1)
+    logits = normed @ normed.T / temperature
+    self_mask = torch.eye(n, dtype=torch.bool, device=logits.device)
+    logits = logits.masked_fill(self_mask, torch.finfo(logits.dtype).min)
+    log_all = torch.logsumexp(logits, dim=1)
+    log_pos = torch.logsumexp(logits.masked_fill(~same, torch.finfo(logits.dtype).min), dim=1)
+    return (log_all - log_pos)[anchors].mean()
 
 
 def candidate_loss(group_scores: torch.Tensor, gold_position: torch.Tensor) -> torch.Tensor:

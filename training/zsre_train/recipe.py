@@ -147,7 +147,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     all_relations = corpus.train_relations
     desc_ids = dict(zip(all_relations, prepare_descriptions(tokenizer, [corpus.relations[r] for r in all_relations], config.model.max_description_length)))
     bi_step = bi_encoder_step(bi, sentences, [s.relation for s in corpus.train], desc_ids, tokenizer.pad_token_id,
-                              config.bi_encoder.temperature, device)
+                              config.bi_encoder.temperature, device, config.bi_encoder.sentence_contrastive_weight)
     bi_stats = run_phase(_spec("bi_encoder", config.bi_encoder, config, len(sentences)), bi, bi_step, run_dir, resume)
     torch.save(bi.state_dict(), run_dir / "bi_encoder.pt")
 

@@ -6,7 +6,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .losses import candidate_loss, in_batch_contrastive_loss
+from .losses import candidate_loss, in_batch_contrastive_loss, sentence_contrastive_loss
 from .loop import StepFn
 from .models import BiEncoder, CrossEncoder
 from .text import SentenceInput, cross_pair, pad_batch
@@ -61,8 +61,10 @@ def bi_encoder_step(
     pad_id: int,
     temperature: float,
     device: torch.device,
+    sentence_weight: float = 0.0,
 ) -> StepFn:
-    """Encode the batch's sentences and the descriptions of its distinct relations once each."""
+    """Encode the batch's sentences and the descriptions of its distinct relations once each.
+    sentence_weight > 0 adds sentence_contrastive_loss (same-relation sentences close) at that weight."""
 
     def encode_sentences(group: list[int]) -> torch.Tensor:
         ids, mask = pad_batch([sentences[i].input_ids for i in group], pad_id)
@@ -82,7 +84,10 @@ def bi_encoder_step(
         sent = _in_groups(indices, [len(sentences[i].input_ids) for i in indices], encode_sentences)
         desc = _in_groups(distinct, [len(description_ids[r]) for r in distinct], encode_descriptions)
         per_sentence = desc[torch.tensor([distinct.index(r) for r in rels], device=device)]
-        return in_batch_contrastive_loss(sent, per_sentence, rels, temperature), len(indices) + len(distinct)
+        loss = in_batch_contrastive_loss(sent, per_sentence, rels, temperature)
+        if sentence_weight > 0:
+            loss = loss + sentence_weight * sentence_contrastive_loss(sent, rels, temperature)
+        return loss, len(indices) + len(distinct)
 
     return step
 
