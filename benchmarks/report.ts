@@ -22,7 +22,7 @@ import { renderChart } from './lib/chart.js';
 import { fewrelChart, fewrelMarkdown, readFewrelInputs } from './lib/fewrelReport.js';
 import { renderSeedChart } from './lib/seedChart.js';
 import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
-import { fewshotMarkdown, readFewshotResults } from './lib/fewshotReport.js';
+import { fewshotChart, fewshotMarkdown, type FewshotSpeedResult, fewshotSpeedMarkdown, readFewshotResults } from './lib/fewshotReport.js';
 import { documentsChart, documentsMarkdown, isDocumentsResult } from './lib/documentsReport.js';
 import { isWebResult, webMarkdown } from './lib/webReport.js';
 import { graphsMarkdown, isGraphsResult } from './lib/graphsReport.js';
@@ -138,7 +138,14 @@ const outputs = new Map([[join(resultsDir, 'README.md'), `${lines.join('\n')}\n`
 // README's fewshot section (on top of the documents section filled above).
 const fewshot = readFewshotResults(resultsDir);
 if (fewshot.length > 0) {
-  const table = fewshot.flatMap((result) => fewshotMarkdown(result));
+  // One chart per result: fewshot/<result file name>.svg, linked under its table.
+  const table = fewshot.flatMap((result) => {
+    const chart = `fewshot_${result.protocol.fewrel.split ?? result.model.name}.svg`;
+    outputs.set(join(resultsDir, 'fewshot', chart), fewshotChart(result));
+    return [...fewshotMarkdown(result), `![accuracy against examples per relation](benchmarks/results/fewshot/${chart})`, ''];
+  });
+  const speedFile = join(resultsDir, 'fewshot', 'fewshot-speed.json');
+  if (existsSync(speedFile)) table.push(...fewshotSpeedMarkdown(JSON.parse(readFileSync(speedFile, 'utf8')) as FewshotSpeedResult));
   outputs.set(join(resultsDir, 'README.md'), `${lines.join('\n')}\n## Relations taught by examples (fewshot/)\n\n${table.join('\n')}\n`);
   const readme = join(repoRoot, 'README.md');
   const section = /(<!-- fewshot:start[^>]*-->\n)[\s\S]*?(<!-- fewshot:end -->)/;

@@ -4,7 +4,7 @@
  * Pure: vectors and a seed in, numbers out. benchmarks/fewshot.ts checks on sampled episodes that
  * the public API (createExtractor with relations that carry examples) gives the same answers.
  */
-import { adaptDescriptions, type ExampleRule, prototypeOf } from '../../src/examples/adapt.js';
+import { adaptDescriptions, adaptedScore, type ExampleRule, prototypeOf } from '../../src/examples/adapt.js';
 import { fuse, type FusionParams, noneLogit } from '../../src/fusion/fuse.js';
 import { exactSearch } from '../../src/labels/exact.js';
 
@@ -154,7 +154,7 @@ export function episodeScores(episode: Episode, method: ScoringMethod, rule: Exa
     episode.noneSupports,
   );
   const vectors = episode.descriptions.map((description, index) => adapted.get(index) ?? description);
-  return episode.queries.map(({ vector }) => vectors.map((relation) => dot(relation, vector)));
+  return episode.queries.map(({ vector }) => vectors.map((relation, index) => (adapted.has(index) ? adaptedScore(relation, vector) : dot(relation, vector))));
 }
 
 export interface EpisodeScores {

@@ -4,11 +4,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { unfittedExampleRule } from '../../src/examples/adapt.js';
 
 interface Scores { accuracy: number; interval95: number; precision: number; recall: number }
 type Method = 'description' | 'prototype' | 'adapted';
 interface Row { ways: number; shots: number; noneRate: number; noneShots?: number; opaqueNames?: boolean; episodes: number; scores: Partial<Record<Method, Scores>> }
-interface Rule { strength: number; steps: number; competitors: number }
+interface Rule { strength: number; nameOnlyStrength: number; steps: number; competitors: number }
 export interface FewshotResult {
   benchmark: 'fewshot';
   model: { name: string; directory: string; manifestRule: Rule | null };
@@ -45,9 +46,9 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
     `**${fewrel.split === null ? `\`${result.model.name}\` (the shipped model)` : `\`${fewrel.split}\` split model (trained on that split's seen relations only)`}**, int8 bi-encoder, ` +
       `commit ${result.environment.commit.slice(0, 8)}, ${result.environment.cpu}, ${result.environment.date.slice(0, 10)}; ` +
       `${result.fewrel[0]?.episodes ?? 0} seeded episodes per row, accuracy in % with its 95% interval. ` +
-      `FewRel: ${fewrel.relations.length} relations the model never trained on (${fewrel.relations.join(', ')}), rule strength ${result.rules.forFewrel.rule.strength} fitted on ${fewrel.ruleFittedOn}. ` +
+      `FewRel: ${fewrel.relations.length} relations the model never trained on (${fewrel.relations.join(', ')}), rule strengths ${result.rules.forFewrel.rule.strength} / ${result.rules.forFewrel.rule.nameOnlyStrength} (described / names only) fitted on ${fewrel.ruleFittedOn}. ` +
       `ChemProt (train sentences as examples, test sentences as queries; ${chemprot.zeroShot ? 'never seen by this model' : 'the shipped model trained on ChemProt, so its descriptions there are not zero-shot'}), ` +
-      `rule strength ${result.rules.forChemprot.rule.strength} fitted on ${chemprot.ruleFittedOn}. ` +
+      `rule strengths ${result.rules.forChemprot.rule.strength} / ${result.rules.forChemprot.rule.nameOnlyStrength} fitted on ${chemprot.ruleFittedOn}. ` +
       'With none-of-the-above queries (FewRel 2.0), an answer counts as right when it is the right relation, or "no relation" for those queries, at the model threshold.',
     '',
     '| data | setting | description only | prototype (examples only) | description adapted to the examples (zsre) |',
@@ -79,8 +80,79 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
   lines.push(
     '',
     `The public API (createExtractor with relations carrying examples) gave the same top-1 as these scores on ${result.apiAgreement.same} of ${result.apiAgreement.queries} sampled queries. ` +
-      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? 'none (the library default, strength 10)' : `strength ${result.model.manifestRule.strength}`}.`,
+      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? `none (the library default: strength ${unfittedExampleRule.strength}, name-only strength ${unfittedExampleRule.nameOnlyStrength})` : `strength ${result.model.manifestRule.strength}, name-only strength ${result.model.manifestRule.nameOnlyStrength}`}.`,
     '',
   );
   return lines;
+}
+
+/**
+ * Accuracy (y) against the number of examples per relation (x, K = 0 at the left), closed set: one
+ * line per (data, method) of a result; K = 0 is the description for every method.
+ */
+export function fewshotChart(result: FewshotResult): string {
+  const width = 640, height = 420, left = 60, right = 20, top = 30, bottom = 50;
+  const series: [string, Row[]][] = [];
+  const ways = [...new Set(result.fewrel.map((row) => row.ways))];
+  for (const n of ways) series.push([`FewRel ${n}-way`, result.fewrel.filter((row) => row.ways === n && row.noneRate === 0 && (row.noneShots ?? 0) === 0 && row.opaqueNames !== true)]);
+  series.push(['ChemProt 5-way', result.chemprot.filter((row) => row.noneRate === 0)]);
+  const shots = [...new Set(series.flatMap(([, rows]) => rows.map((row) => row.shots)))].sort((a, b) => a - b);
+  const x = (k: number): number => left + (shots.indexOf(k) / Math.max(1, shots.length - 1)) * (width - left - right);
+  const values = series.flatMap(([, rows]) => rows.flatMap((row) => Object.values(row.scores).map((scores) => scores.accuracy)));
+  const low = Math.max(0, Math.floor(Math.min(...values) * 10) / 10);
+  const y = (accuracy: number): number => top + ((1 - accuracy) / (1 - low)) * (height - top - bottom);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">${result.protocol.fewrel.split ?? result.model.name}: accuracy against examples per relation (closed set)</text>`,
+    `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
+    `<text x="${width / 2}" y="${height - 12}" text-anchor="middle">examples per relation (K; 0 = description only)</text>`,
+    `<text x="16" y="${height / 2}" transform="rotate(-90 16 ${height / 2})" text-anchor="middle">accuracy (%)</text>`,
+  ];
+  for (const k of shots) parts.push(`<text x="${x(k)}" y="${height - bottom + 15}" text-anchor="middle">${k}</text>`);
+  for (let v = Math.ceil(low * 10) / 10; v <= 1.0001; v += 0.1) parts.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${Math.round(v * 100)}</text>`);
+  const colours = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a'];
+  const dashes: Record<Method, string> = { adapted: '', prototype: '6 4', description: '2 3' };
+  let legend = 0;
+  series.forEach(([name, rows], index) => {
+    const colour = colours[index % colours.length] as string;
+    for (const method of ['adapted', 'prototype', 'description'] as Method[]) {
+      // K = 0 is the description: every method's line starts there.
+      const points = rows
+        .map((row) => ({ k: row.shots, scores: row.shots === 0 ? row.scores.description : method === 'description' ? undefined : row.scores[method] }))
+        .filter((point): point is { k: number; scores: Scores } => point.scores !== undefined);
+      if (method === 'description' || points.length < 2) continue;
+      const path = points.map((point) => `${x(point.k).toFixed(1)},${y(point.scores.accuracy).toFixed(1)}`).join(' ');
+      parts.push(`<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2" stroke-dasharray="${dashes[method]}"/>`);
+      legend += 1;
+      parts.push(`<text x="${width - right - 250}" y="${height - bottom - 10 - 14 * legend}" fill="${colour}">${method === 'adapted' ? '—' : '- -'} ${name}, ${method === 'adapted' ? 'descriptions adapted to the examples' : 'prototype (examples only)'}</text>`);
+    }
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+export interface FewshotSpeedResult {
+  benchmark: 'fewshot-speed';
+  relations: number;
+  examplesPerRelation: number;
+  sentences: number;
+  rounds: number;
+  threads: number;
+  rows: { mode: string; sentencesPerSecond: { descriptions: number; examples: number }; ratio: number; buildSecondsCached: { descriptions: number; examples: number } }[];
+  environment: { commit: string; cpu: string; date: string };
+}
+
+/** benchmarks/fewshot-speed.ts: throughput with every relation taught by examples against descriptions only. */
+export function fewshotSpeedMarkdown(result: FewshotSpeedResult): string[] {
+  return [
+    `Throughput (\`npm run bench:fewshot-speed\`, commit ${result.environment.commit.slice(0, 8)}, ${result.environment.cpu}, ${result.environment.date.slice(0, 10)}, ${result.threads} threads): ` +
+      `${result.relations} relations, each with ${result.examplesPerRelation} examples or none, the same ${result.sentences} sentences, best of ${result.rounds} interleaved rounds — ` +
+      result.rows
+        .map((row) => `${row.mode}: ${row.sentencesPerSecond.descriptions.toFixed(1)} sentences/s with descriptions only, ${row.sentencesPerSecond.examples.toFixed(1)} with examples (${(100 * (row.ratio - 1)).toFixed(1)}% ${row.ratio >= 1 ? 'faster' : 'slower'}; a cached build ${row.buildSecondsCached.descriptions.toFixed(1)} s / ${row.buildSecondsCached.examples.toFixed(1)} s)`)
+        .join('; ') +
+      '.',
+    '',
+  ];
 }

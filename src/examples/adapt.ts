@@ -184,6 +184,28 @@ export function adaptDescriptions(
   return adapted;
 }
 
+/**
+ * A sentence's score for a taught relation: its dot product with the adapted vector. Every
+ * sentence scores every taught relation, so this runs relations x sentences times: four running
+ * sums (a fixed order, so the same inputs give the same bits) make it about twice as fast in V8.
+ */
+export function adaptedScore(adapted: Float32Array, sentence: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const whole = adapted.length - (adapted.length % 4);
+  let i = 0;
+  for (; i < whole; i += 4) {
+    s0 += (adapted[i] as number) * (sentence[i] as number);
+    s1 += (adapted[i + 1] as number) * (sentence[i + 1] as number);
+    s2 += (adapted[i + 2] as number) * (sentence[i + 2] as number);
+    s3 += (adapted[i + 3] as number) * (sentence[i + 3] as number);
+  }
+  for (; i < adapted.length; i += 1) s0 += (adapted[i] as number) * (sentence[i] as number);
+  return s0 + s1 + (s2 + s3);
+}
+
 function dot(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i += 1) sum += (a[i] as number) * (b[i] as number);

@@ -1,7 +1,8 @@
 import type { BiEncoder } from '../encoders/biEncoder.js';
+import { adaptedScore } from '../examples/adapt.js';
 import type { ExampleState } from '../examples/exampleState.js';
 import type { LabelIndex } from '../labels/exactIndex.js';
-import { dotRow, type Hit } from '../labels/topK.js';
+import type { Hit } from '../labels/topK.js';
 import type { PreparedItem } from './prepare.js';
 import { lap, type StageTimings } from './timings.js';
 
@@ -34,12 +35,8 @@ export async function recall(
 /** The index's hits plus every relation with examples, scored with its adapted vector, best first. */
 export function withExamples(nearest: readonly Hit[], sentence: Float32Array, examples: ExampleState): Hit[] {
   const scores = new Map<number, number>(nearest.map((hit) => [hit.index, hit.score]));
-  for (const [index, vector] of examples.adapted) scores.set(index, dot(vector, sentence));
+  for (const [index, vector] of examples.adapted) scores.set(index, adaptedScore(vector, sentence));
   const hits = [...scores].map(([index, score]): Hit => ({ index, score }));
   // Ties go to the lower index, as in the label index's own top-K.
   return hits.sort((a, b) => b.score - a.score || a.index - b.index);
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  return dotRow(a, a.length, 0, b);
 }
