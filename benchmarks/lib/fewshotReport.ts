@@ -91,7 +91,8 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
  * line per (data, method) of a result; K = 0 is the description for every method.
  */
 export function fewshotChart(result: FewshotResult): string {
-  const width = 640, height = 420, left = 60, right = 20, top = 30, bottom = 50;
+  // The legend sits in a right margin of its own, clear of the lines.
+  const width = 920, height = 420, left = 60, right = 300, top = 30, bottom = 50;
   const series: [string, Row[]][] = [];
   const ways = [...new Set(result.fewrel.map((row) => row.ways))];
   for (const n of ways) series.push([`FewRel ${n}-way`, result.fewrel.filter((row) => row.ways === n && row.noneRate === 0 && (row.noneShots ?? 0) === 0 && row.opaqueNames !== true)]);
@@ -104,10 +105,10 @@ export function fewshotChart(result: FewshotResult): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">${result.protocol.fewrel.split ?? result.model.name}: accuracy against examples per relation (closed set)</text>`,
+    `<text x="${(width - right) / 2}" y="18" text-anchor="middle" font-size="13">${result.protocol.fewrel.split ?? result.model.name}: accuracy against examples per relation (closed set)</text>`,
     `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
-    `<text x="${width / 2}" y="${height - 12}" text-anchor="middle">examples per relation (K; 0 = description only)</text>`,
+    `<text x="${(width - right) / 2}" y="${height - 12}" text-anchor="middle">examples per relation (K; 0 = description only)</text>`,
     `<text x="16" y="${height / 2}" transform="rotate(-90 16 ${height / 2})" text-anchor="middle">accuracy (%)</text>`,
   ];
   for (const k of shots) parts.push(`<text x="${x(k)}" y="${height - bottom + 15}" text-anchor="middle">${k}</text>`);
@@ -126,7 +127,7 @@ export function fewshotChart(result: FewshotResult): string {
       const path = points.map((point) => `${x(point.k).toFixed(1)},${y(point.scores.accuracy).toFixed(1)}`).join(' ');
       parts.push(`<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2" stroke-dasharray="${dashes[method]}"/>`);
       legend += 1;
-      parts.push(`<text x="${width - right - 250}" y="${height - bottom - 10 - 14 * legend}" fill="${colour}">${method === 'adapted' ? '—' : '- -'} ${name}, ${method === 'adapted' ? 'descriptions adapted to the examples' : 'prototype (examples only)'}</text>`);
+      parts.push(`<text x="${width - right + 12}" y="${top + 10 + 16 * legend}" fill="${colour}">${method === 'adapted' ? '—' : '- -'} ${name}, ${method === 'adapted' ? 'descriptions adapted to the examples' : 'prototype (examples only)'}</text>`);
     }
   });
   parts.push('</svg>');
