@@ -12,7 +12,7 @@ export type ZsreErrorCode =
   | 'SPAN_OUT_OF_RANGE'
   | 'EMPTY_RELATIONS'
   | 'DUPLICATE_RELATION_ID'
-  | 'RELATIONS_FILE' // a relations file is missing or unreadable
+  | 'RELATIONS_FILE' // a relations (or examples) file is missing, unreadable or of an unknown kind
   | 'JSONL_PARSE' // a malformed JSONL line (context.line is 1-based)
   | 'JSONL_ENCODING' // a JSONL input line that is not valid UTF-8 (an error record of that line)
   | 'MODEL_NOT_FOUND'

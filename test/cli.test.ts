@@ -309,3 +309,72 @@ describe('zsre demo and index with the tiny model', () => {
     expect(second.stdout).toMatch(/: 1 file\(s\)/);
   });
 });
+
+describe('zsre extract --none-examples', () => {
+  const taughtRelations = file(
+    'taught-for-none.jsonl',
+    [
+      JSON.stringify({ id: 'P26', name: 'spouse', description: 'the subject has the object as their spouse' }),
+      JSON.stringify({
+        id: 'rival',
+        name: 'rival',
+        examples: [
+          { text: 'Ada met her rival Bob.', head: 'Ada', tail: 'Bob' },
+          { text: 'Cy fought his old rival Di in the final.', head: 'Cy', tail: 'Di' },
+        ],
+      }),
+    ].join('\n'),
+  );
+  const none = [
+    { text: 'Ada and Bob both had lunch in Paris.', head: 'Ada', tail: 'Bob' },
+    { text: 'Cy read a book while Di slept.', head: 'Cy', tail: 'Di' },
+  ];
+  const items = [
+    { text: 'Eve beat her rival Fay at the open.', head: 'Eve', tail: 'Fay' },
+    { text: 'Gus sat next to Hal on the train.', head: 'Gus', tail: 'Hal' },
+    { text: 'Ivy married Jon in 1990.', head: 'Ivy', tail: 'Jon' },
+  ];
+  const input = file('none-input.jsonl', items.map((item) => JSON.stringify(item)).join('\n'));
+
+  it('gives the answers of createExtractor({ noneExamples }), from a .jsonl or a .json file', async () => {
+    const { createExtractor } = await import('../src/index.js');
+    const relations = readFileSync(taughtRelations, 'utf8').split('\n').map((line) => JSON.parse(line));
+    const withNone = await createExtractor({ model, relations, noneExamples: none, cacheDir });
+    const plain = await createExtractor({ model, relations, cacheDir });
+    const expected = JSON.parse(JSON.stringify(await withNone.extractBatch(items)));
+    const without = JSON.parse(JSON.stringify(await plain.extractBatch(items)));
+    await withNone.dispose();
+    await plain.dispose();
+    // The none examples move the taught relation's scores, so the comparison below can fail.
+    expect(expected).not.toEqual(without);
+    for (const [name, content] of [
+      ['none.jsonl', none.map((example) => JSON.stringify(example)).join('\n')],
+      ['none.json', JSON.stringify(none)],
+    ] as const) {
+      const output = join(work, `none-out-${name}.jsonl`);
+      const outcome = await zsre('extract', '--model', model, '--relations', taughtRelations, '--input', input, '--output', output, '--none-examples', file(name, content));
+      expect(outcome.code, outcome.stderr).toBe(0);
+      expect(readRecords(output).map((record) => record.result)).toEqual(expected);
+    }
+  });
+
+  it.each([
+    ['bad-none.jsonl', `${JSON.stringify(none[0])}\n{"text": "Kim met Lou.", "head": "Kim", "tail": "Max"}`, /line 2 of .*bad-none.jsonl.*Max/s],
+    ['field-none.jsonl', JSON.stringify({ ...none[0], relation: 'none' }), /line 1 of .*field-none.jsonl/],
+    ['object-none.json', JSON.stringify({ examples: none }), /expected an array of examples/],
+    ['none.txt', 'Ada and Bob', /Unsupported examples file/],
+  ])('refuses %s with exit 3 and a message naming the file, writing nothing', async (name, content, message) => {
+    const output = join(work, `refused-${name}.jsonl`);
+    const outcome = await zsre('extract', '--model', model, '--relations', taughtRelations, '--input', input, '--output', output, '--none-examples', file(name, content));
+    expect(outcome.code).toBe(3);
+    expect(outcome.stderr).toMatch(/cannot load the "no relation" examples/);
+    expect(outcome.stderr).toMatch(message);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('exits 2 when the file does not exist', async () => {
+    const outcome = await zsre('extract', '--relations', 'wikidata', '--input', input, '--output', 'y.jsonl', '--none-examples', 'missing-none.jsonl');
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/--none-examples file missing-none.jsonl does not exist/);
+  });
+});

@@ -1,5 +1,6 @@
 import { isZsreError } from '../errors.js';
-import { loadRelations, type Relation } from '../relations/index.js';
+import { readExamplesFile } from '../relations/files.js';
+import { loadRelations, type Relation, type RelationExample } from '../relations/index.js';
 import type { Extractor, ExtractorOptions } from '../schemas.js';
 import type { WorkerPool, WorkerPoolOptions } from '../workers/index.js';
 
@@ -24,6 +25,15 @@ async function openRelations(source: string | Relation[]): Promise<Relation[]> {
   } catch (error) {
     const name = typeof source === 'string' ? `"${source}"` : '';
     throw new LoadFailure(`cannot load relations ${name}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/** Reads a --none-examples file (pairs that hold none of the relations); a failure becomes LoadFailure naming the file. */
+export async function openNoneExamples(path: string): Promise<RelationExample[]> {
+  try {
+    return await readExamplesFile(path);
+  } catch (error) {
+    throw new LoadFailure(`cannot load the "no relation" examples "${path}": ${describeError(error)}`, { cause: error });
   }
 }
 

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
-import { isBlank, lineId, openExtractor, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
+import { isBlank, lineId, openExtractor, openNoneExamples, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
 import { lockOutput, removeStalePartials } from './outputLock.js';
 import { createProgress, labelIndexProgress } from './progress.js';
 import { outputFormats, prepareTarget, type OutputFormat, type OutputSink } from './sinks.js';
@@ -36,7 +36,7 @@ Output (--format jsonl, the default): {"line": n, "id"?: "...", "result": {...}}
 
 Resume (jsonl and ntriples): if OUT exists (say, the last run was killed), lines already in it are
   skipped, a partial last batch is cut away, and the rest is appended, so every input line appears
-  exactly once. Resuming assumes the same input, --relations and --model (an output whose line
+  exactly once. Resuming assumes the same input, --relations, --none-examples and --model (an output whose line
   numbers or ids do not match the input is refused); after changing them, pass --overwrite.
   Only a file zsre wrote is resumed: any other existing OUT (your own JSONL, a CSV, notes), or one
   holding an input line twice, is refused untouched; --overwrite replaces it.
@@ -56,6 +56,9 @@ Options:
   --model DIR                model directory (default: the bundled default model)
   --top-k N                  candidates re-scored by the cross-encoder (default: from the model)
   --threshold X              probability below which the answer is "no relation" (0..1)
+  --none-examples FILE       sentences whose pair holds none of the relations (.json array or
+                             .jsonl, one {"text", "head", "tail"} per line): they sharpen
+                             "no relation" for the relations taught by examples
   --batch-size N             sentences per model call and per output write (default 32)
   --overwrite                start from scratch instead of resuming
   -h, --help                 show this help
@@ -75,6 +78,7 @@ const options = {
   model: { type: 'string' },
   'top-k': { type: 'string' },
   threshold: { type: 'string' },
+  'none-examples': { type: 'string' },
   'batch-size': { type: 'string' },
   format: { type: 'string' },
   'base-iri': { type: 'string' },
@@ -109,6 +113,10 @@ export async function runExtract(args: string[]): Promise<number> {
     throw new UsageError('--threads-per-worker needs --workers N');
   }
   if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`input file ${input} does not exist`);
+  const noneExamplesFile = values['none-examples'];
+  if (noneExamplesFile !== undefined && (!existsSync(noneExamplesFile) || !statSync(noneExamplesFile).isFile())) {
+    throw new UsageError(`--none-examples file ${noneExamplesFile} does not exist`);
+  }
   if (resolve(input) === resolve(output)) throw new UsageError('--output must differ from --input');
   if (!existsSync(dirname(resolve(output)))) throw new UsageError(`the folder of --output ${output} does not exist; create it first`);
   if (existsSync(output) && statSync(output).isDirectory()) {
@@ -127,7 +135,7 @@ export async function runExtract(args: string[]): Promise<number> {
 }
 
 interface ExtractSettings {
-  values: { model?: string | undefined; workers?: string | undefined; overwrite?: boolean | undefined };
+  values: { model?: string | undefined; workers?: string | undefined; overwrite?: boolean | undefined; 'none-examples'?: string | undefined };
   relations: string;
   input: string;
   output: string;
@@ -153,8 +161,11 @@ async function extractLocked(settings: ExtractSettings): Promise<number> {
     return resume.errorLines > 0 ? exitCodes.lineErrors : exitCodes.ok;
   }
 
+  const noneExamplesFile = values['none-examples'];
+  const noneExamples = noneExamplesFile === undefined ? undefined : await openNoneExamples(noneExamplesFile);
   const extractorOptions = {
     relations,
+    ...(noneExamples === undefined ? {} : { noneExamples }),
     ...(values.model === undefined ? {} : { model: values.model }),
     ...(topK === undefined ? {} : { topK }),
     ...(threshold === undefined ? {} : { threshold }),

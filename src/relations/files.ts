@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { ZsreError } from '../errors.js';
-import { checkRelationSet, describeArrayEntry, parseRelation, type Relation } from './schema.js';
+import { checkRelationSet, describeArrayEntry, parseExample, parseRelation, type Relation, type RelationExample } from './schema.js';
 
 // FewRel's pid2name.json writes this placeholder where Wikidata had no description; encoding
 // it as if it were one would teach the model nothing and skew the score, so it counts as none.
@@ -24,16 +24,16 @@ export async function readRelationsFile(path: string): Promise<Relation[]> {
 // JSON.parse rejects as an unexpected token; it carries no text, so it is dropped.
 const BYTE_ORDER_MARK = '\uFEFF';
 
-async function readText(path: string): Promise<string> {
+async function readText(path: string, kind = 'relations file'): Promise<string> {
   try {
     const bytes = await readFile(path);
     const text = bytes.toString('utf8');
-    checkUtf8(path, bytes, text);
+    checkUtf8(path, bytes, text, kind);
     return text.startsWith(BYTE_ORDER_MARK) ? text.slice(BYTE_ORDER_MARK.length) : text;
   } catch (cause) {
     if (cause instanceof ZsreError) throw cause;
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (cause as Error).message;
-    throw new ZsreError('RELATIONS_FILE', `Cannot read relations file "${path}": ${reason}. Check the path (relative paths start at ${process.cwd()}).`, {
+    throw new ZsreError('RELATIONS_FILE', `Cannot read ${kind} "${path}": ${reason}. Check the path (relative paths start at ${process.cwd()}).`, {
       cause,
       context: { path },
     });
@@ -46,7 +46,7 @@ async function readText(path: string): Promise<string> {
  * where the first bad byte is. Everything before the first U+FFFD of the decoding that is not a
  * real U+FFFD in the file (EF BF BD) is valid, so its re-encoded length is the byte offset.
  */
-function checkUtf8(path: string, bytes: Buffer, text: string): void {
+function checkUtf8(path: string, bytes: Buffer, text: string, kind: string): void {
   if (isUtf8(bytes)) return;
   for (let index = text.indexOf(REPLACEMENT); index !== -1; index = text.indexOf(REPLACEMENT, index + 1)) {
     const offset = Buffer.byteLength(text.slice(0, index));
@@ -55,7 +55,7 @@ function checkUtf8(path: string, bytes: Buffer, text: string): void {
     const shown = [...bytes.subarray(offset, offset + 4)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
     throw new ZsreError(
       'RELATIONS_FILE',
-      `Relations file "${path}" is not valid UTF-8 at byte offset ${offset} (line ${line}, bytes ${shown}): save it as UTF-8.`,
+      `${kind[0]!.toUpperCase()}${kind.slice(1)} "${path}" is not valid UTF-8 at byte offset ${offset} (line ${line}, bytes ${shown}): save it as UTF-8.`,
       { context: { path, offset, line } },
     );
   }
@@ -174,4 +174,56 @@ export async function readJsonlRelations(path: string): Promise<Relation[]> {
   });
   checkRelationSet(relations, describe, lines, { path });
   return relations;
+}
+
+/**
+ * A file of example sentences (the CLI's --none-examples: pairs that hold none of the relations):
+ * a .json array of examples, or a .jsonl file with one example per line (blank lines skipped).
+ * Each example is validated as a relation's examples are, and a bad one is named by its line
+ * (or 0-based array entry) and the file.
+ */
+export async function readExamplesFile(path: string): Promise<RelationExample[]> {
+  const lower = path.toLowerCase();
+  const kind = 'examples file';
+  const shape = 'an example is {"text", "head", "tail"} or {"tokens", "head": [indices], "tail": [indices]}';
+  if (lower.endsWith('.jsonl')) {
+    const text = await readText(path, kind);
+    const examples: RelationExample[] = [];
+    text.split(/\r?\n/).forEach((raw, index) => {
+      const line = index + 1;
+      if (raw.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (cause) {
+        throw new ZsreError('JSONL_PARSE', `Malformed JSON at line ${line} of ${path}: ${(cause as Error).message}. Each line must be one JSON object: ${shape}.`, {
+          cause,
+          context: { path, line },
+        });
+      }
+      examples.push(parseExample(value, `example at line ${line} of ${path}`, { path, line }));
+    });
+    return examples;
+  }
+  if (lower.endsWith('.json')) {
+    const text = await readText(path, kind);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      throw new ZsreError('RELATIONS_FILE', `Examples file "${path}" is not valid JSON: ${(cause as Error).message}. Fix the file, or use .jsonl for one example per line.`, {
+        cause,
+        context: { path },
+      });
+    }
+    if (!Array.isArray(parsed)) {
+      throw new ZsreError('INVALID_INPUT', `Examples file "${path}" holds ${parsed === null ? 'null' : typeof parsed}: expected an array of examples (${shape}).`, {
+        context: { path },
+      });
+    }
+    return parsed.map((value, index) => parseExample(value, `example at entry ${index} (0-based) of ${path}`, { path, example: index }));
+  }
+  throw new ZsreError('RELATIONS_FILE', `Unsupported examples file "${path}": use a .json file (an array of examples) or a .jsonl file (one example per line); ${shape}.`, {
+    context: { path },
+  });
 }

@@ -83,27 +83,35 @@ export function parseRelation(
  * example, not later inside a model call. An empty list is the same as none.
  */
 function parseExamples(relationId: string, values: readonly unknown[], where: string, context: Record<string, unknown>): RelationExample[] | undefined {
-  const examples = values.map((value, index): RelationExample => {
-    const name = `example ${index} (0-based) of relation "${relationId}" at ${where}`;
-    const parsed = relationExampleSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new ZsreError(
-        'INVALID_INPUT',
-        `Invalid ${name}: expected {"text", "head", "tail"} (entities as a string, {text, occurrence} or {start, end}) ` +
-          `or {"tokens", "head": [indices], "tail": [indices]}, received ${JSON.stringify(value)?.slice(0, 120) ?? String(value)}.`,
-        { cause: parsed.error, context: { ...context, relation: relationId, example: index } },
-      );
-    }
-    try {
-      if ('tokens' in parsed.data) tokenItemToText(parsed.data);
-      else locatePair(parsed.data.text, parsed.data.head, parsed.data.tail);
-    } catch (error) {
-      if (!isZsreError(error)) throw error;
-      throw new ZsreError(error.code, `Invalid ${name}: ${error.message}`, { cause: error, context: { ...context, ...error.context, relation: relationId, example: index } });
-    }
-    return parsed.data;
-  });
+  const examples = values.map((value, index) =>
+    parseExample(value, `example ${index} (0-based) of relation "${relationId}" at ${where}`, { ...context, relation: relationId, example: index }),
+  );
   return examples.length === 0 ? undefined : examples;
+}
+
+/**
+ * One example, validated as an item is (shape, then its entities located in the text). `name`
+ * says where it came from in the error ("example 2 (0-based) of relation ...", "line 4 of
+ * none.jsonl"); `context` goes into the error's context.
+ */
+export function parseExample(value: unknown, name: string, context: Record<string, unknown>): RelationExample {
+  const parsed = relationExampleSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new ZsreError(
+      'INVALID_INPUT',
+      `Invalid ${name}: expected {"text", "head", "tail"} (entities as a string, {text, occurrence} or {start, end}) ` +
+        `or {"tokens", "head": [indices], "tail": [indices]}, received ${JSON.stringify(value)?.slice(0, 120) ?? String(value)}.`,
+      { cause: parsed.error, context },
+    );
+  }
+  try {
+    if ('tokens' in parsed.data) tokenItemToText(parsed.data);
+    else locatePair(parsed.data.text, parsed.data.head, parsed.data.tail);
+  } catch (error) {
+    if (!isZsreError(error)) throw error;
+    throw new ZsreError(error.code, `Invalid ${name}: ${error.message}`, { cause: error, context: { ...context, ...error.context } });
+  }
+  return parsed.data;
 }
 
 /**
