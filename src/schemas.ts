@@ -36,6 +36,13 @@ export const pipelineOptionsShape = {
   // The least that holds [CLS], four markers, one token and [SEP]; [CLS], one token and [SEP].
   pairLength: z.object({ sentence: z.number().int().min(7), description: z.number().int().min(3) }).strict().optional(),
   threshold: z.number().min(0).max(1).optional(),
+  /**
+   * A named "no relation" calibration of the model (manifest fusion.calibrations), such as
+   * 'documents': fitted on Wikipedia documents where most entity pairs hold none of the 96
+   * DocRED relations, for knowledge-graph extraction with Wikidata relations. Absent: the model's
+   * own calibration, fitted for any relation set.
+   */
+  calibration: z.string().min(1).optional(),
   threads: z.number().int().positive().optional(),
   batchSize: z.number().int().positive().optional(),
   /**

@@ -139,4 +139,60 @@ describe.skipIf(!fixtureReady)('a model directory with none vectors', () => {
     expect((error as Error).message).toContain('fusion.noneVector');
   });
 
+  describe('a named calibration (fusion.calibrations)', () => {
+    let calibratedDir: string;
+    const calibration = (bias: number, threshold = LOW_THRESHOLD) => {
+      const block = { noneVector: { weights: new Array<number>(vectorSize).fill(0), bias }, threshold };
+      return { ...block, biOnly: block, fittedOn: { data: 'test' } };
+    };
+    beforeAll(async () => {
+      calibratedDir = await copyFixture();
+      await editManifest(calibratedDir, (manifest) => {
+        const fusion = manifest.fusion as Record<string, unknown>;
+        for (const block of [fusion, fusion.biOnly as Record<string, unknown>]) block.threshold = LOW_THRESHOLD;
+        fusion.calibrations = { documents: calibration(80) };
+      });
+    });
+    const runWith = async (options: { calibration?: string; threshold?: number }, mode: 'cross' | 'bi') => {
+      const extractor = await createExtractor({ model: calibratedDir, relations, index: 'exact', ...options, ...(mode === 'cross' ? { rerank: 'always' as const } : { useCrossEncoder: false }) });
+      try {
+        return await extractor.extractBatch(items);
+      } finally {
+        await extractor.dispose();
+      }
+    };
+
+    it.each(['cross', 'bi'] as const)('is used only when asked for, and then as if it were the model\'s own (%s)', async (mode) => {
+      expect(await runWith({}, mode)).toEqual(await run(plainDir, mode));
+      expect(await runWith({ calibration: 'documents' }, mode)).toEqual(await run(noneDir, mode));
+    });
+
+    it('gives way to an explicit threshold', async () => {
+      const results = await runWith({ calibration: 'documents', threshold: 0 }, 'bi');
+      expect(results.every((result) => result.relation !== null)).toBe(true);
+      expect(results.map((result) => result.candidates)).toEqual((await run(noneDir, 'bi')).map((result) => result.candidates));
+    });
+
+    it('an unknown name is INVALID_INPUT listing the model\'s calibrations', async () => {
+      const error = await createExtractor({ model: calibratedDir, relations, calibration: 'news' }).then(() => null, (e: unknown) => e);
+      expect(isZsreError(error) && error.code).toBe('INVALID_INPUT');
+      expect((error as Error).message).toMatch(/calibration "news".*only "documents"/);
+      const none = await createExtractor({ model: plainDir, relations, calibration: 'documents' }).then(() => null, (e: unknown) => e);
+      expect((none as Error).message).toMatch(/no named calibrations/);
+    });
+
+    it.each([
+      ['a vector of the wrong size', { ...calibration(0), noneVector: { weights: [1, 2], bias: 0 } }, 'fusion.calibrations.documents.noneVector.weights has 2 numbers'],
+      ['an unknown field', { ...calibration(0), scale: 2 }, 'scale'],
+      ['a block without its threshold', { ...calibration(0), biOnly: { noneVector: calibration(0).noneVector } }, 'threshold'],
+    ])('%s is MODEL_INVALID', async (_, documents, message) => {
+      const dir = await copyFixture();
+      await editManifest(dir, (manifest) => {
+        (manifest.fusion as Record<string, unknown>).calibrations = { documents };
+      });
+      const error = await createExtractor({ model: dir, relations }).then(() => null, (e: unknown) => e);
+      expect(isZsreError(error) && error.code).toBe('MODEL_INVALID');
+      expect((error as Error).message).toContain(message);
+    });
+  });
 });

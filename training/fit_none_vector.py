@@ -1,7 +1,13 @@
-"""Fit the learned "none" vectors of an exported model and store them in its manifest (issue 21):
+"""Fit a named "no relation" calibration of an exported model: learned none vectors and
+thresholds, stored as manifest.fusion.calibrations[NAME] (issue 21), chosen at run time with
+createExtractor({ calibration: NAME }) / `zsre extract --calibration NAME`:
 
-    python training/fit_none_vector.py --model MODEL_DIR [--data-dir ../shared/data]
+    python training/fit_none_vector.py --model MODEL_DIR [--calibration documents] [--data-dir ../shared/data]
         [--documents 200] [--document-precision 0.7] [--cache DIR] [--threads 2] [--record FILE]
+
+Why a named calibration and not the model's own: the vectors learn "none of the 96 DocRED
+relations", so they also turn away relations outside that schema (a user's own, FewRel ones,
+relations taught by examples); the model's own blocks stay as they were, for any relation set.
 
 Data: the calibration part of the Re-DocRED dev documents (zsre_train.redocred: seed 21, the 200
 documents `npm run bench:documents` never measures on; --documents N takes the first N of them,
@@ -14,15 +20,17 @@ runtime scores them. For each fusion block (with the cross-encoder, and biOnly) 
 is fitted (zsre_train.none_vector), its L2 strength chosen on a quarter of the calibration
 documents held out by document, and the block's threshold refitted: the smallest that meets both
 the model card's precision target on the abstention set and --document-precision on the
-documents. Scores are cached per chunk of documents in --cache (an interrupted run resumes).
+documents; the calibration holds both blocks' vectors and thresholds. Scores are cached per chunk of documents in --cache (an interrupted run resumes).
 Nothing in the directory changes unless every step succeeds; a sealed manifest is resealed.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import gzip
 import json
 import os
+import re
 import sys
 import time
 from datetime import datetime, timezone
@@ -206,21 +214,26 @@ def adaptive_checks(plain_fused: dict, plain_bi_only: dict, block: dict, docs: d
     return out
 
 
-def fit(model: Path, data_dir: Path, documents: int, document_precision: float, cache: Path, threads: int, log) -> dict:
+def fit(model: Path, data_dir: Path, documents: int, document_precision: float, cache: Path, threads: int, log,
+        calibration: str = "documents") -> dict:
+    """Fits the named calibration and writes it to manifest.fusion.calibrations[calibration]; the
+    model's own fusion blocks (what every relation set gets by default) are left as they are."""
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
-    block = manifest["fusion"]
     config = load_config(ROOT / manifest["provenance"]["recipe"])
     graphs = manifest["graphs"]
     runners = (ort_bi_runner(session(model / graphs["biEncoder"]["files"]["int8"]["file"], threads)),
                ort_cross_runner(session(model / graphs["crossEncoder"]["files"]["int8"]["file"], threads)))
     tokenizer = load_tokenizer()
-    # Vectors fitted before would move the scores' meaning: the fit always starts from the plain blocks.
+    # The fit works on copies of the plain blocks (a none vector at the top level, from an older
+    # fit, would move the scores' meaning); the manifest gains only the calibration.
+    block = copy.deepcopy(manifest["fusion"])
+    block.pop("calibrations", None)
     for b in (block, block["biOnly"]):
         b.pop("noneVector", None)
     docs = score_documents(manifest, data_dir, documents, cache / manifest.get("manifestSha256", "unsealed")[:12], runners, tokenizer, log)
     abstention = score_abstention(manifest, config, data_dir, runners, tokenizer)
     target_precision = block["fittedOn"]["targetPrecision"]
-    plain_fused, plain_bi_only = dict(block), dict(block["biOnly"])
+    plain_fused, plain_bi_only = copy.deepcopy(block), copy.deepcopy(block["biOnly"])
     reports = {}
     for name, b, with_cross in (("fused", block, True), ("biOnly", block["biOnly"], False)):
         vector, threshold, reports[name] = fit_block(name, b, with_cross, docs, abstention, target_precision, document_precision, config.seed)
@@ -233,8 +246,10 @@ def fit(model: Path, data_dir: Path, documents: int, document_precision: float, 
         log(f"{name}: {json.dumps(check)}")
     drop = checks["heldOutClosedSet"]["before"]["top1Accuracy"] - checks["heldOutClosedSet"]["after"]["top1Accuracy"]
     if drop > MAX_CLOSED_SET_DROP:
-        raise ExportError(f"closed-set top-1 on the held-out sentences drops by {drop:.4f} (> {MAX_CLOSED_SET_DROP}): the none vector is not written")
-    block["noneVectorFit"] = {
+        raise ExportError(f"closed-set top-1 on the held-out sentences drops by {drop:.4f} (> {MAX_CLOSED_SET_DROP}): the calibration is not written")
+    fitted_on = {
+        "use": "relation sets within the 96 DocRED (Wikidata) relations, on text where most entity pairs hold none of them; "
+               "it turns away relations outside that schema",
         "documents": {"data": "extra/redocred/dev_revised.json", "seed": redocred.DEFAULT_SEED, "calibrationDocuments": docs["documents"],
                       "pairs": int(len(docs["target"])), "related": int(docs["related"].sum()), "skippedPairs": docs["skipped"],
                       "relations": "the 96 DocRED relations, built-in Wikidata names and descriptions"},
@@ -243,12 +258,17 @@ def fit(model: Path, data_dir: Path, documents: int, document_precision: float, 
         "precision": "int8", "script": "training/fit_none_vector.py",
         "fittedAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    manifest["fusion"].setdefault("calibrations", {})[calibration] = {
+        "noneVector": block["noneVector"], "threshold": block["threshold"],
+        "biOnly": {"noneVector": block["biOnly"]["noneVector"], "threshold": block["biOnly"]["threshold"]},
+        "fittedOn": fitted_on,
+    }
     write_edited_manifest(model, manifest)
-    return {"fit": block["noneVectorFit"], **reports, **checks}
+    return {"calibration": calibration, "fit": fitted_on, **reports, **checks}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Fit manifest.fusion.noneVector and fusion.biOnly.noneVector (a per-sentence 'no relation' logit).")
+    parser = argparse.ArgumentParser(description="Fit a named 'no relation' calibration (per-sentence none vectors and thresholds) into manifest.fusion.calibrations.")
     parser.add_argument("--model", required=True, type=Path, help="model directory")
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data", help="data folder with extra/redocred and the calibration relations")
     parser.add_argument("--documents", type=int, default=redocred.DEFAULT_CALIBRATION_SIZE, help="calibration documents to fit on (the first N of the 200)")
@@ -256,13 +276,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=ROOT / ".zsre-cache" / "fit-none-vector", help="folder for the cached scores")
     parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
     parser.add_argument("--record", type=Path, help="also write the fit as JSON to this file")
+    parser.add_argument("--calibration", default="documents", help="name of the calibration written to manifest.fusion.calibrations")
     args = parser.parse_args(argv)
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", args.calibration):
+        parser.error(f"--calibration must be a lower-case name (letters, digits, '-'), received {args.calibration!r}")
     if not 0 < args.document_precision < 1:
         parser.error(f"--document-precision must lie between 0 and 1, received {args.document_precision}")
     if not 4 <= args.documents <= redocred.DEFAULT_CALIBRATION_SIZE:
         parser.error(f"--documents must lie between 4 and {redocred.DEFAULT_CALIBRATION_SIZE}, received {args.documents}")
     try:
-        record = fit(args.model, args.data_dir, args.documents, args.document_precision, args.cache, args.threads, lambda m: print(m, file=sys.stderr, flush=True))
+        record = fit(args.model, args.data_dir, args.documents, args.document_precision, args.cache, args.threads,
+                     lambda m: print(m, file=sys.stderr, flush=True), args.calibration)
     except (ExportError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -36,8 +36,9 @@ Output (--format jsonl, the default): {"line": n, "id"?: "...", "result": {...}}
 
 Resume (jsonl and ntriples): if OUT exists (say, the last run was killed), lines already in it are
   skipped, a partial last batch is cut away, and the rest is appended, so every input line appears
-  exactly once. Resuming assumes the same input, --relations, --none-examples and --model (an output whose line
-  numbers or ids do not match the input is refused); after changing them, pass --overwrite.
+  exactly once. Resuming assumes the same input, --relations, --model, --calibration and
+  --none-examples (an output whose line numbers or ids do not match the input is refused); after
+  changing them, pass --overwrite.
   Only a file zsre wrote is resumed: any other existing OUT (your own JSONL, a CSV, notes), or one
   holding an input line twice, is refused untouched; --overwrite replaces it.
   csv and turtle are written whole to a temporary file and renamed at the end: never half-written,
@@ -56,6 +57,10 @@ Options:
   --model DIR                model directory (default: the bundled default model)
   --top-k N                  candidates re-scored by the cross-encoder (default: from the model)
   --threshold X              probability below which the answer is "no relation" (0..1)
+  --calibration NAME         a "no relation" calibration the model carries: "documents" (the
+                             shipped model) for knowledge-graph extraction from text where most
+                             pairs hold none of the Wikidata relations; turns away relations
+                             outside the 96 DocRED ones (see README, "No relation")
   --none-examples FILE       sentences whose pair holds none of the relations (.json array or
                              .jsonl, one {"text", "head", "tail"} per line): they sharpen
                              "no relation" for the relations taught by examples
@@ -79,6 +84,7 @@ const options = {
   'top-k': { type: 'string' },
   threshold: { type: 'string' },
   'none-examples': { type: 'string' },
+  calibration: { type: 'string' },
   'batch-size': { type: 'string' },
   format: { type: 'string' },
   'base-iri': { type: 'string' },
@@ -135,7 +141,7 @@ export async function runExtract(args: string[]): Promise<number> {
 }
 
 interface ExtractSettings {
-  values: { model?: string | undefined; workers?: string | undefined; overwrite?: boolean | undefined; 'none-examples'?: string | undefined };
+  values: { model?: string | undefined; workers?: string | undefined; overwrite?: boolean | undefined; 'none-examples'?: string | undefined; calibration?: string | undefined };
   relations: string;
   input: string;
   output: string;
@@ -166,6 +172,7 @@ async function extractLocked(settings: ExtractSettings): Promise<number> {
   const extractorOptions = {
     relations,
     ...(noneExamples === undefined ? {} : { noneExamples }),
+    ...(values.calibration === undefined ? {} : { calibration: values.calibration }),
     ...(values.model === undefined ? {} : { model: values.model }),
     ...(topK === undefined ? {} : { topK }),
     ...(threshold === undefined ? {} : { threshold }),

@@ -13,7 +13,7 @@ import { pairEntities, type SkippedPair } from '../pairs/pairEntities.js';
 import { sentencePairing } from '../pairs/sentences.js';
 import { createDescribe } from '../pipeline/describe.js';
 import { type Pipeline, runPipeline } from '../pipeline/runBatch.js';
-import { crossReadsMarkers } from '../model/manifest.js';
+import { crossReadsMarkers, type Manifest } from '../model/manifest.js';
 import { parseRelation, type Relation, type RelationExample } from '../relations/schema.js';
 import {
   type ExtractAllOptions,
@@ -82,8 +82,9 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
       context: { recallK: settings.recallK, topK },
     });
   }
-  const biOnlyFusion: FusionParams = { ...manifest.fusion.biOnly, crossWeight: 0, threshold: settings.threshold ?? manifest.fusion.biOnly.threshold };
-  const fusion: FusionParams = useCrossEncoder ? { ...manifest.fusion, threshold: settings.threshold ?? manifest.fusion.threshold } : biOnlyFusion;
+  const calibrated = calibratedBlocks(manifest, settings.calibration);
+  const biOnlyFusion: FusionParams = { ...calibrated.biOnly, crossWeight: 0, threshold: settings.threshold ?? calibrated.biOnly.threshold };
+  const fusion: FusionParams = useCrossEncoder ? { ...calibrated.fused, threshold: settings.threshold ?? calibrated.fused.threshold } : biOnlyFusion;
   // Adaptive: skip the cross-encoder where the bi-encoder is sure (the gate is fitted per model;
   // a model without one keeps the cross-encoder always on).
   const crossGate = (settings.rerank ?? 'adaptive') === 'adaptive' ? (manifest.fusion.crossGate?.minConfidence ?? null) : null;
@@ -278,4 +279,29 @@ function reportSkipped(skipped: SkippedPair[], onSkipped: ExtractAllOptions['onS
     `extractAll did not classify ${skipped.length} entity pair(s); the first: ${first.message} ` +
       'Pass { onSkipped } as extractAll\'s second argument to receive them, or use extractDocument (zsre/kg), which returns them.',
   );
+}
+
+/**
+ * The fusion blocks with the named calibration (manifest fusion.calibrations) in place of the
+ * model's none vectors and thresholds; without a name, the model's own blocks. An unknown name is
+ * an error listing the model's calibrations, never a silent fallback.
+ */
+function calibratedBlocks(manifest: Manifest, name: string | undefined): { fused: Manifest['fusion']; biOnly: Manifest['fusion']['biOnly'] } {
+  const { fusion } = manifest;
+  if (name === undefined) return { fused: fusion, biOnly: fusion.biOnly };
+  const calibrations = fusion.calibrations ?? {};
+  const calibration = Object.hasOwn(calibrations, name) ? calibrations[name] : undefined;
+  if (calibration === undefined) {
+    const known = Object.keys(calibrations);
+    throw new ZsreError(
+      'INVALID_INPUT',
+      `calibration "${name}": model ${manifest.name} has ${known.length === 0 ? 'no named calibrations' : `only ${known.map((k) => `"${k}"`).join(', ')}`}. ` +
+        'Leave calibration out for the model\'s own, or fit one with training/fit_none_vector.py --calibration NAME.',
+      { context: { calibration: name, known } },
+    );
+  }
+  return {
+    fused: { ...fusion, noneVector: calibration.noneVector, threshold: calibration.threshold },
+    biOnly: { ...fusion.biOnly, noneVector: calibration.biOnly.noneVector, threshold: calibration.biOnly.threshold },
+  };
 }

@@ -38,6 +38,21 @@ export const graphSchema = z.object({
 // noneLogit + bias + weights . v, v its bi-encoder vector. Absent: noneLogit for every sentence.
 const noneVectorSchema = z.object({ weights: z.array(z.number()).min(1), bias: z.number() }).strict();
 
+// A named calibration of "no relation" (training/fit_none_vector.py --calibration NAME), chosen
+// with createExtractor({ calibration: NAME }): it replaces the none vector and the threshold of
+// both fusion blocks, and nothing else (weights, ranking and the cross gate stay the model's).
+// Fitted where most pairs hold none of a given relation schema (documents: Re-DocRED, the 96
+// DocRED relations), so it also turns away relations outside that schema: opt-in, never a default.
+const calibrationSchema = z
+  .object({
+    noneVector: noneVectorSchema,
+    threshold: z.number().min(0).max(1),
+    biOnly: z.object({ noneVector: noneVectorSchema, threshold: z.number().min(0).max(1) }).strict(),
+    fittedOn: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type Calibration = z.infer<typeof calibrationSchema>;
+
 const fusionParamsSchema = z.object({
   biWeight: z.number(),
   noneLogit: z.number(),
@@ -64,6 +79,7 @@ const commonShape = {
     // sentence whose bi-only confidence is at least minConfidence. Absent: it always runs.
     // How the none vectors were fitted (data, targets, script): a record, read by people only.
     noneVectorFit: z.record(z.string(), z.unknown()).optional(),
+    calibrations: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a lower-case name (letters, digits, "-")'), calibrationSchema).optional(),
     crossGate: z.object({ minConfidence: z.number().min(0).max(1), fittedOn: z.record(z.string(), z.unknown()).optional() }).optional(),
     // How relations taught by example sentences are scored (src/examples/adapt.ts; `strength`
     // fitted by `npm run bench:fewshot -- --write-rule` on relations the model never trained on).

@@ -67,7 +67,11 @@ export function parseManifest(record: Record<string, unknown>, file: string): Ma
     }
   }
   // A none vector is dotted with the sentence vector: it must have the vector's size.
-  for (const [field, block] of [['fusion', manifest.fusion], ['fusion.biOnly', manifest.fusion.biOnly]] as const) {
+  const calibrationBlocks = Object.entries(manifest.fusion.calibrations ?? {}).flatMap(([name, calibration]) => [
+    [`fusion.calibrations.${name}`, calibration],
+    [`fusion.calibrations.${name}.biOnly`, calibration.biOnly],
+  ] as const);
+  for (const [field, block] of [['fusion', manifest.fusion], ['fusion.biOnly', manifest.fusion.biOnly], ...calibrationBlocks] as const) {
     const length = block.noneVector?.weights.length;
     if (length !== undefined && length !== manifest.vectorSize) {
       throw invalidManifest(file, `${field}.noneVector.weights has ${length} numbers, vectorSize is ${manifest.vectorSize} (refit it with training/fit_none_vector.py)`, `${field}.noneVector.weights`);
