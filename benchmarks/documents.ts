@@ -5,7 +5,7 @@
  *
  *   npm run bench:documents -- [--data-dir ../shared/data] [--model DIR] [--seed 21]
  *     [--calibration-size 200] [--calibration-docs N] [--max-docs N] [--window 1] [--window-docs N]
- *     [--precision-target 0.7] [--threads 2] [--scores-dir DIR]
+ *     [--precision-target 0.7] [--threads 2] [--scores-dir DIR] [--calibration NAME]
  *
  * The 500 dev documents are shuffled by --seed and cut by document: the first --calibration-size
  * form the calibration part (abstention fitted there only), the rest the measuring part (every
@@ -16,6 +16,10 @@
  * Scores are kept per document in --scores-dir (default .zsre-cache/bench-documents/<model>):
  * an interrupted run picks up where it stopped. The result goes to
  * benchmarks/results/documents_<model>.json; `npm run bench:report` builds the table and chart.
+ * --calibration NAME runs the extractor with that named "no relation" calibration of the model
+ * (manifest fusion.calibrations, fitted by training/fit_none_vector.py on the first calibration
+ * documents only): its threshold is the default one, and the result goes to
+ * documents_<model>_<NAME>.json.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -40,7 +44,7 @@ import { repoPath, repoRoot, runEnvironment, writeResult } from './lib/environme
 import { documentPairs, splitDocuments, type DocumentPair, type PairCounts, type RedocredDocument } from './lib/redocred.js';
 
 const usage = `Usage: npm run bench:documents -- [--data-dir DIR] [--model DIR] [--seed N] [--calibration-size N]
-  [--calibration-docs N] [--max-docs N] [--window N] [--window-docs N] [--precision-target X] [--threads N] [--scores-dir DIR]`;
+  [--calibration-docs N] [--max-docs N] [--window N] [--window-docs N] [--precision-target X] [--threads N] [--scores-dir DIR] [--calibration NAME]`;
 const flags = parseFlags(usage, {
   'data-dir': { type: 'string' },
   model: { type: 'string' },
@@ -53,7 +57,9 @@ const flags = parseFlags(usage, {
   'precision-target': { type: 'string' },
   threads: { type: 'string' },
   'scores-dir': { type: 'string' },
+  calibration: { type: 'string' },
 });
+const calibrationName = flags.values.calibration;
 const dataDir = resolve(flags.values['data-dir'] ?? join(repoRoot, '..', 'shared', 'data'));
 const model = resolve(flags.values.model ?? join(repoRoot, 'models', 'zsre-minilm-l6-general'));
 const seed = flags.positiveInteger('seed', 21);
@@ -83,11 +89,15 @@ const missing = pids.filter((id) => !wikidata.has(id));
 if (missing.length > 0) throw new Error(`relations missing from the built-in wikidata set: ${missing.join(', ')}`);
 const relations = pids.map((id) => wikidata.get(id) as NonNullable<ReturnType<typeof wikidata.get>>);
 
-const extractor = await createExtractor({ model, relations, threads, cacheDir: join(repoRoot, '.zsre-cache') });
-const manifest = extractor.model.manifest as { manifestSha256?: string; fusion: { threshold: number; topK: number } };
-const defaultThreshold = manifest.fusion.threshold;
+const extractor = await createExtractor({ model, relations, threads, cacheDir: join(repoRoot, '.zsre-cache'), ...(calibrationName === undefined ? {} : { calibration: calibrationName }) });
+interface CalibrationBlock { threshold: number; fittedOn?: { documents?: { calibrationDocuments: number; pairs: number }; documentPrecision?: number } }
+const manifest = extractor.model.manifest as { manifestSha256?: string; fusion: { threshold: number; topK: number; calibrations?: Record<string, CalibrationBlock> } };
+const calibrationBlock = calibrationName === undefined ? undefined : manifest.fusion.calibrations?.[calibrationName];
+// The threshold the extractor answers at: the calibration's when one is named.
+const defaultThreshold = calibrationBlock?.threshold ?? manifest.fusion.threshold;
 const modelName = basename(model);
-const scoresDir = resolve(flags.values['scores-dir'] ?? join(repoRoot, '.zsre-cache', 'bench-documents', `${modelName}-${(manifest.manifestSha256 ?? 'unsealed').slice(0, 12)}`));
+const runName = calibrationName === undefined ? modelName : `${modelName}_${calibrationName}`;
+const scoresDir = resolve(flags.values['scores-dir'] ?? join(repoRoot, '.zsre-cache', 'bench-documents', `${runName}-${(manifest.manifestSha256 ?? 'unsealed').slice(0, 12)}`));
 mkdirSync(scoresDir, { recursive: true });
 
 interface PairScore extends ScoredPair {
@@ -239,10 +249,13 @@ const paragraphTriples = (threshold: number): Record<string, string[]> =>
     ]),
   );
 
-/** What the results need of the model's none vector fit (training/fit_none_vector.py); null: none. */
+/** What the results need of the none vector fit in use (training/fit_none_vector.py): the named calibration's, or an older top-level one; null: none. */
 function noneVectorSummary(manifestOfModel: unknown): { calibrationDocuments: number; pairs: number; documentPrecision: number } | null {
-  const fit = (manifestOfModel as { fusion: { noneVectorFit?: { documents: { calibrationDocuments: number; pairs: number }; documentPrecision: number } } }).fusion.noneVectorFit;
-  return fit === undefined ? null : { calibrationDocuments: fit.documents.calibrationDocuments, pairs: fit.documents.pairs, documentPrecision: fit.documentPrecision };
+  const fit = calibrationBlock?.fittedOn ?? (manifestOfModel as { fusion: { noneVectorFit?: CalibrationBlock['fittedOn'] } }).fusion.noneVectorFit;
+  const documentsFit = fit?.documents;
+  return documentsFit === undefined || fit?.documentPrecision === undefined
+    ? null
+    : { calibrationDocuments: documentsFit.calibrationDocuments, pairs: documentsFit.pairs, documentPrecision: fit.documentPrecision };
 }
 
 const environment = runEnvironment();
@@ -250,6 +263,7 @@ const result = {
   benchmark: 'documents',
   model: repoPath(model),
   modelManifestSha256: manifest.manifestSha256 ?? null,
+  namedCalibration: calibrationName ?? null,
   data: { file: repoPath(documentsFile), documents: documents.length },
   settings: {
     seed,
@@ -305,7 +319,7 @@ const result = {
   },
   environment,
 };
-const out = writeResult(`documents_${modelName}`, result);
+const out = writeResult(`documents_${runName}`, result);
 const m = result.measuring.sentencePairs as { probability: { atDefaultThreshold: unknown; atCalibratedThreshold: unknown } };
 console.log(JSON.stringify({ default: m.probability.atDefaultThreshold, calibrated: m.probability.atCalibratedThreshold }, null, 2));
 console.log(`wrote ${repoPath(out)}`);

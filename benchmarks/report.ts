@@ -114,12 +114,19 @@ const documentHistory = (existsSync(historyDir) ? readdirSync(historyDir).filter
   .filter(isDocumentsResult)
   .sort((a, b) => b.environment.date.localeCompare(a.environment.date));
 const documentsReadme: string[] = [];
+// The shipped model's own calibration first, then its named calibrations (calibration: 'documents').
+documentRuns.sort((a, b) => (a.namedCalibration ?? '').localeCompare(b.namedCalibration ?? ''));
 for (const documents of documentRuns) {
-  const chartName = documents.model.endsWith('zsre-minilm-l6-general') ? 'documents.svg' : `documents_${documents.model.split('/').pop() ?? 'model'}.svg`;
-  const before = documentHistory.find((run) => run.model === documents.model && run.environment.date < documents.environment.date);
-  lines.push(`## "No relation" on documents (${documents.model})`, '', ...documentsMarkdown(documents, chartName, before), '');
+  const shipped = documents.model.endsWith('zsre-minilm-l6-general');
+  const named = documents.namedCalibration ?? null;
+  const chartName = `documents${shipped ? '' : `_${documents.model.split('/').pop() ?? 'model'}`}${named === null ? '' : `_${named}`}.svg`;
+  const before = documentHistory.find((run) => run.model === documents.model && (run.namedCalibration ?? null) === named && run.environment.date < documents.environment.date);
+  lines.push(`## "No relation" on documents (${documents.model}${named === null ? '' : `, calibration "${named}"`})`, '', ...documentsMarkdown(documents, chartName, before), '');
   pendingCharts.set(join(resultsDir, chartName), documentsChart(documents));
-  if (chartName === 'documents.svg') documentsReadme.push(...documentsMarkdown(documents, 'benchmarks/results/documents.svg', before));
+  if (shipped) {
+    if (named !== null) documentsReadme.push('', `#### With \`calibration: '${named}'\``, '');
+    documentsReadme.push(...documentsMarkdown(documents, `benchmarks/results/${chartName}`, before));
+  }
 }
 if (documentsReadme.length > 0) {
   const readme = join(resultsDir, '..', '..', 'README.md');

@@ -23,6 +23,8 @@ interface Part {
 export interface DocumentsResult {
   benchmark: 'documents';
   model: string;
+  /** The model's named "no relation" calibration the extractor ran with (--calibration); absent or null: the model's own. */
+  namedCalibration?: string | null;
   settings: { seed: number; window: number; precisionTarget: number; defaultThreshold: number; calibrationDocuments: number[]; measuringDocuments: number[]; windowDocuments: number[]; threads: number };
   trainedRelations: string;
   calibration: { probabilityThreshold: Point | null; logisticThreshold: Point | null; sentencePairs: Part };
@@ -55,8 +57,10 @@ const cells = (point: Point | null): string => (point === null ? '- | - | - | -'
 export function documentsMarkdown(result: DocumentsResult, chartPath: string, before?: DocumentsResult): string[] {
   const { settings, calibration, measuring, environment } = result;
   const target = pct(settings.precisionTarget);
+  const named = result.namedCalibration ?? null;
+  const defaultLabel = named === null ? "default threshold (the model's)" : `default threshold (the "${named}" calibration's)`;
   const lines = [
-    `Re-DocRED dev (revised DocRED, Wikipedia), ${result.model}, int8, ${settings.threads} threads; run ${environment.date.slice(0, 10)}, commit ${environment.commit.slice(0, 8)}, ${environment.cores} × ${environment.cpu}, ${Math.round(result.time.wallSeconds / 60)} min wall, ${Math.round(result.time.cpuSeconds / 60)} min CPU. ` +
+    `Re-DocRED dev (revised DocRED, Wikipedia), ${result.model}${named === null ? '' : ` with \`calibration: '${named}'\``}, int8, ${settings.threads} threads; run ${environment.date.slice(0, 10)}, commit ${environment.commit.slice(0, 8)}, ${environment.cores} × ${environment.cpu}, ${Math.round(result.time.wallSeconds / 60)} min wall, ${Math.round(result.time.cpuSeconds / 60)} min CPU. ` +
       `Documents split by seed ${settings.seed}: thresholds fitted on ${settings.calibrationDocuments.length} calibration documents (${calibration.sentencePairs.pairs} sentence pairs), every figure below on ${settings.measuringDocuments.length} other documents. ` +
       `Candidates: the 96 DocRED relations. Every ordered pair of entities sharing a sentence; a pair is related when Re-DocRED labels it with evidence in that sentence (or without evidence).`,
     '',
@@ -67,7 +71,7 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
   const rows = (name: string, part: Part): void => {
     const reachable = part.byPrecisionTarget.filter((entry) => entry.here !== null).pop();
     lines.push(
-      `| ${name} | default threshold (the model's) | ${cells(part.probability.atDefaultThreshold)} |`,
+      `| ${name} | ${defaultLabel} | ${cells(part.probability.atDefaultThreshold)} |`,
       `| ${name} | \`threshold\` for precision ${target}% (fitted on calibration)${unreachable(part.probability.atCalibratedThreshold)} | ${cells(part.probability.atCalibratedThreshold)} |`,
     );
     if (reachable !== undefined && reachable.target !== settings.precisionTarget) {
@@ -95,7 +99,9 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
   const vector = result.noneVector;
   lines.push(
     '',
-    (vector
+    (vector && named !== null
+      ? `The extractor ran with the model's named calibration "${named}" (\`calibration: '${named}'\`): learned none vectors (training/fit_none_vector.py) move the "no relation" logit with the sentence's bi-encoder vector, fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. `
+      : vector
       ? `The model carries learned none vectors (training/fit_none_vector.py): the "no relation" logit moves with the sentence's bi-encoder vector, fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its default threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. `
       : 'The model has a constant "no relation" logit (no none vector). ') +
       `Among related sentence pairs the top-1 relation is right for ${pct(measuring.sentencePairs.top1RightAmongRelated)}% (the ceiling of recall at any threshold). ` +
