@@ -119,7 +119,7 @@ documentRuns.sort((a, b) => (a.namedCalibration ?? '').localeCompare(b.namedCali
 for (const documents of documentRuns) {
   const shipped = documents.model.endsWith('zsre-minilm-l6-general');
   const named = documents.namedCalibration ?? null;
-  const chartName = `documents${shipped ? '' : `_${documents.model.split('/').pop() ?? 'model'}`}${named === null ? '' : `_${named}`}.svg`;
+  const chartName = `documents${shipped ? '' : `_${documents.model.split('/').pop() ?? 'model'}`}${named === null ? '' : `_calibration-${named}`}.svg`;
   const before = documentHistory.find((run) => run.model === documents.model && (run.namedCalibration ?? null) === named && run.environment.date < documents.environment.date);
   lines.push(`## "No relation" on documents (${documents.model}${named === null ? '' : `, calibration "${named}"`})`, '', ...documentsMarkdown(documents, chartName, before), '');
   pendingCharts.set(join(resultsDir, chartName), documentsChart(documents));

@@ -135,7 +135,7 @@ export function documentsChart(result: DocumentsResult): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">Re-DocRED dev, measuring documents: precision against recall</text>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">Re-DocRED dev, measuring documents: precision against recall${result.namedCalibration ? ` (calibration "${result.namedCalibration}")` : ''}</text>`,
     `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
     `<text x="${width / 2}" y="${height - 12}" text-anchor="middle">recall (%)</text>`,
