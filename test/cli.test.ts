@@ -310,6 +310,46 @@ describe('zsre demo and index with the tiny model', () => {
   });
 });
 
+describe('zsre extract --calibration', () => {
+  const items = [
+    { text: 'Marie Curie married Pierre Curie in 1895.', head: 'Marie Curie', tail: 'Pierre Curie' },
+    { text: 'Ada Lovelace was born in London.', head: 'Ada Lovelace', tail: 'London' },
+  ];
+  const input = file('calibration-input.jsonl', items.map((item) => JSON.stringify(item)).join('\n'));
+
+  it('gives the answers of createExtractor({ calibration }) with a model that carries it', async () => {
+    const { copyFixture, editManifest } = await import('./helpers/modelDir.js');
+    const calibrated = await copyFixture();
+    let vectorSize = 0;
+    await editManifest(calibrated, (manifest) => {
+      vectorSize = manifest.vectorSize as number;
+      const block = { noneVector: { weights: new Array<number>(vectorSize).fill(0.01), bias: 1 }, threshold: 0.2 };
+      (manifest.fusion as Record<string, unknown>).calibrations = { documents: { ...block, biOnly: block } };
+    });
+    const { createExtractor } = await import('../src/index.js');
+    const expected = async (calibration?: string) => {
+      const extractor = await createExtractor({ model: calibrated, relations: relationsFile, cacheDir, ...(calibration === undefined ? {} : { calibration }) });
+      const results = JSON.parse(JSON.stringify(await extractor.extractBatch(items)));
+      await extractor.dispose();
+      return results;
+    };
+    const withCalibration = await expected('documents');
+    expect(withCalibration).not.toEqual(await expected());
+    const output = join(work, 'calibrated-out.jsonl');
+    const outcome = await zsre('extract', '--model', calibrated, '--relations', relationsFile, '--input', input, '--output', output, '--calibration', 'documents');
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(readRecords(output).map((record) => record.result)).toEqual(withCalibration);
+  });
+
+  it('exits 3 naming the calibrations the model has when it lacks the one asked for', async () => {
+    const output = join(work, 'uncalibrated-out.jsonl');
+    const outcome = await zsre('extract', '--model', model, '--relations', relationsFile, '--input', input, '--output', output, '--calibration', 'documents');
+    expect(outcome.code).toBe(3);
+    expect(outcome.stderr).toMatch(/calibration "documents".*no named calibrations/);
+    expect(existsSync(output)).toBe(false);
+  });
+});
+
 describe('zsre extract --none-examples', () => {
   const taughtRelations = file(
     'taught-for-none.jsonl',
