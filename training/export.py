@@ -1,6 +1,11 @@
-"""Export a run to a zsre model directory: python training/export.py --run RUN_DIR --out MODEL_DIR [--data-dir DIR]
+"""Export a run to a zsre model directory: python training/export.py --run RUN_DIR --out MODEL_DIR [--data-dir DIR] [--int8 static|per-row]
 
 Exits non-zero (and writes no manifest.json) when a parity or int8 agreement check fails.
+The int8 graphs are written with per-row activation scales (batch-invariant, export gate), then
+converted to static activation scales (requantize_static.py: batch-invariant too, and as fast
+as per-tensor dynamic int8; issue 23) when the converted graphs pass that script's invariance
+and accuracy gates; when they do not, the per-row graphs stay, with a warning saying why, and
+provenance.exportChecks.staticQuantization records the refusal. --int8 per-row skips the step.
 """
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from zsre_train.config import ConfigError  # noqa: E402
 from zsre_train.export import export_run  # noqa: E402
 from zsre_train.onnx_graphs import ExportError  # noqa: E402
+from zsre_train.manifest import write_edited_manifest  # noqa: E402
+import requantize_static  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", required=True, type=Path, help="run folder written by training/train.py")
     parser.add_argument("--out", required=True, type=Path, help="model directory to write")
     parser.add_argument("--data-dir", type=Path, help="data folder for the held-out checks (default: the one the run used)")
+    parser.add_argument("--int8", choices=("static", "per-row"), default="static",
+                        help="activation quantization of the int8 graphs: static (calibrated; per-row kept if it fails its gates) or per-row")
     args = parser.parse_args(argv)
     if not (args.run / "run.json").is_file():
         print(f"error: {args.run} has no run.json: finish training first (python training/train.py --config ...)", file=sys.stderr)
@@ -30,9 +39,25 @@ def main(argv: list[str] | None = None) -> int:
     except (ExportError, ConfigError) as error:
         print(f"error: export failed: {error}", file=sys.stderr)
         return 1
+    if args.int8 == "static":
+        manifest = to_static(args.run, args.out, args.data_dir)
     print(json.dumps({"event": "exported", "out": str(args.out), "name": manifest["name"],
                       "checks": manifest["provenance"]["exportChecks"]}, indent=2))
     return 0
+
+
+def to_static(run: Path, out: Path, data_dir: Path | None) -> dict:
+    """Converts the exported per-row int8 graphs to static scales; a refusal by the converter's
+    gates keeps the per-row graphs (valid and batch-invariant) and is recorded, not fatal."""
+    data = data_dir or Path(json.loads((run / "run.json").read_text(encoding="utf-8"))["dataDir"])
+    try:
+        requantize_static.convert(out, data, 2, 8, 7)
+    except ExportError as error:
+        print(f"warning: int8 graphs kept with per-row scales: {error}", file=sys.stderr)
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        manifest["provenance"]["exportChecks"]["staticQuantizationRefused"] = {"reason": str(error), "script": "training/requantize_static.py"}
+        write_edited_manifest(out, manifest)
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":
