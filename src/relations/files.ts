@@ -151,27 +151,34 @@ function relationFromMapEntry(id: string, value: unknown, path: string): Relatio
   );
 }
 
+/** The parsed non-blank lines of a JSONL text (1-based line numbers); a malformed line is JSONL_PARSE naming it and saying what `each` line must be. */
+function jsonlValues(text: string, path: string, each: string): { line: number; value: unknown }[] {
+  const values: { line: number; value: unknown }[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    try {
+      values.push({ line, value: JSON.parse(raw) });
+    } catch (cause) {
+      throw new ZsreError('JSONL_PARSE', `Malformed JSON at line ${line} of ${path}: ${(cause as Error).message}. Each line must be ${each}.`, {
+        cause,
+        context: { path, line },
+      });
+    }
+  });
+  return values;
+}
+
 /** A .jsonl file: one relation object per line; blank lines are skipped. Lines are 1-based. */
 export async function readJsonlRelations(path: string): Promise<Relation[]> {
   const text = await readText(path);
   const relations: Relation[] = [];
   const lines: number[] = [];
   const describe = (line: number) => `line ${line} of ${path}`;
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
-    if (raw.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (cause) {
-      throw new ZsreError('JSONL_PARSE', `Malformed JSON at ${describe(line)}: ${(cause as Error).message}. Each line must be one JSON object {id, name, description?}.`, {
-        cause,
-        context: { path, line },
-      });
-    }
+  for (const { line, value } of jsonlValues(text, path, 'one JSON object {id, name, description?}')) {
     relations.push(parseRelation(value, line, describe, { path, line }));
     lines.push(line);
-  });
+  }
   checkRelationSet(relations, describe, lines, { path });
   return relations;
 }
@@ -188,22 +195,9 @@ export async function readExamplesFile(path: string): Promise<RelationExample[]>
   const shape = 'an example is {"text", "head", "tail"} or {"tokens", "head": [indices], "tail": [indices]}';
   if (lower.endsWith('.jsonl')) {
     const text = await readText(path, kind);
-    const examples: RelationExample[] = [];
-    text.split(/\r?\n/).forEach((raw, index) => {
-      const line = index + 1;
-      if (raw.trim() === '') return;
-      let value: unknown;
-      try {
-        value = JSON.parse(raw);
-      } catch (cause) {
-        throw new ZsreError('JSONL_PARSE', `Malformed JSON at line ${line} of ${path}: ${(cause as Error).message}. Each line must be one JSON object: ${shape}.`, {
-          cause,
-          context: { path, line },
-        });
-      }
-      examples.push(parseExample(value, `example at line ${line} of ${path}`, { path, line }));
-    });
-    return examples;
+    return jsonlValues(text, path, `one JSON object: ${shape}`).map(({ line, value }) =>
+      parseExample(value, `example at line ${line} of ${path}`, { path, line }),
+    );
   }
   if (lower.endsWith('.json')) {
     const text = await readText(path, kind);
