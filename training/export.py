@@ -5,7 +5,7 @@ The int8 graphs are written with per-row activation scales (batch-invariant, exp
 converted to static activation scales (requantize_static.py: batch-invariant too, and as fast
 as per-tensor dynamic int8; issue 23) when the converted graphs pass that script's invariance
 and accuracy gates; when they do not, the per-row graphs stay, with a warning saying why, and
-provenance.exportChecks.staticQuantization records the refusal. --int8 per-row skips the step.
+provenance.exportChecks.staticQuantizationRefused records why. --int8 per-row skips the step.
 """
 from __future__ import annotations
 
