@@ -92,18 +92,22 @@ function repeatedTopLevelKeys(text: string): string[] {
   return repeated;
 }
 
-/** A .json file: an array of relations, or a map from id to [name, description?] or to one text. */
-export async function readJsonRelations(path: string): Promise<Relation[]> {
-  const text = await readText(path);
-  let parsed: unknown;
+/** A whole .json file's value; invalid JSON is RELATIONS_FILE naming the file and pointing to .jsonl (one `item` per line). */
+function parseJsonFile(text: string, path: string, kind: string, item: string): unknown {
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
-    throw new ZsreError('RELATIONS_FILE', `Relations file "${path}" is not valid JSON: ${(cause as Error).message}. Fix the file, or use .jsonl for one relation per line.`, {
+    throw new ZsreError('RELATIONS_FILE', `${kind} "${path}" is not valid JSON: ${(cause as Error).message}. Fix the file, or use .jsonl for one ${item} per line.`, {
       cause,
       context: { path },
     });
   }
+}
+
+/** A .json file: an array of relations, or a map from id to [name, description?] or to one text. */
+export async function readJsonRelations(path: string): Promise<Relation[]> {
+  const text = await readText(path);
+  const parsed = parseJsonFile(text, path, 'Relations file', 'relation');
   const describe = (index: number) => `${describeArrayEntry(index)} of ${path}`;
   if (Array.isArray(parsed)) {
     const relations = parsed.map((value, index) => parseRelation(value, index, describe, { path }));
@@ -201,15 +205,7 @@ export async function readExamplesFile(path: string): Promise<RelationExample[]>
   }
   if (lower.endsWith('.json')) {
     const text = await readText(path, kind);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (cause) {
-      throw new ZsreError('RELATIONS_FILE', `Examples file "${path}" is not valid JSON: ${(cause as Error).message}. Fix the file, or use .jsonl for one example per line.`, {
-        cause,
-        context: { path },
-      });
-    }
+    const parsed = parseJsonFile(text, path, 'Examples file', 'example');
     if (!Array.isArray(parsed)) {
       throw new ZsreError('INVALID_INPUT', `Examples file "${path}" holds ${parsed === null ? 'null' : typeof parsed}: expected an array of examples (${shape}).`, {
         context: { path },
