@@ -23,6 +23,7 @@ import { fewrelChart, fewrelMarkdown, readFewrelInputs } from './lib/fewrelRepor
 import { renderSeedChart } from './lib/seedChart.js';
 import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
 import { fewshotChart, fewshotMarkdown, type FewshotSpeedResult, fewshotSpeedMarkdown, readFewshotResults } from './lib/fewshotReport.js';
+import { fewshotSetsMarkdown, readFewshotSetsResults } from './lib/fewshotSetsReport.js';
 import { documentsChart, documentsMarkdown, isDocumentsResult } from './lib/documentsReport.js';
 import { isWebResult, webMarkdown } from './lib/webReport.js';
 import { graphsMarkdown, isGraphsResult } from './lib/graphsReport.js';
@@ -151,6 +152,8 @@ if (fewshot.length > 0) {
     outputs.set(join(resultsDir, 'fewshot', chart), fewshotChart(result));
     return [...fewshotMarkdown(result), `![accuracy against examples per relation](benchmarks/results/fewshot/${chart})`, ''];
   });
+  // Whole relation sets a split model never trained on (benchmarks/fewshot-sets.ts).
+  for (const result of readFewshotSetsResults(resultsDir)) table.push(...fewshotSetsMarkdown(result), '');
   const speedFile = join(resultsDir, 'fewshot', 'fewshot-speed.json');
   if (existsSync(speedFile)) table.push(...fewshotSpeedMarkdown(JSON.parse(readFileSync(speedFile, 'utf8')) as FewshotSpeedResult));
   outputs.set(join(resultsDir, 'README.md'), `${lines.join('\n')}\n## Relations taught by examples (fewshot/)\n\n${table.join('\n')}\n`);

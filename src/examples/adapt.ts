@@ -12,9 +12,9 @@
  *             + sum over taught j of strength_j / 2 * |w_j - d_j|^2,   starting from w_j = d_j,
  *
  * (strength_j: `strength`, or `nameOnlyStrength` for a relation known by its name only, whose vector
- * says less), by `steps` steps of gradient descent with a per-relation step of 1 / (biWeight^2 / 2 * m_j + strength_j)
- * (m_j: how many examples j competes in; the bound on that block's curvature, so every step
- * descends). C_i, the relations example i competes with, is its own, the `competitors` relations
+ * says less), by `steps` steps of Nesterov's accelerated gradient descent (momentum t / (t + 3) at
+ * step t) with a per-relation step of 1 / (biWeight^2 / 2 * m_j + strength_j) (m_j: how many
+ * examples j competes in; the bound on that block's curvature). C_i, the relations example i competes with, is its own, the `competitors` relations
  * whose descriptions score it highest, and the `competitors` taught relations whose prototypes
  * (normalised mean of their examples) are nearest; relations without examples take part with
  * their description fixed. Optional examples of pairs that hold none of the relations enter the
@@ -135,10 +135,19 @@ export function adaptDescriptions(
   const step = Array.from(involved, (m, j) => 1 / ((scale.biWeight * scale.biWeight * m) / 2 + (strengths[j] as number)));
 
   const coefficients = new Float64Array(count * n); // a_jk, row j per taught relation
+  // Nesterov's accelerated gradient: each step's gradient is taken at a point carried on along the
+  // last step. Plain steps of the same size stopped far from the optimum (benchmarks/results/fewshot/
+  // sets_*.json: 100 plain steps gave K = 5 macro F1 6 points below 1,000 plain steps on relation
+  // sets the model never saw; 100 accelerated steps reach the 1,000-step result), at the same cost.
+  const lookahead = new Float64Array(count * n);
+  const previous = new Float64Array(count * n);
   const gradient = new Float64Array(count * n);
   const logits: number[] = [];
   for (let iteration = 0; iteration < rule.steps; iteration += 1) {
-    for (let at = 0; at < gradient.length; at += 1) gradient[at] = (strengths[Math.floor(at / n)] as number) * (coefficients[at] as number);
+    const momentum = iteration / (iteration + 3);
+    for (let at = 0; at < lookahead.length; at += 1) lookahead[at] = (coefficients[at] as number) + momentum * ((coefficients[at] as number) - (previous[at] as number));
+    previous.set(coefficients);
+    for (let at = 0; at < gradient.length; at += 1) gradient[at] = (strengths[Math.floor(at / n)] as number) * (lookahead[at] as number);
     for (let i = 0; i < n; i += 1) {
       const row = candidates[i] as Competitor[];
       logits.length = 0;
@@ -147,7 +156,7 @@ export function adaptDescriptions(
         let value = competitor.descriptionDot;
         if (competitor.taught >= 0) {
           const base = competitor.taught * n;
-          for (let k = 0; k < n; k += 1) value += (coefficients[base + k] as number) * (gram[i * n + k] as number);
+          for (let k = 0; k < n; k += 1) value += (lookahead[base + k] as number) * (gram[i * n + k] as number);
         }
         const logit = scale.biWeight * value;
         logits.push(logit);
@@ -166,7 +175,7 @@ export function adaptDescriptions(
     }
     for (let j = 0; j < count; j += 1) {
       const size = step[j] as number;
-      for (let k = 0; k < n; k += 1) coefficients[j * n + k] = (coefficients[j * n + k] as number) - size * (gradient[j * n + k] as number);
+      for (let k = 0; k < n; k += 1) coefficients[j * n + k] = (lookahead[j * n + k] as number) - size * (gradient[j * n + k] as number);
     }
   }
 

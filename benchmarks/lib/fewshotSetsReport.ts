@@ -1,0 +1,59 @@
+/**
+ * The whole-set few-shot table (benchmarks/fewshot-sets.ts results, benchmarks/results/fewshot/sets_*.json)
+ * for the results README and the README's "Teach a relation with examples" section.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface SummaryRow { set: string; relations: number; shots: number; draws: number; macroF1: Record<string, number> }
+export interface FewshotSetsResult {
+  benchmark: 'fewshot-sets';
+  environment: { commit: string; cpu: string; date: string };
+  settings: { model: string; split: string; draws: number; queriesPerRelation: number; rule: { strength: number; steps: number } };
+  summary: SummaryRow[];
+}
+
+export function readFewshotSetsResults(resultsDir: string): FewshotSetsResult[] {
+  const folder = join(resultsDir, 'fewshot');
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((file) => file.startsWith('sets_') && file.endsWith('.json'))
+    .sort()
+    .map((file) => JSON.parse(readFileSync(join(folder, file), 'utf8')) as FewshotSetsResult)
+    .filter((result) => result.benchmark === 'fewshot-sets');
+}
+
+const setNames: Record<string, string> = {
+  'docred-unseen': 'DocRED relations outside its training',
+  semeval: 'SemEval-2010 Task 8',
+  chemprot: 'ChemProt',
+};
+/** The columns shown, in order: the method names benchmarks/fewshot-sets.ts writes. */
+const columns: [string, string][] = [
+  ['prototype', 'prototype (examples only)'],
+  ['adapted (model rule)', 'description adapted to the examples (zsre)'],
+];
+
+export function fewshotSetsMarkdown(result: FewshotSetsResult): string[] {
+  const { settings, environment } = result;
+  const lines = [
+    `**Whole relation sets the \`${settings.split}\` split model never trained on** (\`npm run bench:fewshot-sets\`), int8 bi-encoder, commit ${environment.commit.slice(0, 8)}, ${environment.cpu}, ${environment.date.slice(0, 10)}: ` +
+      `every relation of the set at once (closed set), macro F1 in % (mean per-relation F1), mean of ${settings.draws} seeded draws of K examples per relation, ` +
+      `up to ${settings.queriesPerRelation} other sentences per relation as queries (the same for every K of a draw); K = 0 is the description alone.`,
+    '',
+    `| set | relations | K | ${columns.map(([, title]) => title).join(' | ')} | gain over K = 0 (zsre) |`,
+    `|---|---|---|${columns.map(() => '---').join('|')}|---|`,
+  ];
+  for (const set of [...new Set(result.summary.map((row) => row.set))]) {
+    const rows = result.summary.filter((row) => row.set === set);
+    const first = rows[0] as SummaryRow;
+    const zero = first.macroF1.description as number;
+    lines.push(`| ${setNames[set] ?? set} | ${first.relations} | 0 | ${columns.map(() => '-').join(' | ')} | ${zero.toFixed(1)} (description) |`);
+    for (const row of rows) {
+      const zsre = row.macroF1['adapted (model rule)'] as number;
+      const gain = zsre - zero;
+      lines.push(`| ${setNames[set] ?? set} | ${row.relations} | ${row.shots} | ${columns.map(([key]) => (row.macroF1[key] === undefined ? '-' : (row.macroF1[key] as number).toFixed(1))).join(' | ')} | ${gain >= 0 ? '+' : ''}${gain.toFixed(1)} |`);
+    }
+  }
+  return lines;
+}
