@@ -13,24 +13,17 @@
  * Writes benchmarks/results/fewshot/sets_<model>.json.
  */
 import { join, resolve } from 'node:path';
-import { createBiEncoder } from '../src/encoders/biEncoder.js';
-import { createGraphSession } from '../src/encoders/session.js';
 import { adaptDescriptions, adaptedScore, type ExampleRule, prototypeOf, unfittedExampleRule } from '../src/examples/adapt.js';
 import { noneLogit, type FusionParams } from '../src/fusion/fuse.js';
-import type { ExtractItem } from '../src/index.js';
 import { exactSearch } from '../src/labels/exact.js';
 import { loadModelDirectory } from '../src/model/loadModel.js';
-import { createDescribe } from '../src/pipeline/describe.js';
-import { prepareItem } from '../src/pipeline/prepare.js';
-import { loadTokenizer } from '../src/tokenizer/load.js';
 import { parseFlags } from './lib/args.js';
+import { openBenchVectors } from './lib/benchVectors.js';
 import { chemprotItems } from './lib/chemprot.js';
-import type { BenchRelation } from './lib/datasets.js';
 import { fewrelSplit } from './lib/datasets.js';
-import { repoPath, repoRoot, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
+import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { seededRandom } from './lib/fewshotEpisodes.js';
 import { chemprotSet, docredSet, type RelationSet, semevalSet } from './lib/relationSets.js';
-import { createVectorCache } from './lib/vectorCache.js';
 
 const usage = 'Usage: npm run bench:fewshot-sets -- --model DIR --split fewrel_m10_41 [--data-dir ../shared/data] [--draws 3] [--shots 1,5,10] [--queries 50] [--seed 7] [--steps N]';
 const flags = parseFlags(usage, {
@@ -73,26 +66,13 @@ const sets: RelationSet[] = [
   chemprotSet(dataDir, (file) => chemprotItems(dataDir, file, 100000), minimum, maxShots + queriesPerRelation),
 ];
 
-const tokenizer = await loadTokenizer(model.directory, manifest);
-const session = await createGraphSession(model.graphs.biEncoder!.path, manifest.graphs.biEncoder, { threads: 2, label: 'bi-encoder' });
-const biEncoder = createBiEncoder(session, { padId: tokenizer.special.pad, batchSize: 32 });
-const cached = createVectorCache(join(repoRoot, '.zsre-cache', 'bench-fewshot'), {
-  graph: manifest.graphs.biEncoder.files?.int8?.sha256 ?? model.graphs.biEncoder!.path,
-  tokenizer: manifest.tokenizer,
-  maxLength: manifest.maxLength,
-  description: manifest.description,
-});
-const encodeItems = (items: readonly ExtractItem[]) => cached(items, (inputs) => biEncoder.encodeSentences(inputs.map((item) => prepareItem(item, tokenizer, manifest.maxLength.sentence).sequence)));
-const encodeRelations = (relations: readonly BenchRelation[]) => {
-  const describe = createDescribe(relations, tokenizer, manifest.description, manifest.maxLength.description);
-  return cached(relations.map((relation) => ({ description: relation })), () => biEncoder.encodeDescriptions(relations.map((_, index) => describe(index))));
-};
+const { encodeItems, encodeRelations, release } = await openBenchVectors(model);
 const encoded = [];
 for (const set of sets) {
   console.log(`${set.name}: ${set.relations.length} relations, ${set.items.length} sentences: encoding`);
   encoded.push({ set, descriptions: await encodeRelations(set.relations), vectors: await encodeItems(set.items) });
 }
-await session.release();
+await release();
 const encodedSeconds = (performance.now() - started) / 1000;
 
 const fusion: FusionParams = { ...manifest.fusion.biOnly, crossWeight: 0 };

@@ -26,21 +26,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createExtractor, type ExtractItem } from '../src/index.js';
-import { createBiEncoder } from '../src/encoders/biEncoder.js';
-import { createGraphSession } from '../src/encoders/session.js';
 import { type ExampleRule, unfittedExampleRule } from '../src/examples/adapt.js';
 import type { FusionParams } from '../src/fusion/fuse.js';
 import { defaultModelDirectory } from '../src/model/defaultModel.js';
 import { loadModelDirectory } from '../src/model/loadModel.js';
 import { sealModelDirectory } from '../src/model/seal.js';
-import { createDescribe } from '../src/pipeline/describe.js';
-import { prepareItem } from '../src/pipeline/prepare.js';
-import { loadTokenizer } from '../src/tokenizer/load.js';
 import { parseFlags } from './lib/args.js';
+import { openBenchVectors } from './lib/benchVectors.js';
 import { type BenchRelation, fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
-import { repoPath, repoRoot, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
+import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { chemprotItems } from './lib/chemprot.js';
-import { createVectorCache } from './lib/vectorCache.js';
 import { drawEpisodes, type Episode, episodeScores, type EpisodeSetting, fitRule, scoreEpisodes, type ScoringMethod, seededRandom, type VectorPool, withOpaqueNames } from './lib/fewshotEpisodes.js';
 
 const usage =
@@ -82,26 +77,12 @@ if (splitName !== undefined) {
 }
 const ways = testRelations.length >= 10 ? [5, 10] : [5];
 
-// ---- vectors from the model's bi-encoder (int8, as the library runs it)
-const tokenizer = await loadTokenizer(model.directory, manifest);
-const session = await createGraphSession(model.graphs.biEncoder!.path, manifest.graphs.biEncoder, { threads: 2, label: 'bi-encoder' });
-const biEncoder = createBiEncoder(session, { padId: tokenizer.special.pad, batchSize: 32 });
-// Vectors are kept in .zsre-cache/bench-fewshot/ (vectorCache.ts): a rerun of the same model skips the encoding.
-const cached = createVectorCache(join(repoRoot, '.zsre-cache', 'bench-fewshot'), {
-  graph: manifest.graphs.biEncoder.files?.int8?.sha256 ?? model.graphs.biEncoder!.path,
-  tokenizer: manifest.tokenizer,
-  maxLength: manifest.maxLength,
-  description: manifest.description,
-});
-const encodeItems = (items: readonly ExtractItem[]) =>
-  cached(items, (inputs) => biEncoder.encodeSentences(inputs.map((item) => prepareItem(item, tokenizer, manifest.maxLength.sentence).sequence)));
+// ---- vectors from the model's bi-encoder (int8, as the library runs it; cached: benchVectors.ts)
+const vectors = await openBenchVectors(model);
+const encodeItems = (items: readonly ExtractItem[]) => vectors.encodeItems(items);
 const encodeRelations = async (relations: readonly BenchRelation[]) => {
-  const describe = createDescribe(relations, tokenizer, manifest.description, manifest.maxLength.description);
-  const vectors = await cached(
-    relations.map((relation) => ({ description: relation })),
-    () => biEncoder.encodeDescriptions(relations.map((_, index) => describe(index))),
-  );
-  return new Map(relations.map((relation, index) => [relation.id, vectors[index] as Float32Array]));
+  const encoded = await vectors.encodeRelations(relations);
+  return new Map(relations.map((relation, index) => [relation.id, encoded[index] as Float32Array]));
 };
 const byRelation = <T>(gold: readonly string[], values: readonly T[]) => {
   const grouped = new Map<string, T[]>();
@@ -136,7 +117,7 @@ const chemPool: VectorPool = { name: 'chemprot', relations: chemRelationIds, des
 // Opaque names ("R1" ... "R10", no description): relations only their examples can teach.
 const opaqueNames = [...(await encodeRelations(Array.from({ length: 10 }, (_, i) => ({ id: `R${i + 1}`, name: `R${i + 1}` })))).values()];
 const encodedSeconds = (performance.now() - started) / 1000;
-await session.release();
+await vectors.release();
 
 // ---- the rule, fitted on relations other than the ones it is measured on
 const fusion: FusionParams = { ...manifest.fusion.biOnly, crossWeight: 0 };
