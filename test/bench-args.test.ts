@@ -34,6 +34,9 @@ describe('benchmark flags are strict', () => {
     ['report.ts', ['--chek'], "Unknown option '--chek'", 'Usage: npm run bench:report'],
     ['fewrel.ts', ['--splits', '5_ori,5_42', '--predictions', 'p.json'], '--predictions: with 2 splits the path needs "{split}"', 'Usage: npm run bench:fewrel'],
     ['agreement.ts', ['--runtime', 'r.json'], 'missing required flag --reference', 'Usage: npm run bench:agreement'],
+    ['fewshot-sets.ts', [], '--model and --split are required', 'Usage: npm run bench:fewshot-sets'],
+    ['fewshot-sets.ts', ['--model', 'x', '--split', 'fewrel_m10_41', '--shots', '1,0'], '--shots 1,0: expected positive integers', 'Usage: npm run bench:fewshot-sets'],
+    ['fewshot-sets.ts', ['--model', 'x', '--split', 'm10'], '--split m10: expected a FewRel split name', 'Usage: npm run bench:fewshot-sets'],
   ])('%s %j exits 2 with the usage', async (script, args, message, usage) => {
     const outcome = await runScript(script, args);
     expect(outcome.code, outcome.stderr).toBe(2);
