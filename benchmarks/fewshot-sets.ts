@@ -20,6 +20,7 @@ import { loadModelDirectory } from '../src/model/loadModel.js';
 import { parseFlags } from './lib/args.js';
 import { openBenchVectors } from './lib/benchVectors.js';
 import { chemprotItems } from './lib/chemprot.js';
+import { classificationScores } from './lib/metrics.js';
 import { fewrelSplit } from './lib/datasets.js';
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { seededRandom } from './lib/fewshotEpisodes.js';
@@ -80,21 +81,10 @@ const modelRule: ExampleRule = manifest.fusion.examples === undefined ? unfitted
 const rule: ExampleRule = flags.values.steps === undefined ? modelRule : { ...modelRule, steps: flags.positiveInteger('steps', modelRule.steps) };
 const scale = { biWeight: fusion.biWeight, noneLogit: (sentence: Float32Array) => noneLogit(fusion, sentence) };
 
-/** Mean per-relation F1 and accuracy of closed-set argmax answers. */
-function macroF1(predicted: readonly number[], gold: readonly number[], relations: number): { macroF1: number; accuracy: number } {
-  const tp = new Array<number>(relations).fill(0);
-  const fp = new Array<number>(relations).fill(0);
-  const fn = new Array<number>(relations).fill(0);
-  predicted.forEach((p, i) => {
-    const g = gold[i] as number;
-    if (p === g) tp[g] = (tp[g] as number) + 1;
-    else {
-      fp[p] = (fp[p] as number) + 1;
-      fn[g] = (fn[g] as number) + 1;
-    }
-  });
-  const f1 = tp.map((t, r) => (t === 0 ? 0 : (2 * t) / (2 * t + (fp[r] as number) + (fn[r] as number))));
-  return { macroF1: f1.reduce((a, b) => a + b, 0) / relations, accuracy: tp.reduce((a, b) => a + b, 0) / predicted.length };
+/** Mean per-relation F1 and accuracy of closed-set argmax answers (relation positions). */
+function macroF1(predicted: readonly number[], gold: readonly number[]): { macroF1: number; accuracy: number } {
+  const { macroF1: meanF1, accuracy } = classificationScores(gold.map(String), predicted.map(String));
+  return { macroF1: meanF1, accuracy };
 }
 
 const argmaxOver = (queries: readonly Float32Array[], vectors: readonly Float32Array[]) =>
@@ -135,15 +125,15 @@ for (const { set, descriptions, vectors } of encoded) {
     const queries = shuffled.flatMap((list, r) => list.slice(maxShots, maxShots + queriesPerRelation).map((vector) => ({ vector, gold: r })));
     const queryVectors = queries.map((query) => query.vector);
     const gold = queries.map((query) => query.gold);
-    const description = macroF1(argmaxOver(queryVectors, descriptions), gold, ids.length);
+    const description = macroF1(argmaxOver(queryVectors, descriptions), gold);
     for (const k of shots) {
       const taught = shuffled.map((list, index) => ({ index, vectors: list.slice(0, k), described: true }));
       const methods: Record<string, Scores> = { description };
       const seconds: Record<string, number> = {};
-      methods.prototype = macroF1(argmaxOver(queryVectors, taught.map((relation) => prototypeOf(relation.vectors) as Float32Array)), gold, ids.length);
+      methods.prototype = macroF1(argmaxOver(queryVectors, taught.map((relation) => prototypeOf(relation.vectors) as Float32Array)), gold);
       const withRule = (chosen: ExampleRule) => {
         const adapted = adaptDescriptions(taught, space, scale, chosen);
-        return macroF1(argmaxOver(queryVectors, descriptions.map((vector, index) => adapted.get(index) ?? vector)), gold, ids.length);
+        return macroF1(argmaxOver(queryVectors, descriptions.map((vector, index) => adapted.get(index) ?? vector)), gold);
       };
       let at = performance.now();
       methods['adapted (model rule)'] = withRule(rule);
