@@ -49,3 +49,30 @@ def test_sentence_contrastive_loss_is_zero_without_a_shared_relation_and_keeps_t
     assert loss.item() == 0.0
     loss.backward()
     assert vectors.grad is not None and torch.count_nonzero(vectors.grad) == 0
+
+
+def test_none_aware_loss_is_cross_entropy_with_a_none_column():
+    from zsre_train.losses import none_aware_contrastive_loss
+    torch.manual_seed(1)
+    s = F.normalize(torch.randn(3, 4), dim=-1)
+    d = F.normalize(torch.randn(2, 4), dim=-1)
+    c = torch.tensor(0.3)
+    logits = torch.cat([s @ d.T, torch.full((3, 1), 0.3)], dim=1) / 0.05
+    expected = F.cross_entropy(logits, torch.tensor([1, 2, 0]))  # the second row holds nothing: column 2
+    assert torch.allclose(none_aware_contrastive_loss(s, d, [1, -1, 0], c, 0.05), expected, atol=1e-6)
+
+
+def test_none_aware_loss_pushes_a_pair_holding_nothing_below_the_none_cosine():
+    from zsre_train.losses import none_aware_contrastive_loss
+    description = torch.tensor([[1.0, 0.0]])
+    near, far = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 1.0]])  # cosine 1 and 0 with the relation
+    none_cosine = torch.tensor(0.5, requires_grad=True)
+    # A pair holding nothing that sits on the relation is costly; one far from it is not.
+    assert none_aware_contrastive_loss(near, description, [-1], none_cosine, 0.05).item() > 5
+    assert none_aware_contrastive_loss(far, description, [-1], none_cosine, 0.05).item() < 1e-4
+    # A related pair must beat the none column: the learned cosine is pushed down by it.
+    loss = none_aware_contrastive_loss(torch.tensor([[0.6, 0.8]]), description, [0], none_cosine, 0.05)
+    loss.backward()
+    assert none_cosine.grad.item() > 0
+    # A batch of none pairs only (no relation in it) costs nothing.
+    assert none_aware_contrastive_loss(near, torch.zeros((0, 2)), [-1], none_cosine, 0.05).item() < 1e-6

@@ -77,6 +77,34 @@ def test_bi_encoder_step_in_length_groups_equals_one_padded_batch():
         assert torch.allclose(a, b, atol=1e-5)
 
 
+def test_bi_encoder_step_with_none_pairs_uses_the_none_column():
+    from zsre_train.losses import none_aware_contrastive_loss
+    rng = np.random.default_rng(2)
+    sentences = _rows(8, rng)
+    relations = ["P0", "__none__", "P1", "__none__", "P0", "P2", "__none__", "P1"]
+    descriptions = {f"P{r}": [1] + rng.integers(3, 64, size=int(rng.integers(3, 20))).tolist() + [2] for r in range(3)}
+    model = BiEncoder(tiny_bert(), max_description_length=64, vocab_buckets=64).eval()
+    none_cosine = torch.nn.Parameter(torch.tensor(0.4))
+    step = bi_encoder_step(model, sentences, relations, descriptions, 0, 0.05, torch.device("cpu"),
+                           none_cosine=none_cosine, none_relation="__none__")
+    indices = [1, 0, 2, 3, 5]
+    loss, n_seq = step(indices, 0)
+    loss.backward()
+    assert n_seq == 5 + 3  # the none pairs bring no description
+    assert none_cosine.grad is not None and none_cosine.grad.item() != 0
+    # the reference: the same vectors through none_aware_contrastive_loss
+    ids, mask = pad_batch([sentences[i].input_ids for i in indices], 0)
+    sent, _ = model(torch.tensor(ids), torch.tensor(mask), torch.tensor([sentences[i].head_index for i in indices]),
+                    torch.tensor([sentences[i].tail_index for i in indices]))
+    d_ids, d_mask = pad_batch([descriptions[r] for r in ["P0", "P1", "P2"]], 0)
+    _, desc = model(torch.tensor(d_ids), torch.tensor(d_mask), torch.zeros(3, dtype=torch.long), torch.zeros(3, dtype=torch.long))
+    reference = none_aware_contrastive_loss(sent, desc, [-1, 0, 1, -1, 2], none_cosine, 0.05)
+    assert loss.item() == pytest.approx(reference.item(), abs=1e-5)
+    # a batch of none pairs only still trains the sentence side (no description to encode)
+    only_none, n_only = step([1, 3, 6], 0)
+    assert n_only == 3 and torch.isfinite(only_none)
+
+
 @pytest.mark.parametrize("pooling", ["markers", "cls"])
 def test_cross_encoder_step_in_length_groups_equals_one_padded_batch(tokenizer, pooling):
     rng = np.random.default_rng(2)

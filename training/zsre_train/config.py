@@ -34,6 +34,23 @@ class EntityReplacementConfig:
 
 
 @dataclass(frozen=True)
+class NonePairsConfig:
+    """Entity pairs that hold no relation, taught as "none" in the bi-encoder's loss (issue 21).
+
+    They come from the Re-DocRED documents of zsre_train.redocred.training_documents (never the
+    ones bench:documents fits thresholds on or measures): every ordered pair sharing a sentence that
+    the document marks with no relation there is a "none" pair; a pair it marks with a training
+    relation is an ordinary training sentence of that relation (both runs of an ablation should keep
+    `positives` equal, so that only the none pairs differ); a pair marked with any other relation is
+    left out (it holds a relation, just not one this recipe trains on)."""
+
+    documents: int  # how many of the training-part documents to read (in their seeded order)
+    max_pairs: int  # none pairs kept, a seeded sample (0: none, positives only)
+    positives: bool  # add the documents' related pairs of training relations as training sentences
+    none_cosine: float  # starting cosine of the learned "none" column (a relation must beat it)
+
+
+@dataclass(frozen=True)
 class DataConfig:
     split: str  # split file relative to data_dir, e.g. fewrel/splits/fewrel_rel2id_5_ori.json
     files: list[str]  # FewRel-format files relative to data_dir, read and merged
@@ -43,6 +60,8 @@ class DataConfig:
     max_per_extra_relation: int | None  # subsample of sentences per extra-set relation (None: all)
     exclude_relations: list[str]  # extra-set relations left out because they mean the same as a held-out relation
     entity_replacement: EntityReplacementConfig | None  # name replacement in the training sentences (None: off)
+    # Pairs that hold no relation (issue 21); optional: recipes written before it mean none.
+    none_pairs: NonePairsConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +253,12 @@ def _check(config: Config) -> None:
         raise ConfigError("Invalid bi_encoder.temperature: expected a positive number")
     if config.bi_encoder.sentence_contrastive_weight < 0:
         raise ConfigError("Invalid bi_encoder.sentence_contrastive_weight: expected a number >= 0 (0: off)")
+    none_pairs = config.data.none_pairs
+    if none_pairs is not None and (none_pairs.documents < 1 or none_pairs.max_pairs < 0 or not -1 < none_pairs.none_cosine < 1):
+        raise ConfigError(f"Invalid data.none_pairs {none_pairs}: expected documents >= 1, max_pairs >= 0 and none_cosine in (-1, 1)")
+    if none_pairs is not None and "docred_sentences" not in config.data.extra_sets:
+        # Re-DocRED labels are Wikidata relations; without the DocRED sentences most have no description in the recipe.
+        raise ConfigError("data.none_pairs needs 'docred_sentences' in data.extra_sets (its relations describe the documents' labels)")
 
 
 def parse_config(raw: Any, where: str = "config") -> Config:

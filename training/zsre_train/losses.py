@@ -28,6 +28,26 @@ def in_batch_contrastive_loss(
     return F.cross_entropy(logits, torch.arange(n, device=logits.device))
 
 
+def none_aware_contrastive_loss(
+    sentence_vectors: torch.Tensor, description_vectors: torch.Tensor, targets: Sequence[int], none_cosine: torch.Tensor,
+    temperature: float,
+) -> torch.Tensor:
+    """Softmax of each sentence over the batch's distinct relations plus a "none" column (issue 21).
+
+    description_vectors holds one row per distinct relation of the batch; targets[i] is the
+    column of sentence i's relation, or -1 for a pair that holds no relation. The none column's
+    score is a learned cosine (the same for every sentence), so a related pair must score its
+    relation above it and a pair holding nothing must score every relation of the batch below it:
+    a margin to every relation, which the runtime's constant noneLogit can express.
+    """
+    logits = sentence_vectors @ description_vectors.T
+    none = none_cosine.reshape(1, 1).expand(logits.shape[0], 1)
+    logits = torch.cat([logits, none], dim=1) / temperature
+    m = description_vectors.shape[0]
+    target = torch.tensor([m if t < 0 else t for t in targets], device=logits.device)
+    return F.cross_entropy(logits, target)
+
+
 def sentence_contrastive_loss(
     sentence_vectors: torch.Tensor, relations: Sequence[str], temperature: float
 ) -> torch.Tensor:

@@ -28,6 +28,7 @@ from .encode import prepare_descriptions, prepare_sentences, torch_bi_runner, to
 from .scoring import score
 from .loop import PhaseSpec, run_phase
 from .models import BiEncoder, CrossEncoder, build_bert
+from .none_pairs import NONE_RELATION, document_pairs
 from .steps import bi_encoder_step, cross_encoder_step
 
 
@@ -56,6 +57,16 @@ def load_trained_models(config: Config, run_dir: Path) -> tuple[BiEncoder, Cross
     bi.load_state_dict(torch.load(run_dir / "bi_encoder.pt", map_location="cpu"))
     cross.load_state_dict(torch.load(run_dir / "cross_encoder.pt", map_location="cpu"))
     return bi.eval(), cross.eval()
+
+
+class _WithNoneColumn(torch.nn.Module):
+    """The bi-encoder and the learned cosine of the loss's "none" column, trained together (issue 21).
+    Only the bi-encoder is saved as bi_encoder.pt; the cosine goes to run.json."""
+
+    def __init__(self, bi: BiEncoder, none_cosine: float) -> None:
+        super().__init__()
+        self.bi = bi
+        self.none_cosine = torch.nn.Parameter(torch.tensor(float(none_cosine)))
 
 
 def _spec(name: str, phase, config: Config, n: int) -> PhaseSpec:
@@ -139,17 +150,36 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         print(json.dumps({"entityReplacement": replacement_stats}), flush=True)
     print(json.dumps({"device": str(device), "train_sentences": len(corpus.train), "train_relations": len(corpus.train_relations),
                       "eval_sentences": len(corpus.eval), "eval_relations": corpus.eval_relations}), flush=True)
+    none_instances, none_counts = [], None
+    if config.data.none_pairs is not None:
+        found = document_pairs(config.data.none_pairs, data_dir, set(corpus.train_relations), config.seed)
+        corpus = dataclasses.replace(corpus, train=corpus.train + found.positives)
+        none_instances, none_counts = found.none, found.counts
+        print(json.dumps({"nonePairs": none_counts}), flush=True)
     bi, cross = build_models(config)
     bi.to(device)
     cross.to(device)
 
-    sentences = prepare_sentences(tokenizer, corpus.train, config.model.max_sentence_length)
+    # The bi-encoder also reads the none pairs, after the training sentences: rows 0..len(train)-1
+    # are the same for every phase, so the cross-encoder and distillation index `sentences` as before.
+    sentences = prepare_sentences(tokenizer, corpus.train + none_instances, config.model.max_sentence_length)
+    n_train = len(corpus.train)
     all_relations = corpus.train_relations
     desc_ids = dict(zip(all_relations, prepare_descriptions(tokenizer, [corpus.relations[r] for r in all_relations], config.model.max_description_length)))
-    bi_step = bi_encoder_step(bi, sentences, [s.relation for s in corpus.train], desc_ids, tokenizer.pad_token_id,
-                              config.bi_encoder.temperature, device, config.bi_encoder.sentence_contrastive_weight)
-    bi_stats = run_phase(_spec("bi_encoder", config.bi_encoder, config, len(sentences)), bi, bi_step, run_dir, resume)
+    relation_of = [s.relation for s in corpus.train] + [NONE_RELATION] * len(none_instances)
+    trained: torch.nn.Module = bi
+    none_cosine = None
+    if none_instances:
+        trained = _WithNoneColumn(bi, config.data.none_pairs.none_cosine).to(device)
+        none_cosine = trained.none_cosine
+    bi_step = bi_encoder_step(bi, sentences, relation_of, desc_ids, tokenizer.pad_token_id,
+                              config.bi_encoder.temperature, device, config.bi_encoder.sentence_contrastive_weight,
+                              none_cosine=none_cosine, none_relation=NONE_RELATION if none_instances else None)
+    bi_stats = run_phase(_spec("bi_encoder", config.bi_encoder, config, len(sentences)), trained, bi_step, run_dir, resume)
     torch.save(bi.state_dict(), run_dir / "bi_encoder.pt")
+    if none_counts is not None:
+        none_counts["learnedNoneCosine"] = None if none_cosine is None else round(float(none_cosine.detach()), 4)
+    sentences = sentences[:n_train]
 
     hard = _hard_negatives(bi, tokenizer, corpus, config, device, run_dir)
     if config.cross_encoder.init == "bi_encoder":
@@ -179,7 +209,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         "commit": commit, "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "device": str(device), "torchThreads": config.run.torch_threads,
         "biEncoder": bi_stats, "crossEncoder": cross_stats, "distillation": distill_stats,
-        "entityReplacement": replacement_stats,
+        "entityReplacement": replacement_stats, "nonePairs": none_counts,
         "evalMetrics": fusion_metrics, "seconds": round(time.perf_counter() - started, 1),
     }
     (run_dir / "run.json").write_text(json.dumps(run_info, indent=2), encoding="utf-8")

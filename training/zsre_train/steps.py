@@ -6,7 +6,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .losses import candidate_loss, in_batch_contrastive_loss, sentence_contrastive_loss
+from .losses import candidate_loss, in_batch_contrastive_loss, none_aware_contrastive_loss, sentence_contrastive_loss
 from .loop import StepFn
 from .models import BiEncoder, CrossEncoder
 from .text import SentenceInput, cross_pair, pad_batch
@@ -62,9 +62,13 @@ def bi_encoder_step(
     temperature: float,
     device: torch.device,
     sentence_weight: float = 0.0,
+    none_cosine: torch.Tensor | None = None,
+    none_relation: str | None = None,
 ) -> StepFn:
     """Encode the batch's sentences and the descriptions of its distinct relations once each.
-    sentence_weight > 0 adds sentence_contrastive_loss (same-relation sentences close) at that weight."""
+    sentence_weight > 0 adds sentence_contrastive_loss (same-relation sentences close) at that weight.
+    With none_cosine (a learned scalar), sentences whose relation is none_relation hold no relation
+    and the loss is none_aware_contrastive_loss (issue 21)."""
 
     def encode_sentences(group: list[int]) -> torch.Tensor:
         ids, mask = pad_batch([sentences[i].input_ids for i in group], pad_id)
@@ -79,10 +83,20 @@ def bi_encoder_step(
 
     def step(indices: list[int], epoch: int) -> tuple[torch.Tensor, int]:
         rels = [relation_of[i] for i in indices]
-        distinct = sorted(set(rels))
+        distinct = sorted(set(rels) - {none_relation})
         # Sentences and descriptions encoded in length groups (length_groups): the same vectors, less padding.
         sent = _in_groups(indices, [len(sentences[i].input_ids) for i in indices], encode_sentences)
-        desc = _in_groups(distinct, [len(description_ids[r]) for r in distinct], encode_descriptions)
+        if distinct:
+            desc = _in_groups(distinct, [len(description_ids[r]) for r in distinct], encode_descriptions)
+        else:  # a batch of none pairs only: no relation to push below the none column
+            desc = sent.new_zeros((0, sent.shape[1]))
+        if none_cosine is not None:
+            targets = [-1 if r == none_relation else distinct.index(r) for r in rels]
+            loss = none_aware_contrastive_loss(sent, desc, targets, none_cosine, temperature)
+            related = [j for j, r in enumerate(rels) if r != none_relation]
+            if sentence_weight > 0 and related:
+                loss = loss + sentence_weight * sentence_contrastive_loss(sent[related], [rels[j] for j in related], temperature)
+            return loss, len(indices) + len(distinct)
         per_sentence = desc[torch.tensor([distinct.index(r) for r in rels], device=device)]
         loss = in_batch_contrastive_loss(sent, per_sentence, rels, temperature)
         if sentence_weight > 0:
