@@ -27,6 +27,7 @@ import { fewshotSetsMarkdown, readFewshotSetsResults } from './lib/fewshotSetsRe
 import { documentsChart, documentsMarkdown, isDocumentsResult } from './lib/documentsReport.js';
 import { isWebResult, webMarkdown } from './lib/webReport.js';
 import { graphsMarkdown, isGraphsResult } from './lib/graphsReport.js';
+import { noneTrainingMarkdown, readNoneTrainingResults } from './lib/noneTrainingReport.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
@@ -173,6 +174,18 @@ if (web !== undefined) {
   const text = outputs.get(readme) ?? readFileSync(readme, 'utf8');
   if (!section.test(text)) throw new Error(`${readme} has no <!-- web:start --> ... <!-- web:end --> section to fill`);
   outputs.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${webMarkdown(web, 'benchmarks/results/web-playground.png').join('\n')}\n${end}`));
+}
+// Training with pairs that hold nothing (issue 21; training/evaluate_documents.py): in this folder's
+// README and the README's none-training section.
+const noneTraining = noneTrainingMarkdown(readNoneTrainingResults(resultsDir));
+if (noneTraining.length > 0) {
+  const here = join(resultsDir, 'README.md');
+  outputs.set(here, `${outputs.get(here) ?? ''}## Training with pairs that hold nothing (none-training/)\n\n${noneTraining.join('\n')}\n`);
+  const readme = join(repoRoot, 'README.md');
+  const section = /(<!-- none-training:start[^>]*-->\n)[\s\S]*?(<!-- none-training:end -->)/;
+  const text = outputs.get(readme) ?? readFileSync(readme, 'utf8');
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- none-training:start --> ... <!-- none-training:end --> section to fill`);
+  outputs.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${noneTraining.join('\n')}\n${end}`));
 }
 const chart = fewrelChart(fewrel);
 if (chart !== undefined) outputs.set(join(resultsDir, 'chart.svg'), renderSeedChart(chart.points, chart.targets, chart.title));

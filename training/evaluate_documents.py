@@ -30,6 +30,7 @@ from zsre_train.backbone import load_tokenizer  # noqa: E402
 from zsre_train.config import load_config  # noqa: E402
 from zsre_train.corpus import load_corpus  # noqa: E402
 from zsre_train.data.descriptions import fewrel_relations, wikidata_relations  # noqa: E402
+from zsre_train.heldout import held_out_sentences, macro_scores  # noqa: E402
 from zsre_train.encode import prepare_descriptions, prepare_sentences, torch_bi_runner  # noqa: E402
 from zsre_train.recipe import build_models  # noqa: E402
 from zsre_train.scoring import score  # noqa: E402
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measuring-docs", type=int, default=90)
     parser.add_argument("--precision-target", type=float, default=documents_eval.PRECISION_TARGET)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--held-out-per-relation", type=int, default=100,
+                        help="closed-set check: sentences per test relation of the run's FewRel split (default 100)")
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     args = parser.parse_args(argv)
     if not 1 <= args.calibration_docs <= redocred.RESERVED_CALIBRATION:
@@ -105,11 +108,20 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"operatingPoint": name, "reachedOnCalibration": False})
             continue
         rows.append({"operatingPoint": name, "all": documents_eval.scores_at(measured, threshold),
+                     "calibration": documents_eval.scores_at(fit_on, threshold),
+                     "wrongAnswers": documents_eval.wrong_answers(measured, threshold),
                      "seenRelations": documents_eval.scores_at(measured, threshold, seen),
                      "unseenRelations": documents_eval.scores_at(measured, threshold, unseen)})
     oracle = documents_eval.best_f1_threshold(measured)
     rows.append({"operatingPoint": "best F1 of any threshold on the measuring documents (oracle, not a result)",
                  "all": documents_eval.scores_at(measured, oracle)})
+    # Closed set on the split's test relations (never trained on): the none pairs must not cost this.
+    held_out, held_out_relations = held_out_sentences(config, args.data_dir, args.held_out_per_relation)
+    closed = score(bi_run=runner, tokenizer=tokenizer,
+                   sentences=prepare_sentences(tokenizer, held_out, config.model.max_sentence_length),
+                   descriptions=prepare_descriptions(tokenizer, held_out_relations, config.model.max_description_length))
+    closed_set = {"relations": [r.id for r in held_out_relations], "sentences": len(held_out),
+                  "bi": macro_scores([s.relation for s in held_out], [held_out_relations[c].id for c in closed.bi_all.argmax(axis=1)])}
     run_info = json.loads((args.run / "run.json").read_text(encoding="utf-8"))
     result = {
         "benchmark": "documents-python (Re-DocRED sentence pairs, bi-encoder of a training run)",
@@ -122,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         "candidates": "the 96 DocRED relations (Wikidata ids; FewRel descriptions where FewRel has the relation, else Wikidata's)",
         "seenRelations": sorted(pids[c] for c in seen), "unseenRelations": sorted(pids[c] for c in unseen),
         "fusion": block["biOnly"], "rows": rows, "ranking": documents_eval.ranking(measured),
+        "closedSetHeldOut": closed_set,
         "precision": "fp32 (torch, the reference pipeline)",
         "machine": {"cpu": _cpu_model(), "cpus": os.cpu_count(), "threads": args.threads, "platform": platform.platform()},
         "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -134,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print(row["operatingPoint"], json.dumps({k: v for k, v in row.items() if k != "operatingPoint"}))
     print(json.dumps(result["ranking"]))
+    print("closed set, held-out FewRel relations:", json.dumps(closed_set["bi"]))
     return 0
 
 

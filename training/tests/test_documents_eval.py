@@ -41,3 +41,8 @@ def test_decisions_take_the_fused_probability_of_the_best_candidate():
     assert d.best.tolist() == [1, 2]
     expected = fusion.probabilities(np.array([[0.9, 0.2]]), None, params)[0, 0]
     assert abs(d.probability[0] - expected) < 1e-12
+
+
+def test_wrong_answers_are_split_by_what_the_pair_holds():
+    # At 0.65: answers 0.9 (right), 0.8 (wrong relation of a related pair), 0.7 (a pair holding nothing).
+    assert documents_eval.wrong_answers(_decisions(), 0.65) == {"wrong": 2, "onPairsHoldingNothing": 1, "wrongRelationOfRelatedPair": 1}

@@ -79,3 +79,11 @@ def ranking(d: PairDecisions) -> dict:
     related = [i for i, g in enumerate(d.gold) if g]
     right = sum(1 for i in related if d.best[i] in d.gold[i])
     return {"related": len(related), "top1Right": round(100 * right / max(1, len(related)), 2)}
+
+
+def wrong_answers(d: PairDecisions, threshold: float) -> dict:
+    """Where the wrong answers at `threshold` fall: on pairs that hold nothing, or a wrong relation for a related pair."""
+    answered = d.probability >= threshold
+    wrong = [i for i in np.flatnonzero(answered) if d.best[i] not in d.gold[i]]
+    on_none = sum(1 for i in wrong if not d.gold[i])
+    return {"wrong": len(wrong), "onPairsHoldingNothing": on_none, "wrongRelationOfRelatedPair": len(wrong) - on_none}
