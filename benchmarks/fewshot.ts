@@ -36,6 +36,7 @@ import { openBenchVectors } from './lib/benchVectors.js';
 import { type BenchRelation, fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { chemprotItems } from './lib/chemprot.js';
+import { commonDirectionItems, meanDirection } from './lib/commonDirection.js';
 import { drawEpisodes, type Episode, episodeScores, type EpisodeSetting, fitRule, scoreEpisodes, type ScoringMethod, seededRandom, type VectorPool, withOpaqueNames } from './lib/fewshotEpisodes.js';
 
 const usage =
@@ -116,13 +117,29 @@ const chemFitPool: VectorPool = { name: 'chemprot-train', relations: chemRelatio
 const chemPool: VectorPool = { name: 'chemprot', relations: chemRelationIds, description: chemDescription, support: chemTrainByRelation, query: chemTestByRelation };
 // Opaque names ("R1" ... "R10", no description): relations only their examples can teach.
 const opaqueNames = [...(await encodeRelations(Array.from({ length: 10 }, (_, i) => ({ id: `R${i + 1}`, name: `R${i + 1}` })))).values()];
+// The rule's common direction (adapt.ts): the model's own, or, with --write-rule, the mean vector of
+// Re-DocRED calibration sentence pairs (benchmarks/lib/commonDirection.ts), written with the rule.
+let direction: { vector: readonly number[]; pairs: number | null; documents: number[] | null } | null = null;
+if (flags.values['write-rule']) {
+  const source = commonDirectionItems(dataDir);
+  if (source === null) throw flags.fail(`--write-rule needs Re-DocRED for the rule's common direction: no extra/redocred/dev_revised.json under ${dataDir}`);
+  direction = { vector: meanDirection(await encodeItems(source.items)), pairs: source.items.length, documents: source.documents };
+} else if (manifest.fusion.examples?.commonDirection !== undefined) {
+  direction = { vector: manifest.fusion.examples.commonDirection, pairs: null, documents: null };
+}
 const encodedSeconds = (performance.now() - started) / 1000;
 await vectors.release();
 
 // ---- the rule, fitted on relations other than the ones it is measured on
 const fusion: FusionParams = { ...manifest.fusion.biOnly, crossWeight: 0 };
 // Only the strengths are fitted here; steps and competitors are the library's (or the model's own).
-const base: ExampleRule = { ...unfittedExampleRule, ...(manifest.fusion.examples === undefined ? {} : { steps: manifest.fusion.examples.steps, competitors: manifest.fusion.examples.competitors }) };
+const base: ExampleRule = {
+  ...unfittedExampleRule,
+  ...(manifest.fusion.examples === undefined ? {} : { steps: manifest.fusion.examples.steps, competitors: manifest.fusion.examples.competitors }),
+  ...(direction === null ? {} : { commonDirection: direction.vector }),
+};
+// A rule as logs and results show it: the direction's numbers are in the manifest, not repeated.
+const shown = (rule: ExampleRule) => ({ ...rule, commonDirection: rule.commonDirection === undefined ? null : `${rule.commonDirection.length} numbers` });
 // Fit episodes: half with the relations' descriptions, half with opaque names only, so that the
 // prior suits relations whose description says much and relations whose description says nothing.
 const fitEpisodes = (pool: VectorPool, salt: number): Episode[] =>
@@ -133,7 +150,7 @@ const fitEpisodes = (pool: VectorPool, salt: number): Episode[] =>
 const fewrelFitSource = fit?.pool ?? test.pool; // the ChemProt rows' rule: FewRel relations other than ChemProt's
 const forFewrel = fitRule([...(fit === null ? [] : fitEpisodes(fit.pool, 11)), ...fitEpisodes(chemFitPool, 23)], fusion, base);
 const forChemprot = fitRule(fitEpisodes(fewrelFitSource, 17), fusion, base);
-console.log(`rule for the FewRel rows (fitted on ${fit === null ? 'ChemProt train' : `FewRel ${fitRelations.join(', ')} + ChemProt train`}): ${JSON.stringify(forFewrel.rule)}; for the ChemProt rows: ${JSON.stringify(forChemprot.rule)}`);
+console.log(`rule for the FewRel rows (fitted on ${fit === null ? 'ChemProt train' : `FewRel ${fitRelations.join(', ')} + ChemProt train`}): ${JSON.stringify(shown(forFewrel.rule))}; for the ChemProt rows: ${JSON.stringify(shown(forChemprot.rule))}`);
 
 const methodsFor = (setting: EpisodeSetting): ScoringMethod[] =>
   setting.shots === 0 ? ['description'] : (setting.noneShots ?? 0) > 0 ? ['adapted'] : setting.noneRate > 0 ? ['description', 'adapted'] : ['description', 'prototype', 'adapted'];
@@ -156,6 +173,21 @@ const fewrelRows = [
   ...[1, 5, 10].map((shots, i) => run(test.pool, { ways: 5, shots, queries: 3, noneRate: 0 }, forFewrel.rule, 300 + i, true)),
 ];
 const chemRows = [0, 1, 2, 5, 10, 20].map((shots, i) => run(chemPool, { ways: 5, shots, queries: 3, noneRate: 0 }, forChemprot.rule, 200 + i));
+// What the common direction does: the same episodes and strengths, with and without it.
+const directionEffect =
+  direction === null
+    ? null
+    : [0, 0.5].flatMap((noneRate) =>
+        [1, 5, 10].map((shots, i) => {
+          const drawn = drawEpisodes(test.pool, { ways: 5, shots, queries: 3, noneRate }, episodes, seed * 7919 + 500 + i + noneRate * 10);
+          const { commonDirection: _, ...free } = forFewrel.rule;
+          return { ways: 5, shots, noneRate, episodes, withDirection: scoreEpisodes(drawn, 'adapted', forFewrel.rule, fusion), without: scoreEpisodes(drawn, 'adapted', free, fusion) };
+        }),
+      );
+for (const row of directionEffect ?? []) {
+  const line = (s: { accuracy: number; precision: number; recall: number }) => `accuracy ${(100 * s.accuracy).toFixed(1)} precision ${(100 * s.precision).toFixed(1)} recall ${(100 * s.recall).toFixed(1)}`;
+  console.log(`common direction, 5-way ${row.shots}-shot none ${row.noneRate}: with ${line(row.withDirection)}; without ${line(row.without)}`);
+}
 for (const row of [...fewrelRows, ...chemRows]) {
   console.log(`${row.ways}-way ${row.shots}-shot none ${row.noneRate}${'noneShots' in row && row.noneShots ? ` with ${row.noneShots} none examples` : ''}${'opaqueNames' in row && row.opaqueNames ? ' (opaque names)' : ''}: ` + Object.entries(row.scores).map(([m, s]) => `${m} ${(100 * s.accuracy).toFixed(1)}`).join(', '));
 }
@@ -171,11 +203,21 @@ if (flags.values['write-rule']) {
   const raw = JSON.parse(readFileSync(manifestPath, 'utf8')) as { fusion: Record<string, unknown> };
   raw.fusion.examples = {
     ...both.rule,
-    fittedOn: { sources: writeSources, ways: 5, halfWithOpaqueNames: true, shots: [1, 2, 5, 10], noneRate: 0.5, losses: both.losses, script: 'benchmarks/fewshot.ts --write-rule', seed },
+    fittedOn: {
+      sources: writeSources,
+      ways: 5,
+      halfWithOpaqueNames: true,
+      shots: [1, 2, 5, 10],
+      noneRate: 0.5,
+      losses: both.losses,
+      commonDirection: { source: 'mean bi-encoder vector of Re-DocRED dev sentence pairs (both orders), calibration part of bench:documents (seed 21, 200 documents), its first 100 documents', pairs: direction?.pairs ?? null },
+      script: 'benchmarks/fewshot.ts --write-rule',
+      seed,
+    },
   };
   writeFileSync(manifestPath, `${JSON.stringify(raw, null, 2)}\n`);
   const report = await sealModelDirectory(modelDir, { reseal: true });
-  console.log(`wrote fusion.examples ${JSON.stringify(both.rule)} into ${repoPath(manifestPath)} (${report.outcome}, manifestSha256 ${report.manifestSha256})`);
+  console.log(`wrote fusion.examples ${JSON.stringify(shown(both.rule))} into ${repoPath(manifestPath)} (${report.outcome}, manifestSha256 ${report.manifestSha256})`);
 }
 
 // ---- the cross-encoder with examples: does its stage help once examples are there?
@@ -188,7 +230,7 @@ console.log(`public API agreement: ${agreement.same}/${agreement.queries} top-1 
 
 const result = {
   benchmark: 'fewshot',
-  model: { directory: repoPath(modelDir), name: manifest.name, manifestRule: written ?? manifest.fusion.examples ?? null, ruleWritten: written !== null },
+  model: { directory: repoPath(modelDir), name: manifest.name, manifestRule: written !== null ? shown(written) : manifest.fusion.examples === undefined ? null : shown(manifest.fusion.examples), ruleWritten: written !== null },
   protocol: {
     fewrel: {
       relations: testRelations,
@@ -210,7 +252,8 @@ const result = {
     seed,
     accuracy: 'mean over episodes of top-1 accuracy (closed set: argmax; with none-of-the-above: the fused decision at the model threshold, none counts as an answer); interval95 = 1.96 x std over episodes / sqrt(episodes)',
   },
-  rules: { forFewrel, forChemprot },
+  rules: { forFewrel: { ...forFewrel, rule: shown(forFewrel.rule) }, forChemprot: { ...forChemprot, rule: shown(forChemprot.rule) } },
+  commonDirection: direction === null ? null : { numbers: direction.vector.length, pairs: direction.pairs, documents: direction.documents, effect: directionEffect },
   fewrel: fewrelRows,
   chemprot: chemRows,
   crossWithExamples,

@@ -9,7 +9,8 @@ import { unfittedExampleRule } from '../../src/examples/adapt.js';
 interface Scores { accuracy: number; interval95: number; precision: number; recall: number }
 type Method = 'description' | 'prototype' | 'adapted';
 interface Row { ways: number; shots: number; noneRate: number; noneShots?: number; opaqueNames?: boolean; episodes: number; scores: Partial<Record<Method, Scores>> }
-interface Rule { strength: number; nameOnlyStrength: number; steps: number; competitors: number }
+interface Rule { strength: number; nameOnlyStrength: number; steps: number; competitors: number; commonDirection?: string | null }
+interface DirectionEffect { shots: number; noneRate: number; withDirection: Scores; without: Scores }
 export interface FewshotResult {
   benchmark: 'fewshot';
   model: { name: string; directory: string; manifestRule: Rule | null };
@@ -21,6 +22,8 @@ export interface FewshotResult {
   fewrel: Row[];
   chemprot: Row[];
   crossWithExamples?: { queriesPerRelation: number; rows: { shots: number; biOnly: number; withCrossEncoder: number }[] } | null;
+  /** the rule's common direction (adapt.ts), and the same episodes scored with and without it; absent in results before it. */
+  commonDirection?: { numbers: number; pairs: number | null; effect: DirectionEffect[] | null } | null;
   apiAgreement: { queries: number; same: number };
   environment: { commit: string; cpu: string; date: string };
 }
@@ -69,6 +72,15 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
         open.map((row) => `${row.ways}-way K=${row.shots}: ${share(row.shots === 0 ? row.scores.description : row.scores.adapted)}`).join('; ') + '.',
     );
   }
+  const effect = result.commonDirection?.effect;
+  if (effect !== undefined && effect !== null && effect.length > 0) {
+    const shown = (s: Scores) => `${(100 * s.accuracy).toFixed(1)} / ${(100 * s.precision).toFixed(1)}% / ${(100 * s.recall).toFixed(1)}%`;
+    lines.push(
+      '',
+      'The common direction (FewRel, 5-way, the same episodes and strengths with and without it): accuracy / precision of the answers given / relation queries answered right — ' +
+        effect.map((row) => `K=${row.shots}${row.noneRate > 0 ? `, ${Math.round(100 * row.noneRate)}% none` : ', closed set'}: ${shown(row.withDirection)} with, ${shown(row.without)} without`).join('; ') + '.',
+    );
+  }
   const cross = result.crossWithExamples;
   if (cross !== undefined && cross !== null) {
     lines.push(
@@ -80,7 +92,7 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
   lines.push(
     '',
     `The public API (createExtractor with relations carrying examples) gave the same top-1 as these scores on ${result.apiAgreement.same} of ${result.apiAgreement.queries} sampled queries. ` +
-      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? `none (the library default: strength ${unfittedExampleRule.strength}, name-only strength ${unfittedExampleRule.nameOnlyStrength})` : `strength ${result.model.manifestRule.strength}, name-only strength ${result.model.manifestRule.nameOnlyStrength}`}.`,
+      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? `none (the library default: strength ${unfittedExampleRule.strength}, name-only strength ${unfittedExampleRule.nameOnlyStrength})` : `strength ${result.model.manifestRule.strength}, name-only strength ${result.model.manifestRule.nameOnlyStrength}${typeof result.model.manifestRule.commonDirection === 'string' ? ', with a common direction' : ''}`}.`,
     '',
   );
   return lines;

@@ -43,6 +43,14 @@ export interface ExampleRule {
   steps: number;
   /** per example: how many relations by description score, and how many taught relations by prototype, compete with its own. */
   competitors: number;
+  /**
+   * Optional: the direction every marked sentence pair shares (the model's mean sentence vector
+   * over pairs of running text). Examples then move a description only orthogonally to it. Why:
+   * every marked sentence leans along that direction, so a description pulled toward its examples
+   * along it scores every sentence higher alike, and pairs holding none of the relations cross
+   * the threshold more often the more examples there are (benchmarks/results/fewshot/).
+   */
+  commonDirection?: readonly number[];
 }
 
 /** For a model whose manifest carries no fitted rule (fusion.examples); benchmarks/fewshot.ts fits a model's own. */
@@ -120,10 +128,14 @@ export function adaptDescriptions(
   });
   const noneLogits = examples.map(({ vector }) => scale.noneLogit(vector));
 
+  // With a common direction u the update directions are x_k - (x_k . u) u, so the Gram matrix
+  // of the scores, x_i . (x_k - (x_k . u) u), is x_i . x_k - (x_i . u)(x_k . u).
+  const direction = rule.commonDirection === undefined ? null : unit(rule.commonDirection);
+  const along = examples.map(({ vector }) => (direction === null ? 0 : dot(vector, direction)));
   const gram = new Float64Array(n * n);
   for (let i = 0; i < n; i += 1) {
     for (let k = i; k < n; k += 1) {
-      const value = dot((examples[i] as { vector: Float32Array }).vector, (examples[k] as { vector: Float32Array }).vector);
+      const value = dot((examples[i] as { vector: Float32Array }).vector, (examples[k] as { vector: Float32Array }).vector) - (along[i] as number) * (along[k] as number);
       gram[i * n + k] = value;
       gram[k * n + i] = value;
     }
@@ -187,6 +199,10 @@ export function adaptDescriptions(
       if (weight === 0) continue;
       const example = (examples[k] as { vector: Float32Array }).vector;
       for (let d = 0; d < vector.length; d += 1) vector[d] = (vector[d] as number) + weight * (example[d] as number);
+      if (direction !== null) {
+        const shift = weight * (along[k] as number);
+        for (let d = 0; d < vector.length; d += 1) vector[d] = (vector[d] as number) - shift * (direction[d] as number);
+      }
     }
     adapted.set(relation.index, Float32Array.from(vector));
   });
@@ -215,10 +231,17 @@ export function adaptedScore(adapted: Float32Array, sentence: Float32Array): num
   return s0 + s1 + (s2 + s3);
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
+function dot(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i += 1) sum += (a[i] as number) * (b[i] as number);
   return sum;
+}
+
+function unit(vector: readonly number[]): Float64Array {
+  let norm = 0;
+  for (let i = 0; i < vector.length; i += 1) norm += (vector[i] as number) * (vector[i] as number);
+  norm = Math.sqrt(norm);
+  return Float64Array.from(vector, (value) => (norm === 0 ? 0 : value / norm));
 }
 
 /** The normalised mean of unit vectors (a relation's prototype); null for none. */

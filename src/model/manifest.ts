@@ -92,6 +92,9 @@ const commonShape = {
         nameOnlyStrength: z.number().positive(),
         steps: z.number().int().positive().max(10000),
         competitors: z.number().int().positive(),
+        // The direction every marked sentence pair shares (adapt.ts): examples move descriptions
+        // orthogonally to it. Absent: they move freely (models fitted before it existed).
+        commonDirection: z.array(z.number()).min(1).optional(),
         fittedOn: z.record(z.string(), z.unknown()).optional(),
       })
       .strict()

@@ -77,6 +77,12 @@ export function parseManifest(record: Record<string, unknown>, file: string): Ma
       throw invalidManifest(file, `${field}.noneVector.weights has ${length} numbers, vectorSize is ${manifest.vectorSize} (refit it with training/fit_none_vector.py)`, `${field}.noneVector.weights`);
     }
   }
+  // The examples' common direction is a vector of the sentence side: its size, and not all zero.
+  const direction = manifest.fusion.examples?.commonDirection;
+  if (direction !== undefined && (direction.length !== manifest.vectorSize || direction.every((value) => value === 0))) {
+    const problem = direction.length !== manifest.vectorSize ? `has ${direction.length} numbers, vectorSize is ${manifest.vectorSize}` : 'is all zeros';
+    throw invalidManifest(file, `fusion.examples.commonDirection ${problem} (refit it with \`npm run bench:fewshot -- --model DIR --write-rule\`)`, 'fusion.examples.commonDirection');
+  }
   return manifest;
 }
 
