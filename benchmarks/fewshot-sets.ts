@@ -1,5 +1,5 @@
 /**
- * npm run bench:fewshot-sets -- --model DIR --split fewrel_m10_41 [--data-dir ../shared/data] [--draws 3] [--shots 1,5,10] [--queries 50] [--steps N]
+ * npm run bench:fewshot-sets -- --model DIR --split fewrel_m10_41 [--data-dir ../shared/data] [--draws 3] [--shots 1,5,10] [--queries 50] [--steps N] [--common-direction]
  *
  * Relations taught by examples on whole relation sets the model never trained on (issue 22's
  * own measurement: closed set over every relation of the set, macro F1, bi-encoder only, queries
@@ -10,6 +10,9 @@
  *  - prototype: the normalised mean of the examples, no description;
  *  - adapted (model rule): the library's rule (src/examples/adapt.ts) with the model's strengths;
  * --steps N replaces the rule's gradient steps (to measure how far the fit is from converged).
+ * --common-direction adds a column: the model rule with a common direction (adapt.ts) computed for
+ * this model from Re-DocRED calibration sentence pairs (benchmarks/lib/commonDirection.ts), for a
+ * model whose manifest has none (a model that has one uses it in the model-rule column already).
  * Writes benchmarks/results/fewshot/sets_<model>.json.
  */
 import { join, resolve } from 'node:path';
@@ -20,13 +23,14 @@ import { loadModelDirectory } from '../src/model/loadModel.js';
 import { parseFlags } from './lib/args.js';
 import { openBenchVectors } from './lib/benchVectors.js';
 import { chemprotItems } from './lib/chemprot.js';
+import { commonDirectionItems, meanDirection } from './lib/commonDirection.js';
 import { classificationScores } from './lib/metrics.js';
 import { fewrelSplit } from './lib/datasets.js';
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { seededRandom } from './lib/fewshotEpisodes.js';
 import { chemprotSet, docredSet, type RelationSet, semevalSet } from './lib/relationSets.js';
 
-const usage = 'Usage: npm run bench:fewshot-sets -- --model DIR --split fewrel_m10_41 [--data-dir ../shared/data] [--draws 3] [--shots 1,5,10] [--queries 50] [--seed 7] [--steps N]';
+const usage = 'Usage: npm run bench:fewshot-sets -- --model DIR --split fewrel_m10_41 [--data-dir ../shared/data] [--draws 3] [--shots 1,5,10] [--queries 50] [--seed 7] [--steps N] [--common-direction]';
 const flags = parseFlags(usage, {
   model: { type: 'string' },
   split: { type: 'string' },
@@ -36,6 +40,7 @@ const flags = parseFlags(usage, {
   queries: { type: 'string' },
   seed: { type: 'string' },
   steps: { type: 'string' },
+  'common-direction': { type: 'boolean', default: false },
 });
 if (flags.values.model === undefined || flags.values.split === undefined) throw flags.fail('--model and --split are required: the sets are held out only for a FewRel split model, which never trained on extra/');
 const dataDir = resolve(flags.values['data-dir']);
@@ -72,6 +77,13 @@ const encoded = [];
 for (const set of sets) {
   console.log(`${set.name}: ${set.relations.length} relations, ${set.items.length} sentences: encoding`);
   encoded.push({ set, descriptions: await encodeRelations(set.relations), vectors: await encodeItems(set.items) });
+}
+let commonDirection: number[] | null = null;
+if (flags.values['common-direction']) {
+  const source = commonDirectionItems(dataDir);
+  if (source === null) throw flags.fail(`--common-direction needs Re-DocRED: no extra/redocred/dev_revised.json under ${dataDir}`);
+  console.log(`common direction: ${source.items.length} Re-DocRED sentence pairs: encoding`);
+  commonDirection = meanDirection(await encodeItems(source.items));
 }
 await release();
 const encodedSeconds = (performance.now() - started) / 1000;
@@ -138,9 +150,10 @@ for (const { set, descriptions, vectors } of encoded) {
       let at = performance.now();
       methods['adapted (model rule)'] = withRule(rule);
       seconds.adapt = (performance.now() - at) / 1000;
+      if (commonDirection !== null) methods['adapted (common direction)'] = withRule({ ...rule, commonDirection });
       rows.push({ set: set.name, relations: ids.length, shots: k, draw, queries: queries.length, methods, seconds });
       const show = (name: string) => `${name} ${(100 * (methods[name] as Scores).macroF1).toFixed(1)}`;
-      console.log(`${set.name} K=${k} draw ${draw}: ${['description', 'prototype', 'adapted (model rule)'].map(show).join(' | ')} (fit ${seconds.adapt?.toFixed(2)} s)`);
+      console.log(`${set.name} K=${k} draw ${draw}: ${Object.keys(methods).map(show).join(' | ')} (fit ${seconds.adapt?.toFixed(2)} s)`);
     }
   }
 }
@@ -171,7 +184,8 @@ const out = writeResult(`sets_${manifest.name}`, {
     shots,
     queriesPerRelation,
     seed,
-    rule,
+    rule: { ...rule, commonDirection: rule.commonDirection === undefined ? null : `${rule.commonDirection.length} numbers` },
+    commonDirectionColumn: commonDirection === null ? null : 'adapted (common direction): the model rule with the mean vector of Re-DocRED calibration sentence pairs (benchmarks/lib/commonDirection.ts) as its common direction',
     metric: 'closed set over every relation of the set; macro F1 = mean per-relation F1 of the argmax answers; queries outside the examples, the same queries for every K of a draw',
     sets: encoded.map(({ set }) => ({ name: set.name, relations: set.relations.map((relation) => relation.id), sentences: set.items.length })),
   },

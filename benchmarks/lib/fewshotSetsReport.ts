@@ -29,13 +29,15 @@ const setNames: Record<string, string> = {
   chemprot: 'ChemProt',
 };
 /** The columns shown, in order: the method names benchmarks/fewshot-sets.ts writes. */
-const columns: [string, string][] = [
+const allColumns: [string, string][] = [
   ['prototype', 'prototype (examples only)'],
   ['adapted (model rule)', 'description adapted to the examples (zsre)'],
+  ['adapted (common direction)', 'the same, with a common direction'],
 ];
 
 export function fewshotSetsMarkdown(result: FewshotSetsResult): string[] {
   const { settings, environment } = result;
+  const columns = allColumns.filter(([key]) => result.summary.some((row) => row.macroF1[key] !== undefined));
   const lines = [
     `**Whole relation sets the \`${settings.split}\` split model never trained on** (\`npm run bench:fewshot-sets\`), int8 bi-encoder, commit ${environment.commit.slice(0, 8)}, ${environment.cpu}, ${environment.date.slice(0, 10)}: ` +
       `every relation of the set at once (closed set), macro F1 in % (mean per-relation F1), mean of ${settings.draws} seeded draws of K examples per relation, ` +

@@ -93,6 +93,10 @@ class BiEncoderConfig:
     # Weight of the sentence-to-sentence contrastive term (losses.sentence_contrastive_loss; issue 22's
     # training option for example-taught relations). Optional: recipes written before it mean 0.
     sentence_contrastive_weight: float = 0.0
+    # Optional: a run folder (relative to the repository root, or absolute) whose bi_encoder.pt
+    # starts this bi-encoder instead of the pretrained backbone: a trained model taught more (e.g.
+    # pairs that hold nothing, data.none_pairs) without training it again from the start.
+    init_from: str | None = None
 
 
 @dataclass(frozen=True)

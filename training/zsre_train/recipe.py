@@ -69,6 +69,19 @@ class _WithNoneColumn(torch.nn.Module):
         self.none_cosine = torch.nn.Parameter(torch.tensor(float(none_cosine)))
 
 
+def _init_from(config: Config) -> Path | None:
+    """bi_encoder.init_from as the bi_encoder.pt it names, checked before any training starts."""
+    if config.bi_encoder.init_from is None:
+        return None
+    folder = Path(config.bi_encoder.init_from)
+    if not folder.is_absolute():
+        folder = Path(__file__).resolve().parents[2] / folder
+    weights = folder / "bi_encoder.pt"
+    if not weights.is_file():
+        raise ConfigError(f"bi_encoder.init_from: no bi_encoder.pt in {folder}: name a finished run folder")
+    return weights
+
+
 def _spec(name: str, phase, config: Config, n: int) -> PhaseSpec:
     return PhaseSpec(name, n, phase.epochs, phase.max_steps, phase.batch_size, phase.learning_rate,
                      phase.warmup_ratio, config.run.checkpoint_every, config.run.log_every, config.seed)
@@ -157,6 +170,11 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         none_instances, none_counts = found.none, found.counts
         print(json.dumps({"nonePairs": none_counts}), flush=True)
     bi, cross = build_models(config)
+    init_from = _init_from(config)
+    if init_from is not None:
+        # A resumed phase then loads its own checkpoint over these weights.
+        bi.load_state_dict(torch.load(init_from, map_location="cpu"))
+        print(json.dumps({"biEncoderInitFrom": str(init_from)}), flush=True)
     bi.to(device)
     cross.to(device)
 
@@ -209,7 +227,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         "commit": commit, "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "device": str(device), "torchThreads": config.run.torch_threads,
         "biEncoder": bi_stats, "crossEncoder": cross_stats, "distillation": distill_stats,
-        "entityReplacement": replacement_stats, "nonePairs": none_counts,
+        "entityReplacement": replacement_stats, "nonePairs": none_counts, "biEncoderInitFrom": None if init_from is None else str(init_from),
         "evalMetrics": fusion_metrics, "seconds": round(time.perf_counter() - started, 1),
     }
     (run_dir / "run.json").write_text(json.dumps(run_info, indent=2), encoding="utf-8")
