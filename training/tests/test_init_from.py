@@ -6,6 +6,8 @@ Needs the shared FewRel data (../shared/data from the repo root, or DATA_DIR).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -22,7 +24,7 @@ TRAINING = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("DATA_DIR", TRAINING.parent.parent / "shared" / "data"))
 
 
-def train(tmp_path: Path, name: str, learning_rate: float, init_from: Path | None) -> dict[str, torch.Tensor]:
+def train(tmp_path: Path, name: str, learning_rate: float, init_from: Path | None) -> tuple[dict[str, torch.Tensor], dict]:
     raw = yaml.safe_load((TRAINING / "configs" / "tiny.yaml").read_text())
     raw["name"] = f"tiny-{name}"
     raw["data"]["max_per_relation"] = 3
@@ -37,7 +39,7 @@ def train(tmp_path: Path, name: str, learning_rate: float, init_from: Path | Non
     done = subprocess.run([sys.executable, "training/train.py", "--config", str(config), "--out", str(out), "--data-dir", str(DATA_DIR)],
                           capture_output=True, text=True, cwd=TRAINING.parent)
     assert done.returncode == 0, done.stderr[-3000:]
-    return torch.load(out / "bi_encoder.pt", map_location="cpu")
+    return torch.load(out / "bi_encoder.pt", map_location="cpu"), json.loads((out / "run.json").read_text())
 
 
 def close(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
@@ -46,12 +48,15 @@ def close(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
 
 def test_a_run_starts_from_another_runs_bi_encoder(tmp_path):
     assert DATA_DIR.is_dir(), f"FewRel data not found at {DATA_DIR}: set DATA_DIR"
-    first = train(tmp_path, "first", 0.001, None)
+    first, first_info = train(tmp_path, "first", 0.001, None)
     # Learning rates too small to move a weight: what each run ends with is what it started from.
-    fresh = train(tmp_path, "fresh", 1e-12, None)
-    continued = train(tmp_path, "continued", 1e-12, tmp_path / "first")
+    fresh, _ = train(tmp_path, "fresh", 1e-12, None)
+    continued, info = train(tmp_path, "continued", 1e-12, tmp_path / "first")
     assert not close(first, fresh)  # the first run's training moved its weights
     assert close(continued, first)  # so the continued run started from them, not from the backbone
+    assert first_info["biEncoderInitFrom"] is None
+    weights = (tmp_path / "first" / "bi_encoder.pt").read_bytes()
+    assert info["biEncoderInitFrom"] == {"run": str(tmp_path / "first"), "sha256": hashlib.sha256(weights).hexdigest()}
 
 
 def test_a_folder_without_bi_encoder_pt_is_refused(tmp_path):

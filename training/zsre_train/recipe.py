@@ -6,6 +6,7 @@ cross_encoder.pt, fusion.json and run.json (counts, timings, metrics).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import random
@@ -80,6 +81,10 @@ def _init_from(config: Config) -> Path | None:
     if not weights.is_file():
         raise ConfigError(f"bi_encoder.init_from: no bi_encoder.pt in {folder}: name a finished run folder")
     return weights
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _spec(name: str, phase, config: Config, n: int) -> PhaseSpec:
@@ -174,7 +179,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     if init_from is not None:
         # A resumed phase then loads its own checkpoint over these weights.
         bi.load_state_dict(torch.load(init_from, map_location="cpu"))
-        print(json.dumps({"biEncoderInitFrom": str(init_from)}), flush=True)
+        print(json.dumps({"biEncoderInitFrom": config.bi_encoder.init_from}), flush=True)
     bi.to(device)
     cross.to(device)
 
@@ -227,7 +232,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         "commit": commit, "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "device": str(device), "torchThreads": config.run.torch_threads,
         "biEncoder": bi_stats, "crossEncoder": cross_stats, "distillation": distill_stats,
-        "entityReplacement": replacement_stats, "nonePairs": none_counts, "biEncoderInitFrom": None if init_from is None else str(init_from),
+        "entityReplacement": replacement_stats, "nonePairs": none_counts, "biEncoderInitFrom": None if init_from is None else {"run": config.bi_encoder.init_from, "sha256": _sha256(init_from)},
         "evalMetrics": fusion_metrics, "seconds": round(time.perf_counter() - started, 1),
     }
     (run_dir / "run.json").write_text(json.dumps(run_info, indent=2), encoding="utf-8")
