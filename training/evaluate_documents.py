@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "documents-python (Re-DocRED sentence pairs, bi-encoder of a training run)",
         "run": str(args.run), "recipe": run_info.get("recipe"), "commit": run_info.get("commit"),
         "nonePairs": run_info.get("nonePairs"), "trainInstances": run_info.get("trainInstances"),
+        # bi_encoder.init_from as run.json records it ({run, sha256}); runs before that record kept only a path.
+        "biEncoderInitFrom": run_info.get("biEncoderInitFrom") if isinstance(run_info.get("biEncoderInitFrom"), dict) else None,
         "biEncoderSteps": run_info.get("biEncoder", {}).get("steps"),
         "documents": {"seed": redocred.DEFAULT_SEED, "calibration": args.calibration_docs, "measuring": args.measuring_docs,
                       "calibrationPairs": len(fit_on.gold), "measuringPairs": len(measured.gold),

@@ -20,6 +20,8 @@ export interface NoneTrainingResult {
   benchmark: string;
   run: string;
   recipe: string;
+  /** the run whose bi-encoder this one started from (bi_encoder.init_from); absent or null: the backbone. */
+  biEncoderInitFrom?: { run: string; sha256: string } | null;
   commit: string | null;
   nonePairs: { documents: number; noneKept: number; positivesKept: number; learnedNoneCosine: number | null } | null;
   trainInstances: number;
@@ -64,14 +66,15 @@ export function noneTrainingMarkdown(results: readonly NoneTrainingResult[]): st
       `Measured on ${documents.measuring} Re-DocRED documents (${documents.measuringPairs} sentence pairs, ${documents.measuringRelated} related; seed ${documents.seed}), thresholds fitted on ${documents.calibration} others; ` +
       `never-seen relations: the ${first.unseenRelations.length} DocRED relations the recipe holds out. Closed set: bi-encoder F1 on the held-out FewRel relations (${first.closedSetHeldOut.sentences} sentences).`,
     '',
-    '| none pairs | none cosine | closed-set F1 | best F1 on the calibration documents (the choice) | best-F1 threshold (fitted on calibration): P / R / F1 | same, never-seen relations: P / R / F1 | wrong answers: on pairs holding nothing / wrong relation | precision-70% threshold (fitted on calibration): P / R / F1 | right relation ranked first (related pairs) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| recipe (training/configs/none/) | none pairs | none cosine | closed-set F1 | best F1 on the calibration documents (the choice) | best-F1 threshold (fitted on calibration): P / R / F1 | same, never-seen relations: P / R / F1 | wrong answers: on pairs holding nothing / wrong relation | precision-70% threshold (fitted on calibration): P / R / F1 | right relation ranked first (related pairs) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const result of results) {
     const best = point(result, 'best F1 (fitted');
     const precise = point(result, 'precision');
     const wrong = best?.wrongAnswers;
-    lines.push(`| ${result.nonePairs?.noneKept ?? 0} | ${result.nonePairs?.learnedNoneCosine?.toFixed(2) ?? '-'} | ${result.closedSetHeldOut.bi.f1.toFixed(1)} | ${best?.calibration?.f1.toFixed(1) ?? '-'} | ${prf(best?.all).replaceAll(' | ', ' / ')} | ${prf(best?.unseenRelations).replaceAll(' | ', ' / ')} | ` +
+    const recipe = result.recipe.split('/').pop()?.replace(/\.yaml$/, '') ?? '-';
+    lines.push(`| ${recipe}${result.biEncoderInitFrom ? ` (from ${result.biEncoderInitFrom.run})` : ''} | ${result.nonePairs?.noneKept ?? 0} | ${result.nonePairs?.learnedNoneCosine?.toFixed(2) ?? '-'} | ${result.closedSetHeldOut.bi.f1.toFixed(1)} | ${best?.calibration?.f1.toFixed(1) ?? '-'} | ${prf(best?.all).replaceAll(' | ', ' / ')} | ${prf(best?.unseenRelations).replaceAll(' | ', ' / ')} | ` +
       `${wrong === undefined ? '-' : `${wrong.onPairsHoldingNothing} / ${wrong.wrongRelationOfRelatedPair}`} | ` +
       `${precise?.all === undefined ? 'not reached on calibration' : prf(precise.all).replaceAll(' | ', ' / ')} | ${result.ranking.top1Right.toFixed(1)}% |`);
   }
