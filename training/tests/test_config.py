@@ -52,6 +52,9 @@ def test_missing_key_is_named():
         ("export", "per_channel", "yes", "expected bool"),
         ("export", "quantize_op_types", ["Conv"], "expected a non-empty list"),
         ("bi_encoder", "sentence_contrastive_weight", -0.5, "sentence_contrastive_weight"),
+        ("run", "snapshot_steps", [500, 150], "increasing positive step numbers"),
+        ("run", "snapshot_steps", [0, 150], "increasing positive step numbers"),
+        ("run", "snapshot_steps", [150, "500"], "expected int"),
     ],
 )
 def test_bad_values(section, key, value, message):

@@ -52,3 +52,27 @@ def test_resume_continues_exactly(tmp_path):
     for a, b in zip(straight.parameters(), resumed.parameters()):
         assert torch.allclose(a, b, atol=1e-6)
     assert '"event": "resumed", "step": 6' in (tmp_path / "b" / "train_log.jsonl").read_text()
+
+
+def test_snapshots_keep_the_weights_of_the_named_steps(tmp_path):
+    """A step curve's points: at each named step the weights are kept apart (the rolling checkpoint
+    moves on), and they equal those of a run stopped at that step with the same schedule."""
+    import dataclasses
+
+    curve = make_model()
+    run_phase(dataclasses.replace(spec(), snapshot_steps=(2, 7)), curve, step_for(curve), tmp_path, resume=False)
+    kept = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
+    assert kept == ["toy.step2.pt", "toy.step7.pt"]
+
+    # The step-7 snapshot: replay the same run but interrupt it after step 7's update.
+    (tmp_path / "b").mkdir()
+    partial = make_model()
+    try:
+        run_phase(spec(), partial, step_for(partial, crash_at=8), tmp_path / "b", resume=False)
+    except KeyboardInterrupt:
+        pass
+    snapshot = torch.load(tmp_path / "snapshots" / "toy.step7.pt")
+    for name, value in partial.state_dict().items():
+        assert torch.allclose(snapshot[name], value, atol=1e-7)
+    final = curve.state_dict()
+    assert not torch.allclose(snapshot["weight"], final["weight"])  # a snapshot, not the end weights

@@ -150,6 +150,9 @@ class RunConfig:
     checkpoint_every: int  # optimizer steps between checkpoints (also one at each epoch end)
     log_every: int
     torch_threads: int
+    # Optimizer steps at which each phase also keeps its weights, apart from the rolling checkpoint
+    # (snapshots/<phase>.step<N>.pt): the points of a step curve from one run with one schedule.
+    snapshot_steps: list[int] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,8 @@ def _build(cls: type, raw: Any, where: str) -> Any:
     hints = typing.get_type_hints(cls)
     unknown = sorted(set(raw) - set(fields))
     # A field with a default may be left out (keys added after recipes were written); every other is required.
-    optional = {name for name, f in fields.items() if f.default is not dataclasses.MISSING}
+    optional = {name for name, f in fields.items()
+                if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
     missing = sorted(set(fields) - set(raw) - optional)
     if unknown:
         raise ConfigError(f"Unknown key(s) {unknown} in {where}: expected only {sorted(fields)}")
@@ -253,6 +257,9 @@ def _check(config: Config) -> None:
         graph, sep, _ = pattern.partition(":")
         if sep and graph not in GRAPHS:
             raise ConfigError(f"Invalid export.quantize_exclude pattern {pattern!r}: a prefix must be one of {', '.join(GRAPHS)}")
+    steps = config.run.snapshot_steps
+    if any(n < 1 for n in steps) or steps != sorted(set(steps)):
+        raise ConfigError(f"Invalid run.snapshot_steps {steps}: expected increasing positive step numbers, e.g. [150, 500, 1500]")
     if config.bi_encoder.temperature <= 0:
         raise ConfigError("Invalid bi_encoder.temperature: expected a positive number")
     if config.bi_encoder.sentence_contrastive_weight < 0:

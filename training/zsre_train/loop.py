@@ -32,6 +32,7 @@ class PhaseSpec:
     checkpoint_every: int
     log_every: int
     seed: int
+    snapshot_steps: tuple[int, ...] = ()  # steps whose weights are kept in snapshots/ (a step curve)
 
 
 def _log(run_dir: Path, record: dict) -> None:
@@ -73,6 +74,14 @@ def run_phase(spec: PhaseSpec, model: nn.Module, step_fn: StepFn, run_dir: Path,
         torch.save(state, ckpt_path.with_suffix(".tmp"))
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # never leave a half-written checkpoint
 
+    def keep_snapshot() -> None:
+        # Weights only: a snapshot is for evaluating, the rolling checkpoint is for resuming.
+        path = run_dir / "snapshots" / f"{spec.name}.step{step}.pt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(model.state_dict(), path.with_suffix(".tmp"))
+        path.with_suffix(".tmp").replace(path)
+        _log(run_dir, {"phase": spec.name, "event": "snapshot", "step": step, "path": str(path.relative_to(run_dir))})
+
     model.train()
     while step < total:
         epoch, start = divmod(step, per_epoch)
@@ -96,6 +105,8 @@ def run_phase(spec: PhaseSpec, model: nn.Module, step_fn: StepFn, run_dir: Path,
                 _log(run_dir, {"phase": spec.name, "step": step, "of": total, "epoch": epoch, "loss": round(loss.item(), 4),
                                "lr": scheduler.get_last_lr()[0], "sequences_per_s": round(window_n / elapsed, 2)})
                 window_t, window_n = time.perf_counter(), 0
+            if step in spec.snapshot_steps:
+                keep_snapshot()
             if step % spec.checkpoint_every == 0:
                 save()
         seconds = time.perf_counter() - t_epoch

@@ -89,7 +89,8 @@ def _sha256(path: Path) -> str:
 
 def _spec(name: str, phase, config: Config, n: int) -> PhaseSpec:
     return PhaseSpec(name, n, phase.epochs, phase.max_steps, phase.batch_size, phase.learning_rate,
-                     phase.warmup_ratio, config.run.checkpoint_every, config.run.log_every, config.seed)
+                     phase.warmup_ratio, config.run.checkpoint_every, config.run.log_every, config.seed,
+                     tuple(config.run.snapshot_steps))
 
 
 def _commit() -> str | None:
