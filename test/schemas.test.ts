@@ -14,7 +14,7 @@ function message(schema: Parameters<typeof parseInput>[0], value: unknown, what:
 
 describe('parseInput messages', () => {
   it('names the field of the item form the caller meant', () => {
-    expect(message(extractItemSchema, { text: 'a b', head: 'a' }, 'item')).toMatch(/^Invalid item: field "tail" must be a string, \{ text, occurrence\? \} or \{ start, end \}/);
+    expect(message(extractItemSchema, { text: 'a b', head: 'a' }, 'item')).toMatch(/^Invalid item: field "tail" must be a string, \{ text, occurrence\?, type\? \} or \{ start, end, type\? \}/);
     expect(message(extractItemSchema, { text: 'a b', head: 5, tail: 'b' }, 'item')).toMatch(/field "head" must be a string/);
     expect(message(extractItemSchema, { tokens: ['a', 'b'], head: [0], tail: 'b' }, 'item')).toMatch(/field "tail" is invalid: expected array, received string/);
     expect(message(extractItemSchema, { tokens: ['a', 'b'], head: [], tail: [1] }, 'item')).toMatch(/field "head" must list at least one token index/);

@@ -2,6 +2,7 @@ import { int8IsBatchInvariant } from '../encoders/batching.js';
 import { createBiEncoder } from '../encoders/biEncoder.js';
 import { createCrossEncoder } from '../encoders/crossEncoder.js';
 import { checkText, locateEntity } from '../entities/locate.js';
+import { entityTypeOf } from '../entities/schema.js';
 import { checkNotAborted, ZsreError } from '../errors.js';
 import { createExampleVectors, type ExampleVectorCache } from '../examples/exampleVectors.js';
 import { unfittedExampleRule } from '../examples/adapt.js';
@@ -13,6 +14,7 @@ import { pairEntities, type SkippedPair } from '../pairs/pairEntities.js';
 import { sentencePairing } from '../pairs/sentences.js';
 import { createDescribe } from '../pipeline/describe.js';
 import { type Pipeline, runPipeline } from '../pipeline/runBatch.js';
+import { typedRelations } from '../relations/types.js';
 import { crossReadsMarkers, type Manifest } from '../model/manifest.js';
 import { parseRelation, type Relation, type RelationExample } from '../relations/schema.js';
 import {
@@ -144,6 +146,8 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
     crossEncoder,
     describe,
     relations,
+    // Adding examples replaces the relation list but never changes a relation's types.
+    types: typedRelations(relations),
     examples: initialExamples,
     fusion,
     biOnlyFusion,
@@ -247,7 +251,7 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
       checkNotAborted(allOptions.signal);
       const { text, entities } = parseInput(extractAllInputSchema, input, 'extractAll input');
       checkText(text);
-      const spans = entities.map((entity, position) => locateEntity(text, entity, `entity ${position}`));
+      const spans = entities.map((entity, position) => ({ ...locateEntity(text, entity, `entity ${position}`), type: entityTypeOf(entity) }));
       const { onSkipped, pairs, windowSentences, ...batchOptions } = allOptions;
       const sentences = sentencePairing(text, { pairs, windowSentences });
       const pairing = pairEntities(text, spans, sentences === undefined ? {} : { sentences });

@@ -4,10 +4,16 @@ import { sentencePairing, type PairScopeOptions } from '../pairs/sentences.js';
 import type { EntityRef, ExtractBatchOptions, Extractor, ExtractResult, Span, Triple } from '../schemas.js';
 import { findEntities } from './findEntities.js';
 import { locateEntity } from '../entities/locate.js';
+import { entityTypeOf } from '../entities/schema.js';
 
 export interface DocumentInput extends PairScopeOptions {
   text: string;
-  /** The entities of the text. Omitted: found by findEntities (rule-based, compromise; a convenience, see docs). */
+  /**
+   * The entities of the text; the object forms may carry a `type` ({ start, end, type: "person" }),
+   * which relations that declare headTypes / tailTypes are checked against. Omitted: found by
+   * findEntities (rule-based, compromise; a convenience, see docs), typed "person", "place" or
+   * "organization".
+   */
   entities?: EntityRef[];
   /**
    * Which pairs: 'sentence' (default) — entities in the same sentence, classified in that
@@ -50,8 +56,8 @@ export async function extractDocument(
   options: ExtractBatchOptions = {},
 ): Promise<DocumentResult> {
   const { text } = input;
-  const refs = input.entities ?? findEntities(text).map(({ start, end }) => ({ start, end }));
-  const spans = refs.map((ref, position) => locateEntity(text, ref, `entity ${position}`));
+  const refs: EntityRef[] = input.entities ?? findEntities(text).map(({ start, end, kind }) => ({ start, end, type: kind }));
+  const spans = refs.map((ref, position) => ({ ...locateEntity(text, ref, `entity ${position}`), type: entityTypeOf(ref) }));
   const sentences = sentencePairing(text, input);
   const pairing = pairEntities(text, spans, {
     maxWordsBetween: input.maxTokenDistance ?? defaultMaxDistance,

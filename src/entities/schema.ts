@@ -9,15 +9,29 @@ import { z } from 'zod';
 
 const nonNegativeInt = z.number().int().nonnegative();
 
-/** An entity: a string found in the text, its n-th occurrence (0-based), or a [start, end) span. */
+/**
+ * An entity's type ("person", "PER", "chemical"...): any label the caller's NER or data uses. It
+ * only matters against relations that declare `headTypes` / `tailTypes` (src/relations/types.ts).
+ */
+const entityTypeSchema = z.string().trim().min(1, 'must be a non-empty string (an entity type such as "person")');
+
+/**
+ * An entity: a string found in the text, its n-th occurrence (0-based), or a [start, end) span;
+ * the object forms may name the entity's `type`.
+ */
 export const entityRefSchema = z.union(
   [
     z.string(),
-    z.object({ text: z.string(), occurrence: nonNegativeInt.optional() }).strict(),
-    z.object({ start: nonNegativeInt, end: nonNegativeInt }).strict(),
+    z.object({ text: z.string(), occurrence: nonNegativeInt.optional(), type: entityTypeSchema.optional() }).strict(),
+    z.object({ start: nonNegativeInt, end: nonNegativeInt, type: entityTypeSchema.optional() }).strict(),
   ],
-  { error: 'must be a string, { text, occurrence? } or { start, end } with non-negative integers' },
+  { error: 'must be a string, { text, occurrence?, type? } or { start, end, type? } with non-negative integers' },
 );
+
+/** The type an entity reference names, if any (a bare string names none). */
+export function entityTypeOf(ref: EntityRef): string | undefined {
+  return typeof ref === 'string' ? undefined : ref.type;
+}
 
 export const textItemSchema = z
   .object({ text: z.string(), head: entityRefSchema, tail: entityRefSchema, id: z.string().optional() })

@@ -7,7 +7,8 @@ export interface LabelIndex {
   readonly dim: number;
   /** whether the vectors came from the cache or were computed now. */
   readonly source: 'cache' | 'built';
-  search(query: Float32Array, k: number): Hit[];
+  /** The k nearest labels, best first; `allow` leaves labels out (they are never returned). */
+  search(query: Float32Array, k: number, allow?: (index: number) => boolean): Hit[];
   vector(index: number): Float32Array;
 }
 
@@ -34,7 +35,7 @@ export function exactLabelIndex(rows: Float32Array, dim: number, source: LabelIn
     dim,
     source,
     vector: (index) => rows.subarray(index * dim, (index + 1) * dim),
-    search: (query, k) => exactSearch(rows, dim, query, k),
+    search: (query, k, allow) => exactSearch(rows, dim, query, k, allow),
   };
 }
 

@@ -29,13 +29,27 @@ export async function readHnsw(file: string, dim: number): Promise<HnswGraph> {
   return graph;
 }
 
-export function hnswSearch(graph: HnswGraph, vectors: Float32Array, dim: number, query: Float32Array, k: number, ef: number): Hit[] {
+export function hnswSearch(
+  graph: HnswGraph,
+  vectors: Float32Array,
+  dim: number,
+  query: Float32Array,
+  k: number,
+  ef: number,
+  allow?: (index: number) => boolean,
+): Hit[] {
   const count = graph.getCurrentCount();
-  const wanted = Math.min(k, count);
+  let allowed = count;
+  if (allow !== undefined) {
+    allowed = 0;
+    for (let index = 0; index < count; index += 1) if (allow(index)) allowed += 1;
+  }
+  const wanted = Math.min(k, allowed);
   if (wanted <= 0) return [];
   // ef below k would return fewer than k neighbours.
   graph.setEf(Math.max(ef, wanted));
-  const { neighbors } = graph.searchKnn(Array.from(query), wanted);
+  // hnswlib's filter skips labels during the search itself, so k allowed neighbours still come back.
+  const { neighbors } = allow === undefined ? graph.searchKnn(Array.from(query), wanted) : graph.searchKnn(Array.from(query), wanted, allow);
   return neighbors
     .map((index) => ({ index, score: dotRow(vectors, dim, index, query) }))
     .sort((a, b) => b.score - a.score || a.index - b.index);

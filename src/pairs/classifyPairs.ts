@@ -1,5 +1,5 @@
 import { isZsreError, type ZsreError, type ZsreErrorCode } from '../errors.js';
-import type { ExtractBatchOptions, Extractor, ExtractResult } from '../schemas.js';
+import type { ExtractBatchOptions, Extractor, ExtractResult, TextItem } from '../schemas.js';
 import type { EntityPair, SkippedPair } from './pairEntities.js';
 
 export interface ClassifiedPairs {
@@ -53,13 +53,17 @@ export async function classifyPairs(
 }
 
 /** The item for one pair: its context (sentences) when it has one, else the whole text. */
-function pairItem(text: string, { head, tail, context }: EntityPair): { text: string; head: { start: number; end: number }; tail: { start: number; end: number } } {
+function pairItem(text: string, { head, tail, context, headType, tailType }: EntityPair): TextItem {
   const from = context?.start ?? 0;
   return {
     text: context === undefined ? text : text.slice(context.start, context.end),
-    head: { start: head.start - from, end: head.end - from },
-    tail: { start: tail.start - from, end: tail.end - from },
+    head: withType({ start: head.start - from, end: head.end - from }, headType),
+    tail: withType({ start: tail.start - from, end: tail.end - from }, tailType),
   };
+}
+
+function withType(span: { start: number; end: number }, type: string | undefined): { start: number; end: number; type?: string } {
+  return type === undefined ? span : { ...span, type };
 }
 
 /** A ZsreError about one item: it names the item (batches of two or more), or it is not systemic. */

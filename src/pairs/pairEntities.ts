@@ -19,7 +19,13 @@ export interface EntityPair {
    * pairing went by sentences; absent: the whole text.
    */
   context?: CharSpan;
+  /** The entities' types where the caller named them (relations/types.ts). */
+  headType?: string;
+  tailType?: string;
 }
+
+/** An entity span to pair, with its type where known. */
+export type TypedSpan = CharSpan & { type?: string | undefined };
 
 /** A pair that was not classified, and why (a ZsreError code and a message that says what to do). */
 export interface SkippedPair {
@@ -58,9 +64,13 @@ export interface Pairing {
  * marked, so they are not paired, and `skipped` says so. `maxWordsBetween` and `directions` leave
  * pairs out because the caller asked for it; those are not reported.
  */
-export function pairEntities(text: string, spans: readonly CharSpan[], options: PairingOptions = {}): Pairing {
+export function pairEntities(text: string, spans: readonly TypedSpan[], options: PairingOptions = {}): Pairing {
   const distinct: CharSpan[] = [];
+  // A span named twice keeps the first type given for it.
+  const typeOf = new Map<string, string>();
   for (const span of spans) {
+    const key = `${span.start}:${span.end}`;
+    if (span.type !== undefined && !typeOf.has(key)) typeOf.set(key, span.type);
     if (!distinct.some((seen) => seen.start === span.start && seen.end === span.end)) distinct.push({ start: span.start, end: span.end });
   }
   distinct.sort((a, b) => a.start - b.start || a.end - b.end);
@@ -98,7 +108,12 @@ export function pairEntities(text: string, spans: readonly CharSpan[], options: 
         });
         continue;
       }
-      pairs.push(context === undefined ? { head, tail } : { head, tail, context });
+      const pair: EntityPair = context === undefined ? { head, tail } : { head, tail, context };
+      const headType = typeOf.get(`${head.start}:${head.end}`);
+      const tailType = typeOf.get(`${tail.start}:${tail.end}`);
+      if (headType !== undefined) pair.headType = headType;
+      if (tailType !== undefined) pair.tailType = tailType;
+      pairs.push(pair);
     }
   }
   return { entities, pairs, skipped };

@@ -1,4 +1,5 @@
 import { type CharSpan, locatePair, tokenItemToText } from '../entities/locate.js';
+import { entityTypeOf } from '../entities/schema.js';
 import { isZsreError, ZsreError } from '../errors.js';
 import { cutSegments } from '../markers/segments.js';
 import { type ExtractItem, extractItemSchema, parseInput, type Span } from '../schemas.js';
@@ -10,6 +11,9 @@ export interface PreparedItem {
   id?: string;
   head: Span;
   tail: Span;
+  /** The entities' types where the item names them (object entity forms): they narrow the candidates. */
+  headType?: string;
+  tailType?: string;
   sequence: SentenceSequence;
 }
 
@@ -37,6 +41,12 @@ export function prepareItem(item: ExtractItem, tokenizer: TextTokenizer, maxLeng
     );
     const prepared: PreparedItem = { head: toSpan(text, head), tail: toSpan(text, tail), sequence };
     if (valid.id !== undefined) prepared.id = valid.id;
+    if (!('tokens' in valid)) {
+      const headType = entityTypeOf(valid.head);
+      const tailType = entityTypeOf(valid.tail);
+      if (headType !== undefined) prepared.headType = headType;
+      if (tailType !== undefined) prepared.tailType = tailType;
+    }
     return prepared;
   } catch (error) {
     if (!isZsreError(error) || position === undefined) throw error;

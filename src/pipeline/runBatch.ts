@@ -3,6 +3,7 @@ import type { CrossEncoder } from '../encoders/crossEncoder.js';
 import type { ExampleState } from '../examples/exampleState.js';
 import type { FusionParams } from '../fusion/fuse.js';
 import type { LabelIndex } from '../labels/exactIndex.js';
+import type { TypedRelations } from '../relations/types.js';
 import type { ExtractItem, ExtractResult, Relation } from '../schemas.js';
 import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
 import { batchTokenizers } from '../tokenizer/words.js';
@@ -24,6 +25,8 @@ export interface Pipeline {
   crossEncoder: CrossEncoder | null;
   describe: Describe;
   relations: readonly Relation[];
+  /** the relations' entity-type constraints (headTypes / tailTypes), built once with them. */
+  types: TypedRelations;
   /** relations taught by examples; replaced (never changed in place) when examples are added. */
   examples: ExampleState;
   /** fusion with the cross-encoder's scores, and without them (bi-only mode, or a row the gate skipped). */
@@ -63,7 +66,7 @@ export async function runPipeline(pipeline: Pipeline, items: readonly ExtractIte
   for (let from = 0; from < prepared.length; from += pipeline.batchSize) {
     options.beforeBatch?.();
     const group = prepared.slice(from, from + pipeline.batchSize);
-    const { hits, vectors } = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline, examples, timings);
+    const { hits, vectors } = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline, examples, pipeline.types, timings);
     const crossScores =
       pipeline.crossEncoder === null
         ? hits.map(() => null)

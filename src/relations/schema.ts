@@ -11,6 +11,10 @@ import { isZsreError, ZsreError } from '../errors.js';
 export const relationExampleSchema = z.union([textItemSchema.omit({ id: true }).strict(), tokenItemSchema.omit({ id: true }).strict()]);
 export type RelationExample = z.infer<typeof relationExampleSchema>;
 
+const entityTypesSchema = z
+  .array(z.string().trim().min(1, 'must list non-empty type names'), { error: 'must be an array of entity type names, e.g. ["person"]' })
+  .min(1, 'must list at least one entity type (leave the field out to admit every type)');
+
 /**
  * One candidate relation. Ids, names and descriptions are trimmed, because stray whitespace
  * from hand-edited files would otherwise change the description text the model encodes.
@@ -27,6 +31,10 @@ export const relationSchema = z
       .transform((value) => (value === undefined || value === '' ? undefined : value)),
     // Checked one by one below (parseExamples), so that a message names the example.
     examples: z.array(z.unknown(), { error: 'must be an array of example items {text, head, tail} or {tokens, head, tail}' }).optional(),
+    // The entity types the relation admits as head / as tail (types.ts): a pair whose entity has
+    // another known type is not classified as this relation.
+    headTypes: entityTypesSchema.optional(),
+    tailTypes: entityTypesSchema.optional(),
   })
   // A field the library does not know is an error, never silently dropped (a misspelt
   // "exmaples" would otherwise give the answers of a relation without examples).
@@ -37,7 +45,16 @@ export const relationSchema = z
  * `description: string | undefined` as a required key, while results omit the key when there is
  * no description (parseRelation below), which is what callers spreading relations expect.
  */
-export type Relation = { id: string; name: string; description?: string; examples?: RelationExample[] };
+export type Relation = {
+  id: string;
+  name: string;
+  description?: string;
+  examples?: RelationExample[];
+  /** Entity types the relation admits as head; absent: any. */
+  headTypes?: string[];
+  /** Entity types the relation admits as tail; absent: any. */
+  tailTypes?: string[];
+};
 
 /** Names an entry for error messages: "entry 3" for arrays, "line 7 of file.jsonl" for files. */
 export type DescribeEntry = (position: number) => string;
@@ -53,9 +70,11 @@ export function parseRelation(
 ): Relation {
   const parsed = relationSchema.safeParse(value);
   if (parsed.success) {
-    const { id, name, description, examples } = parsed.data;
+    const { id, name, description, examples, headTypes, tailTypes } = parsed.data;
     const relation: Relation = description === undefined ? { id, name } : { id, name, description };
     if (examples !== undefined) relation.examples = parseExamples(id, examples, describe(position), context);
+    if (headTypes !== undefined) relation.headTypes = headTypes;
+    if (tailTypes !== undefined) relation.tailTypes = tailTypes;
     return relation;
   }
   const issue = parsed.error.issues[0];
@@ -63,7 +82,7 @@ export function parseRelation(
     throw new ZsreError(
       'INVALID_INPUT',
       `Invalid relation at ${describe(position)}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}. ` +
-        'A relation has {"id", "name", "description"?, "examples"?}; remove or rename the field.',
+        'A relation has {"id", "name", "description"?, "examples"?, "headTypes"?, "tailTypes"?}; remove or rename the field.',
       { cause: parsed.error, context: { ...context, position, field: issue.keys[0] } },
     );
   }
@@ -72,7 +91,7 @@ export function parseRelation(
   throw new ZsreError(
     'INVALID_INPUT',
     `Invalid relation at ${describe(position)}: field "${field}" ${issue?.message ?? 'is invalid'}` +
-      ` (received ${received}). Each relation needs {"id": string, "name": string, "description"?: string, "examples"?: [...]}.`,
+      ` (received ${received}). Each relation needs {"id": string, "name": string, "description"?: string, "examples"?: [...], "headTypes"?: [string], "tailTypes"?: [string]}.`,
     { cause: parsed.error, context: { ...context, position, field } },
   );
 }
