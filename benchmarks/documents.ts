@@ -20,11 +20,16 @@
  * (manifest fusion.calibrations, fitted by training/fit_none_vector.py on the first calibration
  * documents only): its threshold is the default one, and the result goes to
  * documents_<model>_<NAME>.json.
+ * --types runs the library's entity-type constraints (relations/types.ts): each relation declares
+ * as headTypes / tailTypes the types its head and tail have among the labels of the calibration
+ * documents (Re-DocRED's PER, ORG, LOC, TIME, NUM, MISC; a relation never labelled there declares
+ * none), and every pair passes its two gold mention types; the result goes to
+ * documents_<model>[_<NAME>]_types.json.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createExtractor, loadRelations, type ExtractResult } from 'zsre';
-import { extractDocument } from 'zsre/kg';
+import { extractDocument, findEntities } from 'zsre/kg';
 import {
   bestF1,
   curve,
@@ -58,7 +63,9 @@ const flags = parseFlags(usage, {
   threads: { type: 'string' },
   'scores-dir': { type: 'string' },
   calibration: { type: 'string' },
+  types: { type: 'boolean', default: false },
 });
+const useTypes = flags.values.types === true;
 const calibrationName = flags.values.calibration;
 const dataDir = resolve(flags.values['data-dir'] ?? join(repoRoot, '..', 'shared', 'data'));
 const model = resolve(flags.values.model ?? join(repoRoot, 'models', 'zsre-minilm-l6-general'));
@@ -87,7 +94,27 @@ const pids = Object.keys(JSON.parse(readFileSync(rel2idFile, 'utf8')) as Record<
 const wikidata = new Map((await loadRelations('wikidata')).map((relation) => [relation.id, relation]));
 const missing = pids.filter((id) => !wikidata.has(id));
 if (missing.length > 0) throw new Error(`relations missing from the built-in wikidata set: ${missing.join(', ')}`);
-const relations = pids.map((id) => wikidata.get(id) as NonNullable<ReturnType<typeof wikidata.get>>);
+const declaredTypes = useTypes ? labelledTypes(split.calibration) : new Map<string, { head: Set<string>; tail: Set<string> }>();
+const relations = pids.map((id) => {
+  const relation = wikidata.get(id) as NonNullable<ReturnType<typeof wikidata.get>>;
+  const types = declaredTypes.get(id);
+  return types === undefined ? relation : { ...relation, headTypes: [...types.head].sort(), tailTypes: [...types.tail].sort() };
+});
+
+/** Per relation, the mention types of its heads and of its tails among the labels of `docs` (labels only, no model run). */
+function labelledTypes(docs: readonly number[]): Map<string, { head: Set<string>; tail: Set<string> }> {
+  const found = new Map<string, { head: Set<string>; tail: Set<string> }>();
+  for (const doc of docs) {
+    const document = documents[doc] as RedocredDocument;
+    for (const label of document.labels) {
+      const entry = found.get(label.r) ?? { head: new Set<string>(), tail: new Set<string>() };
+      for (const mention of document.vertexSet[label.h] ?? []) entry.head.add(mention.type);
+      for (const mention of document.vertexSet[label.t] ?? []) entry.tail.add(mention.type);
+      found.set(label.r, entry);
+    }
+  }
+  return found;
+}
 
 const extractor = await createExtractor({ model, relations, threads, cacheDir: join(repoRoot, '.zsre-cache'), ...(calibrationName === undefined ? {} : { calibration: calibrationName }) });
 interface CalibrationBlock { threshold: number; fittedOn?: { documents?: { calibrationDocuments: number; pairs: number }; documentPrecision?: number } }
@@ -96,7 +123,7 @@ const calibrationBlock = calibrationName === undefined ? undefined : manifest.fu
 // The threshold the extractor answers at: the calibration's when one is named.
 const defaultThreshold = calibrationBlock?.threshold ?? manifest.fusion.threshold;
 const modelName = basename(model);
-const runName = calibrationName === undefined ? modelName : `${modelName}_${calibrationName}`;
+const runName = `${calibrationName === undefined ? modelName : `${modelName}_${calibrationName}`}${useTypes ? '_types' : ''}`;
 const scoresDir = resolve(flags.values['scores-dir'] ?? join(repoRoot, '.zsre-cache', 'bench-documents', `${runName}-${(manifest.manifestSha256 ?? 'unsealed').slice(0, 12)}`));
 mkdirSync(scoresDir, { recursive: true });
 
@@ -145,7 +172,16 @@ async function scorePart(name: string, docs: readonly number[], kind: DocumentPa
       continue;
     }
     const started = performance.now();
-    const results = pairs.length === 0 ? [] : await extractor.extractBatch(pairs.map((pair) => ({ text: pair.text, head: pair.headSpan, tail: pair.tailSpan })));
+    const results =
+      pairs.length === 0
+        ? []
+        : await extractor.extractBatch(
+            pairs.map((pair) =>
+              useTypes
+                ? { text: pair.text, head: { ...pair.headSpan, type: pair.headType }, tail: { ...pair.tailSpan, type: pair.tailType } }
+                : { text: pair.text, head: pair.headSpan, tail: pair.tailSpan },
+            ),
+          );
     seconds += (performance.now() - started) / 1000;
     const scored = pairs.map((pair, index) => toScore(doc, pair, results[index] as ExtractResult));
     appendFileSync(file, `${JSON.stringify({ doc, pairs: scored })}\n`);
@@ -166,8 +202,14 @@ const windowPart = window === 0 ? null : await scorePart('measuring', windowDocs
 const paragraph =
   'Marie Curie was born in Warsaw in 1867. She studied at the University of Paris, where she met Pierre Curie, whom she married in 1895. ' +
   'Their daughter Irène Joliot-Curie also won the Nobel Prize in Chemistry.';
+// With --types the finder's kinds are named as Re-DocRED names them, the types the relations declare.
+const redocredType = { person: 'PER', place: 'LOC', organization: 'ORG' } as const;
+const paragraphEntities = useTypes ? findEntities(paragraph).map(({ start, end, kind }) => ({ start, end, type: redocredType[kind] })) : undefined;
 const paragraphRuns = await Promise.all(
-  (['all', 'sentence'] as const).map(async (pairs) => ({ pairs, document: await extractDocument(extractor, { text: paragraph, pairs }) })),
+  (['all', 'sentence'] as const).map(async (pairs) => ({
+    pairs,
+    document: await extractDocument(extractor, { text: paragraph, pairs, ...(paragraphEntities === undefined ? {} : { entities: paragraphEntities }) }),
+  })),
 );
 await extractor.dispose();
 const cpu = process.cpuUsage(cpuStarted);
@@ -264,6 +306,14 @@ const result = {
   model: repoPath(model),
   modelManifestSha256: manifest.manifestSha256 ?? null,
   namedCalibration: calibrationName ?? null,
+  entityTypes: useTypes
+    ? {
+        rule: "the library's entity-type constraints (relations/types.ts): a relation is never a candidate for a pair whose gold mention types it does not declare",
+        declaredFrom: `the labels of the ${split.calibration.length} calibration documents: per relation, the Re-DocRED types of its heads (headTypes) and tails (tailTypes); relations never labelled there declare none`,
+        relationsDeclaring: declaredTypes.size,
+        paragraph: 'entities from the rule-based finder, its person / place / organization named PER / LOC / ORG',
+      }
+    : null,
   data: { file: repoPath(documentsFile), documents: documents.length },
   settings: {
     seed,

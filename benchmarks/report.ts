@@ -117,16 +117,22 @@ const documentHistory = (existsSync(historyDir) ? readdirSync(historyDir).filter
   .sort((a, b) => b.environment.date.localeCompare(a.environment.date));
 const documentsReadme: string[] = [];
 // The shipped model's own calibration first, then its named calibrations (calibration: 'documents').
-documentRuns.sort((a, b) => (a.namedCalibration ?? '').localeCompare(b.namedCalibration ?? ''));
+// Each without entity types before the same run with them (bench:documents --types).
+documentRuns.sort((a, b) => (a.namedCalibration ?? '').localeCompare(b.namedCalibration ?? '') || Number(Boolean(a.entityTypes)) - Number(Boolean(b.entityTypes)));
 for (const documents of documentRuns) {
   const shipped = documents.model.endsWith('zsre-minilm-l6-general');
   const named = documents.namedCalibration ?? null;
-  const chartName = `documents${shipped ? '' : `_${documents.model.split('/').pop() ?? 'model'}`}${named === null ? '' : `_calibration-${named}`}.svg`;
-  const before = documentHistory.find((run) => run.model === documents.model && (run.namedCalibration ?? null) === named && run.environment.date < documents.environment.date);
-  lines.push(`## "No relation" on documents (${documents.model}${named === null ? '' : `, calibration "${named}"`})`, '', ...documentsMarkdown(documents, chartName, before), '');
+  const typed = Boolean(documents.entityTypes);
+  const chartName = `documents${shipped ? '' : `_${documents.model.split('/').pop() ?? 'model'}`}${named === null ? '' : `_calibration-${named}`}${typed ? '_types' : ''}.svg`;
+  const before = documentHistory.find(
+    (run) => run.model === documents.model && (run.namedCalibration ?? null) === named && Boolean(run.entityTypes) === typed && run.environment.date < documents.environment.date,
+  );
+  const title = [named === null ? null : `calibration "${named}"`, typed ? 'entity types' : null].filter((part) => part !== null);
+  lines.push(`## "No relation" on documents (${[documents.model, ...title].join(', ')})`, '', ...documentsMarkdown(documents, chartName, before), '');
   pendingCharts.set(join(resultsDir, chartName), documentsChart(documents));
   if (shipped) {
-    if (named !== null) documentsReadme.push('', `#### With \`calibration: '${named}'\``, '');
+    const with_ = [named === null ? null : `\`calibration: '${named}'\``, typed ? 'entity types (`headTypes` / `tailTypes`)' : null].filter((part) => part !== null);
+    if (with_.length > 0) documentsReadme.push('', `#### With ${with_.join(' and ')}`, '');
     documentsReadme.push(...documentsMarkdown(documents, `benchmarks/results/${chartName}`, before));
   }
 }

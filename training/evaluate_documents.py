@@ -33,19 +33,11 @@ from zsre_train.data.descriptions import fewrel_relations, wikidata_relations  #
 from zsre_train.heldout import held_out_sentences, macro_scores  # noqa: E402
 from zsre_train.encode import prepare_descriptions, prepare_sentences, torch_bi_runner  # noqa: E402
 from zsre_train.recipe import build_models  # noqa: E402
+from zsre_train.machine import cpu_model  # noqa: E402
 from zsre_train.scoring import score  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "fusion": block["biOnly"], "rows": rows, "ranking": documents_eval.ranking(measured),
         "closedSetHeldOut": closed_set,
         "precision": "fp32 (torch, the reference pipeline)",
-        "machine": {"cpu": _cpu_model(), "cpus": os.cpu_count(), "threads": args.threads, "platform": platform.platform()},
+        "machine": {"cpu": cpu_model(), "cpus": os.cpu_count(), "threads": args.threads, "platform": platform.platform()},
         "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from zsre_train.data.errors import DataFormatError  # noqa: E402
+from zsre_train.machine import cpu_model  # noqa: E402
 from zsre_train.fewrel_eval import (DEFAULT_FULLCROSS_SAMPLE, DEFAULT_SAMPLE_SEED, METHODS, EvaluationError,  # noqa: E402
                                     candidate_columns, hard_subset, load_hard_relations, method_rows, parse_split,
                                     read_manifest, score_split, test_items)
@@ -48,15 +48,6 @@ def _commit() -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
 
-
-def _machine() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _repo_path(path: Path) -> str:
@@ -128,7 +119,7 @@ def evaluate(args: argparse.Namespace) -> tuple[dict, dict]:
                                + (f"a seeded sample of {len(scores.sample)} of the {len(items)} sentences" if sampled else "every sentence")
                                + ", with all m (fullcross); each pair scored once",
                      "fusion": {key: manifest["fusion"][key] for key in ("biWeight", "crossWeight")}},
-        "environment": {"commit": _commit(), "machine": _machine(), "cpus": os.cpu_count(),
+        "environment": {"commit": _commit(), "machine": cpu_model(), "cpus": os.cpu_count(),
                         "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds")},
         "methods": method_rows(gold, predicted),
         "hardSubset": hard_subset(gold, predicted, hard),

@@ -35,6 +35,7 @@ from zsre_train.corpus import load_corpus  # noqa: E402
 from zsre_train.data.descriptions import extra_relations  # noqa: E402
 from zsre_train.data.extra import read_chemprot  # noqa: E402
 from zsre_train.encode import torch_bi_runner, torch_cross_runner  # noqa: E402
+from zsre_train.machine import cpu_model  # noqa: E402
 from zsre_train.heldout import _method_scores, held_out_sentences  # noqa: E402
 from zsre_train.recipe import build_models  # noqa: E402
 
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                            "fullcrossMinusBi": round(methods["fullcross"]["f1"] - methods["bi"]["f1"], 2)}
         point["seconds"] = round(time.perf_counter() - started, 1)
         result["points"] = sorted(result["points"] + [point], key=lambda p: p["step"])
-        result["machine"] = {"platform": platform.platform(), "processor": _cpu_model(), "cpus": os.cpu_count(),
+        result["machine"] = {"platform": platform.platform(), "processor": cpu_model(), "cpus": os.cpu_count(),
                              "torchThreads": config.run.torch_threads, "note": "shared with other jobs while it ran"}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.out.with_suffix(".tmp")
@@ -130,15 +131,6 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"step": step, **{name: point[name]["emmaMinusBi"] for name in sets}, "seconds": point["seconds"]}), flush=True)
     return 0
 
-
-def _cpu_model() -> str | None:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return None
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ export interface DocumentsResult {
   model: string;
   /** The model's named "no relation" calibration the extractor ran with (--calibration); absent or null: the model's own. */
   namedCalibration?: string | null;
+  /** set when the run used the library's entity-type constraints (bench:documents --types). */
+  entityTypes?: { declaredFrom: string; relationsDeclaring: number; paragraph: string } | null;
   settings: { seed: number; window: number; precisionTarget: number; defaultThreshold: number; calibrationDocuments: number[]; measuringDocuments: number[]; windowDocuments: number[]; threads: number };
   trainedRelations: string;
   calibration: { probabilityThreshold: Point | null; logisticThreshold: Point | null; sentencePairs: Part };
@@ -59,8 +61,9 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
   const target = pct(settings.precisionTarget);
   const named = result.namedCalibration ?? null;
   const defaultLabel = named === null ? "default threshold (the model's)" : `default threshold (the "${named}" calibration's)`;
+  const typed = result.entityTypes ?? null;
   const lines = [
-    `Re-DocRED dev (revised DocRED, Wikipedia), ${result.model}${named === null ? '' : ` with \`calibration: '${named}'\``}, int8, ${settings.threads} threads; run ${environment.date.slice(0, 10)}, commit ${environment.commit.slice(0, 8)}, ${environment.cores} × ${environment.cpu}, ${Math.round(result.time.wallSeconds / 60)} min wall, ${Math.round(result.time.cpuSeconds / 60)} min CPU. ` +
+    `Re-DocRED dev (revised DocRED, Wikipedia), ${result.model}${named === null ? '' : ` with \`calibration: '${named}'\``}${typed === null ? '' : ' and entity types (`headTypes` / `tailTypes`)'}, int8, ${settings.threads} threads; run ${environment.date.slice(0, 10)}, commit ${environment.commit.slice(0, 8)}, ${environment.cores} × ${environment.cpu}, ${Math.round(result.time.wallSeconds / 60)} min wall, ${Math.round(result.time.cpuSeconds / 60)} min CPU. ` +
       `Documents split by seed ${settings.seed}: thresholds fitted on ${settings.calibrationDocuments.length} calibration documents (${calibration.sentencePairs.pairs} sentence pairs), every figure below on ${settings.measuringDocuments.length} other documents. ` +
       `Candidates: the 96 DocRED relations. Every ordered pair of entities sharing a sentence; a pair is related when Re-DocRED labels it with evidence in that sentence (or without evidence).`,
     '',
@@ -80,10 +83,15 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
     lines.push(
       `| ${name} | \`threshold\` for best F1 (fitted on calibration) | ${cells(part.probability.atCalibrationBestF1Threshold)} |`,
       `| ${name} | logistic abstention score, best-F1 threshold (fitted on calibration) | ${cells(part.logistic.atCalibrationBestF1Threshold)} |`,
-      `| ${name} | entity-type filter, default threshold | ${cells(part.typeFilter.atDefaultThreshold)} |`,
-      `| ${name} | entity-type filter, best-F1 threshold (fitted on calibration) | ${cells(part.typeFilter.atCalibrationBestF1Threshold)} |`,
-      `| ${name} | best F1 of any threshold here (oracle, not a result) | ${cells(part.probability.bestF1Here)} |`,
     );
+    // A run with the library's type constraints already leaves out what the post-hoc filter would.
+    if (typed === null) {
+      lines.push(
+        `| ${name} | entity-type filter, default threshold | ${cells(part.typeFilter.atDefaultThreshold)} |`,
+        `| ${name} | entity-type filter, best-F1 threshold (fitted on calibration) | ${cells(part.typeFilter.atCalibrationBestF1Threshold)} |`,
+      );
+    }
+    lines.push(`| ${name} | best F1 of any threshold here (oracle, not a result) | ${cells(part.probability.bestF1Here)} |`);
   };
   rows(`sentence (${measuring.sentencePairs.pairs}, ${pct(measuring.sentencePairs.relatedShare)}% related)`, measuring.sentencePairs);
   const comparable = before !== undefined && sameDocuments(before.settings.measuringDocuments, settings.measuringDocuments);
@@ -106,7 +114,9 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
       : 'The model has a constant "no relation" logit (no none vector). ') +
       `Among related sentence pairs the top-1 relation is right for ${pct(measuring.sentencePairs.top1RightAmongRelated)}% (the ceiling of recall at any threshold). ` +
       'Logistic abstention score: a logistic regression of "the top-1 is right" on the top-1 and second probabilities, the "no relation" share and the bi-encoder cosines, fitted on the calibration pairs. ' +
-      'Entity-type filter: no answer when the top-1 relation never links these two entity types among the calibration documents\' labels (Re-DocRED\'s gold types stand in for declared relation types and an NER). ' +
+      (typed === null
+        ? 'Entity-type filter: no answer when the top-1 relation never links these two entity types among the calibration documents\' labels (Re-DocRED\'s gold types stand in for declared relation types and an NER). '
+        : `Entity types: the library's constraints (\`headTypes\` / \`tailTypes\` on relations, \`type\` on entities): a relation is never a candidate for a pair whose types it does not declare, so the model ranks only the relations that can hold. Declared from ${typed.declaredFrom} (${typed.relationsDeclaring} relations); each pair passes Re-DocRED's gold mention types, standing in for an NER. `) +
       `Relations: the model trained on DocRED sentences of these relation types, so this is the "relations it trained on" row, on documents it never saw; no model holding them out has been trained yet (it needs a GPU run), so there is no "never-seen relations" row.`,
   );
   const paragraph = result.paragraph;
@@ -114,7 +124,7 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
     const list = (triples: string[] | undefined): string => (triples === undefined || triples.length === 0 ? 'none' : triples.map((triple) => `\`${triple}\``).join('; '));
     lines.push(
       '',
-      `The issue's paragraph through \`extractDocument\` (entities from the rule-based finder: ${paragraph.entities.join(', ')}; the same 96 relations): "${paragraph.text}"`,
+      `The issue's paragraph through \`extractDocument\` (entities from the rule-based finder${typed === null ? '' : ', typed: its person / place / organization named PER / LOC / ORG'}: ${paragraph.entities.join(', ')}; the same 96 relations): "${paragraph.text}"`,
       '',
       `- every pair at any distance (\`pairs: 'all'\`, the old default; ${paragraph.pairsClassified.all} pairs), default threshold: ${list(paragraph.atDefaultThreshold.all)}`,
       `- by sentence (the new default; ${paragraph.pairsClassified.sentence} pairs), default threshold: ${list(paragraph.atDefaultThreshold.sentence)}`,
@@ -135,7 +145,7 @@ export function documentsChart(result: DocumentsResult): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">Re-DocRED dev, measuring documents: precision against recall${result.namedCalibration ? ` (calibration "${result.namedCalibration}")` : ''}</text>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">Re-DocRED dev, measuring documents: precision against recall${result.namedCalibration ? ` (calibration "${result.namedCalibration}")` : ''}${result.entityTypes ? ', entity types' : ''}</text>`,
     `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
     `<text x="${width / 2}" y="${height - 12}" text-anchor="middle">recall (%)</text>`,
