@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { documentsMarkdown, type DocumentsResult } from '../benchmarks/lib/documentsReport.js';
 import { bestF1, curve, fitLogistic, logisticScore, operatingPoint, probabilityScore, thresholdForPrecision, type ScoredPair } from '../benchmarks/lib/abstention.js';
 import { documentPairs, splitDocuments, type RedocredDocument } from '../benchmarks/lib/redocred.js';
 
@@ -79,5 +82,19 @@ describe('abstention metrics (benchmarks/lib/abstention.ts)', () => {
     const separable = [pair(0.9, true), pair(0.85, true), pair(0.3, false), pair(0.2, false)];
     const score = logisticScore(fitLogistic(separable));
     expect(score(separable[0] as ScoredPair)).toBeGreaterThan(score(separable[2] as ScoredPair));
+  });
+});
+
+describe('documents report (benchmarks/lib/documentsReport.ts)', () => {
+  const load = (name: string): DocumentsResult => JSON.parse(readFileSync(join('benchmarks', 'results', name), 'utf8')) as DocumentsResult;
+
+  it('says when a run used entity types and leaves out the post-hoc type filter rows there', () => {
+    const typed = documentsMarkdown(load('documents_zsre-minilm-l6-general_documents_types.json'), 'chart.svg').join('\n');
+    const untyped = documentsMarkdown(load('documents_zsre-minilm-l6-general_documents.json'), 'chart.svg').join('\n');
+    expect(typed).toContain("with `calibration: 'documents'` and entity types (`headTypes` / `tailTypes`)");
+    expect(typed).toContain("Entity types: the library's constraints");
+    expect(typed).not.toContain('| entity-type filter, default threshold |');
+    expect(untyped).not.toContain('entity types (`headTypes`');
+    expect(untyped).toContain('| entity-type filter, default threshold |');
   });
 });
