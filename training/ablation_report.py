@@ -1,4 +1,5 @@
-"""The cross-encoder ablation table, generated from the result files of training/evaluate_heldout.py:
+"""The cross-encoder ablation table, generated from the result files of training/evaluate_heldout.py,
+and the step curves of training/step_curve.py (files in the step-curve/ subfolder):
 
   python training/ablation_report.py --results benchmarks/results/ablation --out benchmarks/results/ablation/README.md
 """
@@ -64,6 +65,38 @@ def render(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def render_curve(curve: dict) -> str:
+    """The step curve of training/step_curve.py (issue 24 item 4): one row per kept snapshot."""
+    sets = curve["sets"]
+    lines = [
+        f"## Step curve: `{curve['run']}` (issue 24 item 4)",
+        "",
+        "Does the fine-grained stage earn its cost with more steps? One run of the chosen cross-encoder",
+        f"(pooling {curve['crossEncoder']['pooling']}, init {curve['crossEncoder']['init']}, k={curve['crossEncoder']['k']} "
+        f"with {curve['crossEncoder']['hardNegatives']} hard negatives, {curve['crossEncoder']['batchSize']} sentences a step, "
+        f"one schedule to {curve['crossEncoder']['maxSteps']} steps), its weights kept at each step below",
+        "(`run.snapshot_steps`) and scored by `training/step_curve.py` with the fusion refitted on the split's eval",
+        f"relations at each point: {sets['fewrelHeldOut']['sentences']} sentences of the {len(sets['fewrelHeldOut']['relations'])} held-out FewRel relations",
+        f"and {sets['chemprot']['sentences']} ChemProt test sentences ({len(sets['chemprot']['relations'])} relations), all relations of a set",
+        "as candidates, torch fp32. The bi-encoder is the same at every point.",
+        "",
+        "| cross steps | FewRel held-out: bi / fullcross / EMMA F1 | EMMA - bi | ChemProt: bi / fullcross / EMMA F1 | EMMA - bi | fitted crossWeight |",
+        "|---|---|---|---|---|---|",
+    ]
+    for point in curve["points"]:
+        cells = []
+        for name in ("fewrelHeldOut", "chemprot"):
+            methods = point[name]["methods"]
+            emma = next(key for key in methods if key.startswith("emma_k"))
+            cells.append(f"{methods['bi']['f1']:.2f} / {methods['fullcross']['f1']:.2f} / {methods[emma]['f1']:.2f} ({emma[5:]}) "
+                         f"| {point[name]['emmaMinusBi']:+.2f}")
+        lines.append(f"| {point['step']} | {cells[0]} | {cells[1]} | {point['fusion']['crossWeight']:.2f} |")
+    machine = curve.get("machine", {})
+    lines += ["", f"Machine: {machine.get('processor', '?')}, {machine.get('cpus', '?')} CPUs, {machine.get('torchThreads', '?')} torch thread(s) "
+              f"({machine.get('note', '')}).", ""]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write the cross-encoder ablation table from result files.")
     parser.add_argument("--results", required=True, type=Path)
@@ -75,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    # Step curves (training/step_curve.py) sit in a subfolder: they are not ablation variants.
+    for path in sorted((args.results / "step-curve").glob("*.json")):
+        text += "\n" + render_curve(json.loads(path.read_text(encoding="utf-8")))
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0

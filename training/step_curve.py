@@ -1,6 +1,6 @@
 """Does the fine-grained stage earn its cost with more steps? (issue 24 item 4)
 
-  python training/step_curve.py --run training/runs/curve/NAME --out benchmarks/results/ablation/step_curve_NAME.json \
+  python training/step_curve.py --run training/runs/curve/NAME --out benchmarks/results/ablation/step-curve/NAME.json \
       [--per-relation 50] [--data-dir ../shared/data]
 
 For each cross-encoder snapshot the run kept (run.snapshot_steps: snapshots/cross_encoder.step<N>.pt)

@@ -53,6 +53,12 @@ def test_snapshots_are_scored_once_each(tmp_path):
     # The bi-encoder is the same at every point; only the cross-encoder moves.
     assert curve["points"][0]["fewrelHeldOut"]["methods"]["bi"] == curve["points"][1]["fewrelHeldOut"]["methods"]["bi"]
 
+    sys.path.insert(0, str(TRAINING))
+    from ablation_report import render_curve
+
+    table = render_curve(curve)
+    assert "| 3 |" in table and "| 8 |" in table and "ChemProt" in table
+
     again = run("training/step_curve.py", "--run", str(out), "--out", str(result), "--data-dir", str(DATA_DIR))
     assert again.returncode == 0 and "already in" in again.stdout
     assert json.loads(result.read_text()) == curve
