@@ -22,6 +22,13 @@ export async function createGraphSession(file: string, spec: GraphSpec, options:
       // Failures reach the caller as ZsreError with the feed's shapes; onnxruntime's own stderr
       // log of the same failure would only duplicate it.
       logSeverityLevel: 4,
+      // An extractor holds two sessions (bi- and cross-encoder) that run one after the other, each
+      // with its own intra-op pool. By default a pool's threads spin after their work for the next
+      // call, and on a small machine they spin against the other session's threads and the JS
+      // thread. Measured by bench:speed on 2 cores (AVX2 AMD EPYC, two runs each): EMMA default
+      // +10-20% sentences/s at m = 5, 10, 15, single extract() p95 83-92 -> 40-48 ms, the
+      // bi-encoder alone unchanged (benchmarks/results/speed.json).
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
   } catch (cause) {
     throw new ZsreError(
