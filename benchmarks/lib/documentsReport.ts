@@ -116,7 +116,7 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
       'Logistic abstention score: a logistic regression of "the top-1 is right" on the top-1 and second probabilities, the "no relation" share and the bi-encoder cosines, fitted on the calibration pairs. ' +
       (typed === null
         ? 'Entity-type filter: no answer when the top-1 relation never links these two entity types among the calibration documents\' labels (Re-DocRED\'s gold types stand in for declared relation types and an NER). '
-        : `Entity types: the library's constraints (\`headTypes\` / \`tailTypes\` on relations, \`type\` on entities): a relation is never a candidate for a pair whose types it does not declare, so the model ranks only the relations that can hold. Declared from ${typed.declaredFrom} (${typed.relationsDeclaring} relations); each pair passes Re-DocRED's gold mention types, standing in for an NER. `) +
+        : `Entity types: the library's constraints (\`headTypes\` / \`tailTypes\` on relations, \`type\` on entities): a relation is never a candidate for a pair whose types it does not declare, so the model ranks only the relations that can hold. Declared from ${typed.declaredFrom}: ${typed.relationsDeclaring} of the 96 relations declare types. Each pair passes Re-DocRED's gold mention types, standing in for an NER. `) +
       `Relations: the model trained on DocRED sentences of these relation types, so this is the "relations it trained on" row, on documents it never saw; no model holding them out has been trained yet (it needs a GPU run), so there is no "never-seen relations" row.`,
   );
   const paragraph = result.paragraph;
