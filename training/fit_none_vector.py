@@ -40,12 +40,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate_fewrel import _commit, _machine  # noqa: E402
+from evaluate_fewrel import _commit  # noqa: E402
 from zsre_train import fusion, none_vector, redocred  # noqa: E402
 from zsre_train.backbone import load_tokenizer  # noqa: E402
 from zsre_train.config import load_config  # noqa: E402
 from zsre_train.data.instance import RelationInfo  # noqa: E402
 from zsre_train.encode import prepare_descriptions  # noqa: E402
+from zsre_train.machine import cpu_model  # noqa: E402
 from zsre_train.export import _held_out  # noqa: E402
 from zsre_train.onnx_graphs import ExportError, ort_bi_runner, ort_cross_runner, session  # noqa: E402
 from zsre_train.scoring import score  # noqa: E402
@@ -291,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     model = args.model.resolve()
-    environment = {"commit": _commit(), "machine": _machine(), "cpus": os.cpu_count(), "threads": args.threads,
+    environment = {"commit": _commit(), "machine": cpu_model(), "cpus": os.cpu_count(), "threads": args.threads,
                    "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     emit_record({"benchmark": "none-vector", "event": "none-vector-fitted", "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else str(model),
                  **record, "environment": environment}, args.record)
