@@ -21,7 +21,7 @@ export const extractAllInputSchema = z
  * Relations are validated by loadRelations (src/relations/), which names the bad entry and field;
  * here the schema only carries their type, so that one place owns those messages.
  */
-export const relationInputSchema = z.custom<{ id: string; name: string; description?: string; examples?: RelationExample[] }>(() => true);
+export const relationInputSchema = z.custom<Relation>(() => true);
 
 /**
  * The options every platform reads (Node's createExtractor and zsre/web's): how the pipeline

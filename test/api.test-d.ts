@@ -31,6 +31,8 @@ describe('public API types (docs/api.md)', () => {
   it('options: relations required, the rest optional with the documented unions', () => {
     expectTypeOf<{ relations: Relation[] }>().toExtend<ExtractorOptions>();
     expectTypeOf<{ relations: string }>().toExtend<ExtractorOptions>();
+    expectTypeOf<{ relations: [{ id: string; name: string; headTypes: string[]; tailTypes: string[] }] }>().toExtend<ExtractorOptions>();
+    expectTypeOf<{ text: string; head: { text: string; type: string }; tail: { start: number; end: number; type: string } }>().toExtend<ExtractItem>();
     expectTypeOf<{ model: string }>().not.toExtend<ExtractorOptions>();
     expectTypeOf<ExtractorOptions['precision']>().toEqualTypeOf<'int8' | 'fp32' | undefined>();
     expectTypeOf<ExtractorOptions['index']>().toEqualTypeOf<'auto' | 'exact' | 'hnsw' | undefined>();
