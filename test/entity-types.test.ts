@@ -1,15 +1,15 @@
 /**
- * Entity-type constraints (issue 21 item 4): relations that declare headTypes / tailTypes are
- * never candidates for a pair whose entities have other known types — in the index search (exact
- * and HNSW), among relations taught by examples, through extractAll and extractDocument — and the
- * answer for an item stays the same in any batch.
+ * Entity-type constraints (issue 21 item 4): a relation that declares headTypes / tailTypes is
+ * never the answer, nor a listed candidate, for a pair whose entities have other known types (with
+ * the exact index and HNSW, through extractAll and extractDocument); its probability is not handed
+ * to the others; the answer for an item stays the same in any batch.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractDocument } from '../src/kg.js';
-import { openLabelIndex } from '../src/labels/labelIndex.js';
+import { fuse } from '../src/fusion/fuse.js';
 import { parseRelation } from '../src/relations/schema.js';
 import { typedRelations } from '../src/relations/types.js';
 import { createExtractor, type Extractor, type Relation, ZsreError } from '../src/index.js';
@@ -77,46 +77,20 @@ describe('headTypes / tailTypes in relation definitions', () => {
   });
 });
 
-describe('label index search with a filter', () => {
-  const dim = 16;
-  const count = 300;
-  const vectors = Array.from({ length: count }, (_, row) => {
-    const vector = new Float32Array(dim);
-    let state = row * 7919 + 17;
-    for (let i = 0; i < dim; i += 1) {
-      state = (state * 48271) % 2147483647;
-      vector[i] = state / 2147483647 - 0.5;
-    }
-    const norm = Math.hypot(...vector);
-    return vector.map((value) => value / norm);
-  });
-  let cacheDir: string;
-  beforeAll(async () => {
-    cacheDir = await mkdtemp(path.join(tmpdir(), 'zsre-types-index-'));
-  });
-  afterAll(async () => {
-    await rm(cacheDir, { recursive: true, force: true });
-  });
+describe('fuse with answerable candidates', () => {
+  const params = { biWeight: 10, crossWeight: 0, noneLogit: 2, threshold: 0.5 };
+  const scored = [0.6, 0.5, 0.1].map((biScore) => ({ biScore, crossScore: null }));
 
-  it.each(['exact', 'hnsw'] as const)('%s: returns the k best allowed labels and never a filtered one', async (kind) => {
-    const index = await openLabelIndex({ fingerprint: kind.padEnd(64, '0'), cacheDir, kind, count, dim, computeVectors: async () => vectors });
-    const allow = (label: number): boolean => label % 3 === 0;
-    for (let query = 0; query < 20; query += 1) {
-      const vector = vectors[(query * 37) % count] as Float32Array;
-      const hits = index.search(vector, 10, allow);
-      expect(hits).toHaveLength(10);
-      expect(hits.every((hit) => allow(hit.index))).toBe(true);
-      const best = vectors
-        .map((row, label) => ({ label, score: row.reduce((sum, value, i) => sum + value * (vector[i] as number), 0) }))
-        .filter(({ label }) => allow(label))
-        .sort((a, b) => b.score - a.score)
-        .slice(0, 10)
-        .map(({ label }) => label);
-      // 300 labels, ef 128: HNSW finds the exact neighbours here.
-      expect(hits.map((hit) => hit.index)).toEqual(best);
-    }
-    expect(index.search(vectors[0] as Float32Array, 10, () => false)).toEqual([]);
-    expect(index.search(vectors[0] as Float32Array, 10, (label) => label === 5).map((hit) => hit.index)).toEqual([5]);
+  it('keeps every probability and picks the best answerable candidate', () => {
+    const all = fuse(scored, params);
+    const without = fuse(scored, params, undefined, (position) => position !== 0);
+    expect(without.probabilities).toEqual(all.probabilities);
+    expect(without.noneProbability).toBe(all.noneProbability);
+    expect(all.best).toBe(0);
+    // The runner-up is not promoted by the exclusion: below the threshold it is no answer.
+    expect(all.probabilities[1]).toBeLessThan(params.threshold);
+    expect(without.best).toBeNull();
+    expect(fuse(scored, { ...params, threshold: 0.1 }, undefined, (position) => position !== 0).best).toBe(1);
   });
 });
 
@@ -150,10 +124,17 @@ describe('extraction with entity types (shipped model)', () => {
       const typed = await extractor.extract({ text: sentence, head: { text: 'Marie Curie', type: 'person' }, tail: { text: 'Warsaw', type: 'place' } });
       expect(typed.candidates.map((candidate) => candidate.id)).toEqual(['P19']);
       expect(typed.relation?.id).toBe('P19');
+      // Types never change a probability, only which relations may be the answer.
+      const typedP19 = typed.candidates.find((candidate) => candidate.id === 'P19')?.probability;
+      expect(typedP19).toBe(untyped.candidates.find((candidate) => candidate.id === 'P19')?.probability);
 
-      // Typed as an organisation, "Warsaw" cannot be a birthplace: the model is not asked about it.
+      // Typed as an organisation, "Warsaw" cannot be a birthplace: the strongest candidate is
+      // impossible, so the pair gets no relation rather than the employer relation promoted.
       const asOrganization = await extractor.extract({ text: sentence, head: { text: 'Marie Curie', type: 'person' }, tail: { text: 'Warsaw', type: 'organization' } });
-      expect(asOrganization.candidates.map((candidate) => candidate.id)).toEqual(['P108']);
+      expect(asOrganization.candidates.every((candidate) => candidate.id === 'P108')).toBe(true);
+      expect(asOrganization.relation).toBeNull();
+      const p19 = untyped.candidates.find((candidate) => candidate.id === 'P19')?.probability ?? 0;
+      expect(p19).toBeGreaterThan(0.5);
 
       // No relation admits two places: no candidates, no relation.
       const none = await extractor.extract({ text: sentence, head: { text: 'Warsaw', type: 'place' }, tail: { text: 'University of Paris', type: 'place' } });

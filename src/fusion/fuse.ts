@@ -5,6 +5,10 @@
  * With a learned none vector (training/fit_none_vector.py) noneLogit is per sentence:
  *   noneLogit + bias + weights . v,   v the sentence's bi-encoder vector,
  * which moves only the "no relation" share, never the order of the relations.
+ * `answerable` (entity-type constraints, src/relations/types.ts) limits which candidates may be
+ * the answer, not the probabilities: an excluded candidate keeps its share, so a pair whose
+ * strongest candidate is impossible for its entity types gets "no relation" rather than a weaker
+ * runner-up promoted by the exclusion.
  * Pure: numbers in, numbers out.
  */
 
@@ -28,17 +32,23 @@ export interface FusionResult {
   probabilities: number[];
   /** the "no relation" share. */
   noneProbability: number;
-  /** index of the best candidate, or null when it is below the threshold (or there are none). */
+  /** index of the best (answerable) candidate, or null when it is below the threshold (or there are none). */
   best: number | null;
 }
 
-export function fuse(candidates: readonly ScoredCandidate[], params: FusionParams, sentence?: Float32Array): FusionResult {
+export function fuse(
+  candidates: readonly ScoredCandidate[],
+  params: FusionParams,
+  sentence?: Float32Array,
+  answerable?: (position: number) => boolean,
+): FusionResult {
   const logits = candidates.map(({ biScore, crossScore }) =>
     crossScore === null ? params.biWeight * biScore : params.biWeight * biScore + params.crossWeight * crossScore,
   );
   const [none, ...probabilities] = softmax([noneLogit(params, sentence), ...logits]);
   let best: number | null = null;
   probabilities.forEach((probability, index) => {
+    if (answerable !== undefined && !answerable(index)) return;
     if (best === null || probability > (probabilities[best] ?? 0)) best = index;
   });
   const bestProbability = best === null ? 0 : (probabilities[best] ?? 0);

@@ -7,8 +7,7 @@ export interface LabelIndex {
   readonly dim: number;
   /** whether the vectors came from the cache or were computed now. */
   readonly source: 'cache' | 'built';
-  /** The k nearest labels, best first; `allow` leaves labels out (they are never returned). */
-  search(query: Float32Array, k: number, allow?: (index: number) => boolean): Hit[];
+  search(query: Float32Array, k: number): Hit[];
   vector(index: number): Float32Array;
 }
 
@@ -35,7 +34,7 @@ export function exactLabelIndex(rows: Float32Array, dim: number, source: LabelIn
     dim,
     source,
     vector: (index) => rows.subarray(index * dim, (index + 1) * dim),
-    search: (query, k, allow) => exactSearch(rows, dim, query, k, allow),
+    search: (query, k) => exactSearch(rows, dim, query, k),
   };
 }
 

@@ -29,27 +29,13 @@ export async function readHnsw(file: string, dim: number): Promise<HnswGraph> {
   return graph;
 }
 
-export function hnswSearch(
-  graph: HnswGraph,
-  vectors: Float32Array,
-  dim: number,
-  query: Float32Array,
-  k: number,
-  ef: number,
-  allow?: (index: number) => boolean,
-): Hit[] {
+export function hnswSearch(graph: HnswGraph, vectors: Float32Array, dim: number, query: Float32Array, k: number, ef: number): Hit[] {
   const count = graph.getCurrentCount();
-  let allowed = count;
-  if (allow !== undefined) {
-    allowed = 0;
-    for (let index = 0; index < count; index += 1) if (allow(index)) allowed += 1;
-  }
-  const wanted = Math.min(k, allowed);
+  const wanted = Math.min(k, count);
   if (wanted <= 0) return [];
   // ef below k would return fewer than k neighbours.
   graph.setEf(Math.max(ef, wanted));
-  // hnswlib's filter skips labels during the search itself, so k allowed neighbours still come back.
-  const { neighbors } = allow === undefined ? graph.searchKnn(Array.from(query), wanted) : graph.searchKnn(Array.from(query), wanted, allow);
+  const { neighbors } = graph.searchKnn(Array.from(query), wanted);
   return neighbors
     .map((index) => ({ index, score: dotRow(vectors, dim, index, query) }))
     .sort((a, b) => b.score - a.score || a.index - b.index);

@@ -60,7 +60,7 @@ export async function openLabelIndex(options: OpenLabelIndexOptions): Promise<La
   if (kind === 'exact') return exactLabelIndex(rows, dim, source);
   const graph = await openHnsw(cacheDir, fingerprint, rows, dim, options.count, (done) => options.onProgress?.({ stage: 'hnsw', done, total: options.count }));
   const ef = options.ef ?? 128;
-  return { kind, size: options.count, dim, source, vector, search: (query, k, allow) => hnswSearch(graph, rows, dim, query, k, ef, allow) };
+  return { kind, size: options.count, dim, source, vector, search: (query, k) => hnswSearch(graph, rows, dim, query, k, ef) };
 }
 
 interface HnswMeta {

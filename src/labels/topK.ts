@@ -6,10 +6,9 @@ export interface Hit {
 
 /**
  * The k best of `count` scores, best first, with a size-k min-heap: O(n log k) and no full sort
- * of 10k+ labels per query. Ties go to the lower index so results are deterministic. `allow`
- * leaves labels out (entity-type constraints, src/relations/types.ts).
+ * of 10k+ labels per query. Ties go to the lower index so results are deterministic.
  */
-export function topK(count: number, scoreAt: (index: number) => number, k: number, allow?: (index: number) => boolean): Hit[] {
+export function topK(count: number, scoreAt: (index: number) => number, k: number): Hit[] {
   const size = Math.min(k, count);
   if (size <= 0) return [];
   const heap: Hit[] = [];
@@ -34,7 +33,6 @@ export function topK(count: number, scoreAt: (index: number) => number, k: numbe
     }
   };
   for (let index = 0; index < count; index += 1) {
-    if (allow !== undefined && !allow(index)) continue;
     const hit = { index, score: scoreAt(index) };
     if (heap.length < size) {
       heap.push(hit);

@@ -3,7 +3,6 @@ import { adaptedScore } from '../examples/adapt.js';
 import type { ExampleState } from '../examples/exampleState.js';
 import type { LabelIndex } from '../labels/exactIndex.js';
 import type { Hit } from '../labels/topK.js';
-import type { TypedRelations } from '../relations/types.js';
 import type { PreparedItem } from './prepare.js';
 import { lap, type StageTimings } from './timings.js';
 
@@ -19,18 +18,14 @@ export async function recall(
   labels: LabelIndex,
   limits: { recallK: number; topK: number },
   examples: ExampleState,
-  types: TypedRelations,
   timings?: StageTimings,
 ): Promise<{ hits: Hit[][]; vectors: Float32Array[] }> {
   const started = performance.now();
   const vectors = await biEncoder.encodeSentences(items.map((item) => item.sequence));
   const encoded = lap(timings, 'biEncoder', started);
-  const hits = vectors.map((vector, row) => {
-    const item = items[row] as PreparedItem;
-    // Relations whose declared entity types exclude this pair are never candidates (relations/types.ts).
-    const allow = types.admissible(item.headType, item.tailType) ?? undefined;
-    const nearest = labels.search(vector, limits.recallK, allow);
-    return examples.adapted.size === 0 ? nearest.slice(0, limits.topK) : withExamples(nearest, vector, examples, allow).slice(0, limits.topK);
+  const hits = vectors.map((vector) => {
+    const nearest = labels.search(vector, limits.recallK);
+    return examples.adapted.size === 0 ? nearest.slice(0, limits.topK) : withExamples(nearest, vector, examples).slice(0, limits.topK);
   });
   lap(timings, 'search', encoded);
   // The vectors go on to fusion: a model with a none vector reads them (src/fusion/fuse.ts).
@@ -38,9 +33,9 @@ export async function recall(
 }
 
 /** The index's hits plus every relation with examples, scored with its adapted vector, best first. */
-export function withExamples(nearest: readonly Hit[], sentence: Float32Array, examples: ExampleState, allow?: (index: number) => boolean): Hit[] {
+export function withExamples(nearest: readonly Hit[], sentence: Float32Array, examples: ExampleState): Hit[] {
   const scores = new Map<number, number>(nearest.map((hit) => [hit.index, hit.score]));
-  for (const [index, vector] of examples.adapted) if (allow === undefined || allow(index)) scores.set(index, adaptedScore(vector, sentence));
+  for (const [index, vector] of examples.adapted) scores.set(index, adaptedScore(vector, sentence));
   const hits = [...scores].map(([index, score]): Hit => ({ index, score }));
   // Ties go to the lower index, as in the label index's own top-K.
   return hits.sort((a, b) => b.score - a.score || a.index - b.index);

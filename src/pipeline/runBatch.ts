@@ -66,7 +66,7 @@ export async function runPipeline(pipeline: Pipeline, items: readonly ExtractIte
   for (let from = 0; from < prepared.length; from += pipeline.batchSize) {
     options.beforeBatch?.();
     const group = prepared.slice(from, from + pipeline.batchSize);
-    const { hits, vectors } = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline, examples, pipeline.types, timings);
+    const { hits, vectors } = await recall(group, pipeline.biEncoder, pipeline.labels, pipeline, examples, timings);
     const crossScores =
       pipeline.crossEncoder === null
         ? hits.map(() => null)
@@ -74,7 +74,8 @@ export async function runPipeline(pipeline: Pipeline, items: readonly ExtractIte
     clock = performance.now();
     group.forEach((item, row) => {
       const scores = crossScores[row] ?? null;
-      results.push(rankCandidates(item, hits[row] ?? [], scores, relations, scores === null ? pipeline.biOnlyFusion : pipeline.fusion, vectors[row]));
+      const admissible = pipeline.types.admissible(item.headType, item.tailType);
+      results.push(rankCandidates(item, hits[row] ?? [], scores, relations, scores === null ? pipeline.biOnlyFusion : pipeline.fusion, vectors[row], admissible));
     });
     clock = lap(timings, 'rank', clock);
     options.onProgress?.(results.length, items.length);
