@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from zsre_train.digest import manifest_digest
 
-TRAINING = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("DATA_DIR", TRAINING.parent.parent / "shared" / "data"))
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=TRAINING.parent)
+from scripts import DATA_DIR, TRAINING, run
 
 
 @pytest.fixture(scope="module")

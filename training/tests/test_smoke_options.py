@@ -6,19 +6,10 @@ Needs the shared FewRel data (../shared/data from the repo root, or DATA_DIR).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import yaml
 
-TRAINING = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("DATA_DIR", TRAINING.parent.parent / "shared" / "data"))
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=TRAINING.parent)
+from scripts import DATA_DIR, TRAINING, run
 
 
 def test_replacement_and_distillation_train_and_resume(tmp_path):

@@ -7,19 +7,10 @@ Needs the shared data (../shared/data from the repo root, or DATA_DIR).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import yaml
 
-TRAINING = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("DATA_DIR", TRAINING.parent.parent / "shared" / "data"))
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=TRAINING.parent)
+from scripts import DATA_DIR, TRAINING, run
 
 
 def test_snapshots_are_scored_once_each(tmp_path):
@@ -53,7 +44,6 @@ def test_snapshots_are_scored_once_each(tmp_path):
     # The bi-encoder is the same at every point; only the cross-encoder moves.
     assert curve["points"][0]["fewrelHeldOut"]["methods"]["bi"] == curve["points"][1]["fewrelHeldOut"]["methods"]["bi"]
 
-    sys.path.insert(0, str(TRAINING))
     from ablation_report import render_curve
 
     table = render_curve(curve)
