@@ -11,7 +11,7 @@ export interface PreparedItem {
   id?: string;
   head: Span;
   tail: Span;
-  /** The entities' types where the item names them (object entity forms): they narrow the candidates. */
+  /** The entities' types where the item names them (object entity forms): they limit which relations may be the answer (rank.ts). */
   headType?: string;
   tailType?: string;
   sequence: SentenceSequence;
