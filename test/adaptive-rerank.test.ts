@@ -25,18 +25,18 @@ const items: ExtractItem[] = names.flatMap((head) => names.filter((tail) => tail
 let model: string;
 let cacheDir: string;
 
-async function withGate(minConfidence: number | null): Promise<void> {
+async function withGate(minConfidence: number | null, minCandidateProbability?: number): Promise<void> {
   const file = path.join(model, 'manifest.json');
   const manifest = JSON.parse(await readFile(file, 'utf8')) as { fusion: Record<string, unknown> };
   if (minConfidence === null) delete manifest.fusion.crossGate;
-  else manifest.fusion.crossGate = { minConfidence, fittedOn: { relations: ['test'] } };
+  else manifest.fusion.crossGate = { minConfidence, ...(minCandidateProbability === undefined ? {} : { minCandidateProbability }), fittedOn: { relations: ['test'] } };
   await writeFile(file, JSON.stringify(sealManifest(manifest as unknown as Record<string, unknown>)));
 }
 
-async function run(options: { rerank?: 'adaptive' | 'always'; useCrossEncoder?: boolean }): Promise<ExtractResult[]> {
+async function run(options: { rerank?: 'adaptive' | 'always'; useCrossEncoder?: boolean }, batch: ExtractItem[] = items): Promise<ExtractResult[]> {
   const extractor = await createExtractor({ model, relations, cacheDir, batchSize: 4, ...options });
   try {
-    return await extractor.extractBatch(items);
+    return await extractor.extractBatch(batch);
   } finally {
     await extractor.dispose();
   }
@@ -90,5 +90,35 @@ describe('rerank: adaptive', () => {
     await withGate(0);
     const results = await run({ rerank: 'adaptive' });
     expect(results.every((result) => !result.reranked && result.candidates.every((c) => c.crossScore === null))).toBe(true);
+  });
+
+  it('below the gate, scores only the candidates at or above the floor, and always the best', async () => {
+    await withGate(null);
+    const always = await run({ rerank: 'always' });
+    const biOnly = await run({ useCrossEncoder: false });
+    // A floor in the middle of the runner-ups' bi-only probabilities (no sentence is skipped at gate 1).
+    const runnerUps = biOnly.flatMap((result) => result.candidates.slice(1).map((c) => c.probability)).sort((a, b) => a - b);
+    const floor = runnerUps[Math.floor(runnerUps.length / 2)]!;
+    await withGate(1, floor);
+    const adaptive = await run({});
+    let unscored = 0;
+    adaptive.forEach((result, index) => {
+      expect(result.reranked, `item ${index}`).toBe(true);
+      const bi = biOnly[index]!;
+      for (const candidate of result.candidates) {
+        const biProbability = bi.candidates.find((c) => c.id === candidate.id)!.probability;
+        const scored = candidate.id === bi.candidates[0]!.id || biProbability >= floor;
+        const always_ = always[index]!.candidates.find((c) => c.id === candidate.id)!;
+        expect(candidate.biScore).toBe(always_.biScore);
+        expect(candidate.crossScore, `item ${index} ${candidate.id}`).toBe(scored ? always_.crossScore : null);
+        if (!scored) unscored += 1;
+      }
+    });
+    expect(unscored).toBeGreaterThan(0);
+    expect(unscored).toBeLessThan(adaptive.length * 2);
+    // The same answer for an item alone as in its batch.
+    for (const index of [0, 5, 11]) {
+      expect((await run({}, [items[index]!]))[0]).toEqual(adaptive[index]);
+    }
   });
 });

@@ -74,7 +74,9 @@ describe('the shipped model is batch-invariant', () => {
       // The comparison covers real answers: most sentences get a relation, and cross scores are compared.
       expect(reference.filter((result) => result.relation !== null).length).toBeGreaterThanOrEqual(20);
       const reranked = reference.filter((result) => result.reranked);
-      expect(reranked.every((result) => result.candidates.every((c) => typeof c.crossScore === 'number'))).toBe(true);
+      // (adaptive: the gate's candidate floor may leave unlikely candidates unscored, never all of them)
+      expect(reranked.every((result) => result.candidates.some((c) => typeof c.crossScore === 'number'))).toBe(true);
+      if (rerank === 'always') expect(reranked.every((result) => result.candidates.every((c) => typeof c.crossScore === 'number'))).toBe(true);
       if (rerank === 'always') expect(reranked).toHaveLength(invarianceItems.length);
       else expect(reranked.length).toBeGreaterThanOrEqual(5); // the gate skips the sure ones, not all
     });

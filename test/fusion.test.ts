@@ -70,4 +70,14 @@ describe('fuse', () => {
   it('returns no relation for no candidates', () => {
     expect(fuse([], params)).toEqual({ probabilities: [], noneProbability: 1, best: null });
   });
+
+  it('gives a candidate left unscored the smallest cross term of its scored neighbours', () => {
+    const p = { biWeight: 10, crossWeight: 0.5, noneLogit: 0, threshold: 0 };
+    const mixed = fuse([{ biScore: 0.5, crossScore: 4 }, { biScore: 0.4, crossScore: -2 }, { biScore: 0.1, crossScore: null }], p);
+    // z = [5 + 2, 4 - 1, 1 + min(2, -1)]
+    expect(mixed.probabilities).toEqual(softmax([0, 7, 3, 0]).slice(1));
+    // a negative crossWeight: the smallest term is that of the highest cross score
+    const negative = fuse([{ biScore: 0.5, crossScore: 4 }, { biScore: 0.4, crossScore: -2 }, { biScore: 0.1, crossScore: null }], { ...p, crossWeight: -0.5 });
+    expect(negative.probabilities).toEqual(softmax([0, 3, 5, -1]).slice(1));
+  });
 });

@@ -5,7 +5,7 @@
 import type { ChartPoint } from './chart.js';
 
 type StageMs = Record<'prepare' | 'biEncoder' | 'search' | 'pairs' | 'crossEncoder' | 'rank' | 'other' | 'total', number>;
-interface SpeedRow { method: string; sentencesPerSecond: number; overBi: number; f1: number; accuracy: number; reranked: number; msPerSentence?: StageMs }
+interface SpeedRow { method: string; sentencesPerSecond: number; overBi: number; f1: number; accuracy: number; reranked: number; crossPairsPerSentence?: number; msPerSentence?: StageMs }
 export interface SpeedResult {
   benchmark: 'speed';
   model: string;
@@ -55,7 +55,7 @@ export function speedMarkdown(result: SpeedResult): string[] {
     `|---|${methods.map(() => '---').join('|')}|---|`,
   ];
   for (const row of result.table) {
-    const cells = row.methods.map((x) => `${x.overBi.toFixed(2)}x (${x.sentencesPerSecond.toFixed(0)}/s), F1 ${(x.f1 * 100).toFixed(1)}` + (x.method === 'emma' ? `, cross-encoder on ${(x.reranked * 100).toFixed(0)}%` : ''));
+    const cells = row.methods.map((x) => `${x.overBi.toFixed(2)}x (${x.sentencesPerSecond.toFixed(0)}/s), F1 ${(x.f1 * 100).toFixed(1)}` + (x.method === 'emma' ? `, cross-encoder on ${(x.reranked * 100).toFixed(0)}%` + (x.crossPairsPerSentence === undefined ? '' : ` (${x.crossPairsPerSentence.toFixed(2)} pairs a sentence)`) : ''));
     lines.push(`| ${row.m} | ${cells.join(' | ')} | ${row.emmaOverFullcross.toFixed(1)}x |`);
   }
   lines.push(

@@ -90,6 +90,8 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
   // Adaptive: skip the cross-encoder where the bi-encoder is sure (the gate is fitted per model;
   // a model without one keeps the cross-encoder always on).
   const crossGate = (settings.rerank ?? 'adaptive') === 'adaptive' ? (manifest.fusion.crossGate?.minConfidence ?? null) : null;
+  // ... and, below the gate, leave the candidates the bi-encoder finds unlikely unscored (fitted with it).
+  const candidateFloor = crossGate === null ? 0 : (manifest.fusion.crossGate?.minCandidateProbability ?? 0);
 
   // int8 graphs from before per-row activation scales run one row per call, so that a sentence's
   // result still does not depend on its batch (slower: see docs/model-directory.md to convert them);
@@ -152,6 +154,7 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
     fusion,
     biOnlyFusion,
     crossGate,
+    candidateFloor,
     pairLength: settings.pairLength ?? null,
     recallK,
     topK,

@@ -5,6 +5,9 @@
  * With a learned none vector (training/fit_none_vector.py) noneLogit is per sentence:
  *   noneLogit + bias + weights . v,   v the sentence's bi-encoder vector,
  * which moves only the "no relation" share, never the order of the relations.
+ * A candidate without a cross score in a sentence whose other candidates have one (left unscored
+ * under the adaptive gate's candidate floor, src/pipeline/crossGate.ts) takes the smallest cross
+ * term (crossWeight * crossScore) among them, as training/zsre_train/cross_gate.py fits it.
  * `answerable` (entity-type constraints, src/relations/types.ts) limits which candidates may be
  * the answer, not the probabilities: an excluded candidate keeps its share, so a pair whose
  * strongest candidate is impossible for its entity types gets "no relation" rather than a weaker
@@ -42,8 +45,10 @@ export function fuse(
   sentence?: Float32Array,
   answerable?: (position: number) => boolean,
 ): FusionResult {
+  const crossTerms = candidates.flatMap(({ crossScore }) => (crossScore === null ? [] : [params.crossWeight * crossScore]));
+  const unscoredTerm = crossTerms.length === 0 ? 0 : Math.min(...crossTerms);
   const logits = candidates.map(({ biScore, crossScore }) =>
-    crossScore === null ? params.biWeight * biScore : params.biWeight * biScore + params.crossWeight * crossScore,
+    crossScore === null ? params.biWeight * biScore + unscoredTerm : params.biWeight * biScore + params.crossWeight * crossScore,
   );
   const [none, ...probabilities] = softmax([noneLogit(params, sentence), ...logits]);
   let best: number | null = null;

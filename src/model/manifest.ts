@@ -80,7 +80,14 @@ const commonShape = {
     // How the none vectors were fitted (data, targets, script): a record, read by people only.
     noneVectorFit: z.record(z.string(), z.unknown()).optional(),
     calibrations: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a lower-case name (letters, digits, "-")'), calibrationSchema).optional(),
-    crossGate: z.object({ minConfidence: z.number().min(0).max(1), fittedOn: z.record(z.string(), z.unknown()).optional() }).optional(),
+    crossGate: z
+      .object({
+        minConfidence: z.number().min(0).max(1),
+        /** below the gate, candidates under this bi-only probability are left unscored (src/pipeline/crossGate.ts); absent: 0. */
+        minCandidateProbability: z.number().min(0).max(1).optional(),
+        fittedOn: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
     // How relations taught by example sentences are scored (src/examples/adapt.ts; `strength`
     // fitted by `npm run bench:fewshot -- --write-rule` on relations the model never trained on).
     // Absent: the library's unfitted default rule. The earlier prototype-blend rule (kappa,

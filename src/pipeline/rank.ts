@@ -6,7 +6,8 @@ import type { PreparedItem } from './prepare.js';
 
 /**
  * Turns one item's re-scored candidates into its result: fuse, abstain, order best first.
- * `crossScores` is null in bi-encoder-only mode; `sentence` (the bi-encoder vector) feeds the
+ * `crossScores` is null in bi-encoder-only mode (or where the gate skipped the cross-encoder), and
+ * null for a candidate left unscored under the candidate floor (crossGate.ts); `sentence` (the bi-encoder vector) feeds the
  * model's none vector, where it has one. `admissible` (the pair's entity types against the
  * relations' declared ones, src/relations/types.ts) removes impossible relations from the answer
  * and the candidate list; their probability stays out of the others' (fuse.ts says why).
@@ -14,7 +15,7 @@ import type { PreparedItem } from './prepare.js';
 export function rankCandidates(
   item: PreparedItem,
   hits: readonly Hit[],
-  crossScores: readonly number[] | null,
+  crossScores: readonly (number | null)[] | null,
   relations: readonly Relation[],
   params: FusionParams,
   sentence?: Float32Array,

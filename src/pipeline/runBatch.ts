@@ -34,6 +34,8 @@ export interface Pipeline {
   biOnlyFusion: FusionParams;
   /** the adaptive gate's minimum bi-only confidence (crossGate.ts); null: rerank always. */
   crossGate: number | null;
+  /** below the gate, the bi-only probability a candidate needs to be scored (crossGate.ts); 0: all. */
+  candidateFloor: number;
   pairLength: PairLength;
   recallK: number;
   topK: number;

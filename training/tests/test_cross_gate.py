@@ -36,3 +36,31 @@ def test_confidence_counts_a_sure_abstention_as_sure():
     assert conf[1] == 1 - probs[1].sum() and conf[1] > 0.98  # sure of "no relation"
     assert conf[2] < 0.5  # unsure between two candidates
     assert list(cross_gate.decisions(bi, None, params)) == [0, -1, -1]
+
+
+def test_pruning_changes_count_against_the_budget_until_their_rows_are_skipped():
+    conf = np.array([0.9, 0.8, 0.7, 0.6])
+    fused = np.zeros(4, dtype=int)
+    bi_only = np.array([0, 0, 1, 0])  # skipping the 0.7 row would change it
+    pruned = np.array([0, 1, 0, 0])  # pruning changes the 0.8 row while it is scored
+    # 25% budget: the pruning change alone reaches it
+    assert cross_gate.fit_gate(conf, fused, bi_only, 0.25, pruned) is None
+    # 50%: skipping 0.9 and 0.8 takes the 0.8 row out of the pruned path; 0.7 adds its skip change
+    assert cross_gate.fit_gate(conf, fused, bi_only, 0.5, pruned) == 0.6
+    assert cross_gate.fit_gate(conf, fused, bi_only, 0.5) == 0.6  # no pruning: as before
+    report = cross_gate.gate_report(conf, fused, bi_only, 0.8, pruned, np.ones((4, 3), dtype=bool))
+    assert report["changedCount"] == 0 and report["pairsPerSentence"] == 1.5 and report["pairsPerSentenceAllCandidates"] == 1.5
+
+
+def test_the_best_candidate_is_always_scored_and_unscored_ones_take_the_weakest_cross_term():
+    params = fusion.FusionParams(10.0, 0.0, 0.0, 0.5)
+    bi = np.array([[0.9, 0.5, 0.1], [0.2, 0.2, 0.2]])
+    keep = cross_gate.scored_candidates(bi, params, 0.5)
+    assert keep.tolist() == [[True, False, False], [True, False, False]]  # ties: the first best
+    assert cross_gate.scored_candidates(bi, params, 0.0).all()
+    cross = np.array([[2.0, 9.0, 9.0], [-1.0, 4.0, 9.0]])
+    both = np.array([[True, True, False], [True, True, False]])
+    # positive weight: the unscored one gets the lowest scored cross score of its row
+    assert cross_gate.impute_unscored(cross, both, 0.5).tolist() == [[2.0, 9.0, 2.0], [-1.0, 4.0, -1.0]]
+    # negative weight: the smallest cross term is the highest score
+    assert cross_gate.impute_unscored(cross, both, -0.5).tolist() == [[2.0, 9.0, 9.0], [-1.0, 4.0, 4.0]]
