@@ -33,10 +33,3 @@ export function padBatch(rows: readonly (readonly number[])[], padId: number, ty
     ? { batchSize, length, inputIds, attentionMask }
     : { batchSize, length, inputIds, attentionMask, tokenTypeIds };
 }
-
-/** Splits `items` into consecutive chunks of at most `size`. */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
-}
