@@ -77,6 +77,35 @@ describe('headTypes / tailTypes in relation definitions', () => {
   });
 });
 
+describe('examples against their relation\'s types', () => {
+  const example = (headType?: string, tailType?: string): unknown => ({
+    text: 'Marie Curie was born in Warsaw .',
+    head: headType === undefined ? 'Marie Curie' : { text: 'Marie Curie', type: headType },
+    tail: tailType === undefined ? 'Warsaw' : { text: 'Warsaw', type: tailType },
+  });
+  const relation = (examples: unknown[]): unknown => ({ id: 'birth', name: 'place of birth', headTypes: ['person'], tailTypes: ['place'], examples });
+
+  it('admits examples whose types the relation declares (case aside) or that name none', () => {
+    expect(parseRelation(relation([example('PERSON', 'place'), example(), example('person')]), 0, describeEntry).examples).toHaveLength(3);
+    expect(parseRelation({ id: 'r', name: 'r', examples: [example('organization', 'thing')] }, 0, describeEntry).examples).toHaveLength(1);
+  });
+
+  it.each([
+    [example('organization', 'place'), 'its head has type "organization", which the relation\'s headTypes ("person") do not admit', 'head.type'],
+    [example(undefined, 'person'), 'its tail has type "person", which the relation\'s tailTypes ("place") do not admit', 'tail.type'],
+  ])('refuses an example that contradicts them, naming the relation, the example and the side', (bad, message, field) => {
+    let error: unknown;
+    try {
+      parseRelation(relation([example(), bad]), 2, describeEntry);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ZsreError);
+    expect((error as ZsreError).message).toContain(`Invalid example 1 (0-based) of relation "birth" at entry 2: ${message}`);
+    expect((error as ZsreError).context).toMatchObject({ relation: 'birth', example: 1, field });
+  });
+});
+
 describe('fuse with answerable candidates', () => {
   const params = { biWeight: 10, crossWeight: 0, noneLogit: 2, threshold: 0.5 };
   const scored = [0.6, 0.5, 0.1].map((biScore) => ({ biScore, crossScore: null }));
@@ -112,6 +141,13 @@ describe('extraction with entity types (shipped model)', () => {
   afterAll(async () => {
     await Promise.all(extractors.map((extractor) => extractor.dispose()));
     await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  it('addExamples refuses an example whose types its relation does not admit, and keeps the relation as it was', async () => {
+    const extractor = extractors[0]!;
+    const bad = { text: 'Marie Curie worked for the University of Paris .', head: { text: 'University of Paris', type: 'organization' }, tail: 'Marie Curie' };
+    await expect(extractor.addExamples('P108', [bad])).rejects.toThrow(/example 0 \(0-based\) of relation "P108".*head has type "organization"/);
+    expect(extractor.relations.find((r) => r.id === 'P108')?.examples).toBeUndefined();
   });
 
   it('leaves out the relations the types exclude, and keeps the rest as without types', async () => {

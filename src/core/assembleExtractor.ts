@@ -197,7 +197,10 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
       if (!Array.isArray(examples)) {
         throw new ZsreError('INVALID_INPUT', `addExamples expects an array of example items for relation "${relationId}", received ${typeof examples}: wrap one example in [ ].`);
       }
-      const checked = parseRelation({ id: current.id, name: current.name, examples }, index, () => `addExamples("${relationId}")`).examples ?? [];
+      // With the relation's types, so that an example contradicting them is refused here too.
+      const checked =
+        parseRelation({ id: current.id, name: current.name, examples, headTypes: current.headTypes, tailTypes: current.tailTypes }, index, () => `addExamples("${relationId}")`)
+          .examples ?? [];
       if (checked.length === 0) return;
       const all = [...(current.examples ?? []), ...checked];
       const known = pipeline.examples.taught.get(index) ?? [];

@@ -33,6 +33,9 @@ export function entityTypeOf(ref: EntityRef): string | undefined {
   return typeof ref === 'string' ? undefined : ref.type;
 }
 
+/** Types compare without regard to case or surrounding spaces ("PER" = "per"). */
+export const normaliseEntityType = (type: string): string => type.trim().toLowerCase();
+
 export const textItemSchema = z
   .object({ text: z.string(), head: entityRefSchema, tail: entityRefSchema, id: z.string().optional() })
   .strict();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { locatePair, tokenItemToText } from '../entities/locate.js';
-import { textItemSchema, tokenItemSchema } from '../entities/schema.js';
+import { entityTypeOf, normaliseEntityType, textItemSchema, tokenItemSchema } from '../entities/schema.js';
 import { isZsreError, ZsreError } from '../errors.js';
 
 /**
@@ -75,6 +75,7 @@ export function parseRelation(
     if (examples !== undefined) relation.examples = parseExamples(id, examples, describe(position), context);
     if (headTypes !== undefined) relation.headTypes = headTypes;
     if (tailTypes !== undefined) relation.tailTypes = tailTypes;
+    checkExampleTypes(relation, describe(position), context);
     return relation;
   }
   const issue = parsed.error.issues[0];
@@ -106,6 +107,26 @@ function parseExamples(relationId: string, values: readonly unknown[], where: st
     parseExample(value, `example ${index} (0-based) of relation "${relationId}" at ${where}`, { ...context, relation: relationId, example: index }),
   );
   return examples.length === 0 ? undefined : examples;
+}
+
+/**
+ * An example whose head or tail names a type the relation does not admit contradicts its own
+ * relation (the relation could never be the answer for that pair): an error naming both.
+ */
+function checkExampleTypes(relation: Relation, where: string, context: Record<string, unknown>): void {
+  (relation.examples ?? []).forEach((example, index) => {
+    if ('tokens' in example) return;
+    for (const [side, declared] of [['head', relation.headTypes], ['tail', relation.tailTypes]] as const) {
+      const type = entityTypeOf(example[side]);
+      if (type === undefined || declared === undefined || declared.some((allowed) => normaliseEntityType(allowed) === normaliseEntityType(type))) continue;
+      throw new ZsreError(
+        'INVALID_INPUT',
+        `Invalid example ${index} (0-based) of relation "${relation.id}" at ${where}: its ${side} has type "${type}", ` +
+          `which the relation's ${side}Types (${declared.map((t) => `"${t}"`).join(', ')}) do not admit; correct the example's type or add it to ${side}Types.`,
+        { context: { ...context, relation: relation.id, example: index, field: `${side}.type` } },
+      );
+    }
+  });
 }
 
 /**

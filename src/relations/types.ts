@@ -1,3 +1,4 @@
+import { normaliseEntityType as normalise } from '../entities/schema.js';
 import type { Relation } from './schema.js';
 
 /**
@@ -19,8 +20,6 @@ export interface TypedRelations {
   /** The filter for one pair's entity types (shared by every pair with the same two types). */
   admissible(headType: string | undefined, tailType: string | undefined): Admissible;
 }
-
-const normalise = (type: string): string => type.trim().toLowerCase();
 
 export function typedRelations(relations: readonly Relation[]): TypedRelations {
   const heads = relations.map((relation) => (relation.headTypes === undefined ? null : new Set(relation.headTypes.map(normalise))));
