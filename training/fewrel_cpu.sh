@@ -12,7 +12,8 @@
 #
 # Folders (environment, defaults): FEWREL_RUNS=training/runs/fewrel-$FEWREL_PROFILE (recipes in
 # its configs/, logs beside the run folders), FEWREL_EXPORTS=training/exports/fewrel-$FEWREL_PROFILE,
-# FEWREL_RESULTS=benchmarks/results/fewrel, FEWREL_PROFILE=cpu, DATA_DIR=../shared/data,
+# FEWREL_RESULTS=benchmarks/results/fewrel (benchmarks/results/fewrel-$FEWREL_PROFILE for a profile other
+# than cpu, e.g. cpu-cross1500), FEWREL_PROFILE=cpu, DATA_DIR=../shared/data,
 # PYTHON=.venv/bin/python, FEWREL_THREADS=2 (evaluation threads), FEWREL_MAX_PER_RELATION
 # (evaluation: first N sentences per test relation; unset = all, as the table needs).
 set -uo pipefail
@@ -22,7 +23,10 @@ data=${DATA_DIR:-../shared/data}
 profile=${FEWREL_PROFILE:-cpu}
 runs=${FEWREL_RUNS:-training/runs/fewrel-$profile}
 exports=${FEWREL_EXPORTS:-training/exports/fewrel-$profile}
-results=${FEWREL_RESULTS:-benchmarks/results/fewrel}
+# The cpu profile's results are the table's (benchmarks/results/fewrel); another profile's go beside it.
+default_results=benchmarks/results/fewrel
+[ "$profile" = cpu ] || default_results=benchmarks/results/fewrel-$profile
+results=${FEWREL_RESULTS:-$default_results}
 threads=${FEWREL_THREADS:-2}
 cap=()
 [ -n "${FEWREL_MAX_PER_RELATION:-}" ] && cap=(--max-per-relation "$FEWREL_MAX_PER_RELATION")

@@ -64,3 +64,32 @@ def test_the_best_candidate_is_always_scored_and_unscored_ones_take_the_weakest_
     assert cross_gate.impute_unscored(cross, both, 0.5).tolist() == [[2.0, 9.0, 2.0], [-1.0, 4.0, -1.0]]
     # negative weight: the smallest cross term is the highest score
     assert cross_gate.impute_unscored(cross, both, -0.5).tolist() == [[2.0, 9.0, 9.0], [-1.0, 4.0, 4.0]]
+
+
+def test_with_targets_only_changes_that_make_a_right_decision_wrong_count():
+    conf = np.array([0.9, 0.8, 0.7, 0.6])
+    fused = np.array([0, 1, 2, 0])
+    target = np.array([0, 0, 2, 0])  # the always-on pipeline is wrong on the 0.8 row only
+    bi_only = np.array([0, 0, 1, 0])  # skipping fixes the 0.8 row and breaks the 0.7 row
+    # counting every change: the 0.8 row's fix already reaches a 25% budget
+    assert cross_gate.fit_gate(conf, fused, bi_only, 0.25) == 0.9
+    # counting harm only: the fix is free, the 0.7 row's break reaches the budget
+    assert cross_gate.fit_gate(conf, fused, bi_only, 0.25, target=target) == 0.8
+    # a change from one wrong answer to another is free too
+    assert cross_gate.fit_gate(conf, fused, np.array([0, 2, 2, 0]), 0.25, target=target) == 0.6
+    report = cross_gate.gate_report(conf, fused, bi_only, 0.7, target=target)
+    assert report["harmedDecisions"] == 0.25 and report["gainedDecisions"] == 0.25
+    assert report["accuracy"] == 0.75 and report["accuracyAlwaysOn"] == 0.75
+
+
+def test_gate_outcome_reports_f1_against_the_always_on_pipeline():
+    block = {"biWeight": 10.0, "crossWeight": 1.0, "noneLogit": 0.0, "threshold": 0.5,
+             "biOnly": {"biWeight": 10.0, "noneLogit": 0.0, "threshold": 0.5}}
+    bi = np.array([[0.9, 0.1, 0.0], [0.5, 0.45, 0.0]])
+    cross = np.array([[0.0, 0.0, 0.0], [0.0, 5.0, 0.0]])  # the cross-encoder promotes the second row's runner-up
+    target = np.array([0, 1])
+    always = cross_gate.gate_outcome(bi, cross, target, block, 1.1, 0.0)  # a gate above 1 never skips
+    assert always["f1"] == always["f1AlwaysOn"] == 100.0 and always["pairsPerSentence"] == 3.0
+    skip_all = cross_gate.gate_outcome(bi, cross, target, block, 0.0, 0.0)
+    assert skip_all["f1"] == skip_all["f1BiOnly"] == 50.0 and skip_all["pairsPerSentence"] == 0.0
+    assert skip_all["harmedDecisions"] == 0.5 and skip_all["accuracy"] == 0.5

@@ -33,6 +33,17 @@ def test_cpu_profile_lays_its_keys_over_the_base_and_keeps_the_rest():
     assert base["data"]["entity_replacement"] is not None and cpu["data"]["entity_replacement"] is None
 
 
+
+def test_cross1500_profile_differs_from_cpu_only_in_the_cross_encoder_budget():
+    cpu, longer = recipe_for("fewrel_m10_41", "cpu"), recipe_for("fewrel_m10_41", "cpu-cross1500")
+    assert longer["cross_encoder"]["max_steps"] == 1500
+    # two passes over the 12,000-ish training sentences at 16 a step: the epochs must not end it early
+    assert longer["cross_encoder"]["epochs"] * 12000 / longer["cross_encoder"]["batch_size"] >= 1500
+    same = {key: value for key, value in longer.items() if key != "cross_encoder"}
+    assert same == {key: value for key, value in cpu.items() if key != "cross_encoder"}
+    assert {k: v for k, v in longer["cross_encoder"].items() if k not in ("epochs", "max_steps")} == \
+        {k: v for k, v in cpu["cross_encoder"].items() if k not in ("epochs", "max_steps")}
+
 def test_tiny_profile_sets_a_whole_block_over_a_null():
     tiny = parse_config(recipe_for("fewrel_m5_ori", "tiny"), "tiny")
     assert tiny.model.random_init is not None and tiny.model.random_init.hidden_size == 32
