@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fewrelChart, fewrelMarkdown, groupByStateAndReason, readFewrelInputs } from '../benchmarks/lib/fewrelReport.js';
+import { budgetComparisonMarkdown, fewrelChart, fewrelMarkdown, fewrelSummaryMarkdown, groupByStateAndReason, readFewrelInputs } from '../benchmarks/lib/fewrelReport.js';
 import { budgetsDiffer, missingSplits, summarizeBySize, targetRows } from '../benchmarks/lib/fewrelSummary.js';
 import { readCheckedJson, statusSchema } from '../benchmarks/lib/fewrelFiles.js';
 
@@ -180,5 +180,30 @@ describe('FewRel report with no or bad files', () => {
 
   it('refuses a file whose name is not its split', () => {
     expect(() => readFewrelInputs(tempResults({ 'fewrel/fewrel_m5_41.json': fixtureFile('fewrel_m5_40.json') }))).toThrow(/fewrel_m5_41\.json holds fewrel_m5_40: name it fewrel_m5_40\.json/);
+  });
+});
+
+describe('FewRel report: the README summary and another budget profile beside the table', () => {
+  it('summarises F1 per m and method with the distance to the targets', () => {
+    const text = fewrelSummaryMarkdown(inputs).join('\n');
+    expect(text).toContain('Seeds per m: m=5: 2 (ori, 40); m=10: 1 (ori); m=15: 0.');
+    expect(text).toContain('| m | seeds | bi-encoder | EMMA k=2 | EMMA k=3 | EMMA k=4 | full cross-encoder |');
+    expect(text).toContain('| 10 | 1 | 70.00 | 80.00 | 81.00 | 79.00 |');
+    expect(text).toContain('| 5 | 2 | 93 | 92.00 (-1.00) |');
+    expect(fewrelSummaryMarkdown({ results: [], agreements: [], previous: [] })).toEqual(['No result files yet.']);
+  });
+
+  it('reads a profile folder without the previous budget, and compares the splits both budgets have', () => {
+    const m5 = fixtureFile('fewrel_m5_ori.json') as { methods: { method: string; f1: number }[] };
+    const longer = { ...m5, methods: m5.methods.map((x) => ({ ...x, f1: x.method === 'emma3' ? 0.95 : x.method === 'fullcross' ? 0.85 : x.f1 })) };
+    const dir = tempResults({ 'fewrel-cpu-cross1500/fewrel_m5_ori.json': longer, 'fewrel-cpu30/ignored.json': {} });
+    const profile = readFewrelInputs(dir, 'fewrel-cpu-cross1500');
+    expect(profile.results.map((r) => r.result.split)).toEqual(['fewrel_m5_ori']);
+    expect(profile.previous).toEqual([]);
+    const text = budgetComparisonMarkdown(inputs, profile, 'cpu profile', 'cpu-cross1500').join('\n');
+    // bi 80, EMMA k=3 91 -> 95, full cross 70 -> 85; EMMA over bi +11 -> +15
+    expect(text).toContain('| fewrel_m5_ori | 80.00 → 80.00 (+0.00) | 91.00 → 95.00 (+4.00) | 70.00 → 85.00 (+15.00) | +11.00 → +15.00 |');
+    expect(text).not.toContain('fewrel_m5_40');
+    expect(budgetComparisonMarkdown(inputs, { results: [], agreements: [], previous: [] }, 'cpu profile', 'x')).toEqual(['No split has results under both cpu profile and x yet.']);
   });
 });

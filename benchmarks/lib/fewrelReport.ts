@@ -39,8 +39,13 @@ const jsonFiles = (dir: string, name = /\.json$/) =>
 /** A split's result file; status.json and predictions files (<split>.predictions.json) sit beside them. */
 const splitResultName = /^fewrel_m\d+_[A-Za-z0-9]+\.json$/;
 
-export function readFewrelInputs(resultsDir: string): FewrelInputs {
-  const dir = join(resultsDir, 'fewrel');
+/**
+ * `folder`: `fewrel` (the table, the cpu profile or the GPU recipe) or a profile's own folder
+ * beside it (`fewrel-cpu-cross1500`: training/fewrel_cpu.sh writes a profile other than cpu there).
+ * The previous budget's runs belong to the table only.
+ */
+export function readFewrelInputs(resultsDir: string, folder = 'fewrel'): FewrelInputs {
+  const dir = join(resultsDir, folder);
   const results = jsonFiles(dir, splitResultName).map((path) => ({
     file: repoPath(path),
     result: readCheckedJson(path, referenceResultSchema, 'Per-split files here come from training/evaluate_fewrel.py; runtime runs belong in fewrel/runtime/.'),
@@ -51,7 +56,7 @@ export function readFewrelInputs(resultsDir: string): FewrelInputs {
   const statusFile = join(dir, 'status.json');
   const status = existsSync(statusFile) ? readCheckedJson(statusFile, statusSchema, 'It lists all 15 splits as {"splits": [{"split", "state", "reason"}]}.') : undefined;
   const agreements = jsonFiles(join(dir, 'agreement')).map((path) => readCheckedJson(path, agreementSchema, 'Write it again with npm run bench:agreement.'));
-  const previous = jsonFiles(join(resultsDir, 'fewrel-cpu30')).map((path) => readCheckedJson(path, previousResultSchema, 'These are the previous budget\'s npm run bench:fewrel files.'));
+  const previous = (folder === 'fewrel' ? jsonFiles(join(resultsDir, 'fewrel-cpu30')) : []).map((path) => readCheckedJson(path, previousResultSchema, 'These are the previous budget\'s npm run bench:fewrel files.'));
   return { results, status, agreements, previous };
 }
 
@@ -110,6 +115,62 @@ export function fewrelMarkdown(inputs: FewrelInputs): string[] {
   }
   lines.push('', ...missingMarkdown(reference.map((r) => r.split), status), '', ...agreementMarkdown(agreements), '', ...previousMarkdown(previous), '');
   return lines;
+}
+
+/**
+ * The README's short form of a table: F1 (mean ± sample std over the seeds) per m and method, and
+ * the distance to the targets; benchmarks/results/README.md has the rest (P / R, budget, agreement).
+ */
+export function fewrelSummaryMarkdown(inputs: FewrelInputs): string[] {
+  const reference = inputs.results.map((r) => r.result);
+  if (reference.length === 0) return ['No result files yet.'];
+  const summaries = summarizeBySize(reference);
+  const lines = [
+    `Seeds per m: ${fewrelSizes.map((m) => {
+      const seeds = summaries.find((s) => s.m === m)?.seeds ?? [];
+      return `m=${m}: ${seeds.length}${seeds.length ? ` (${seeds.join(', ')})` : ''}`;
+    }).join('; ')}. F1 in %, mean ± sample std over the seeds (P / R / F1 as ZS-BERT, RE-Matching and EMMA define them).`,
+    '',
+    `| m | seeds | ${tableMethods.map(methodLabel).join(' | ')} |`,
+    `|---|---|${tableMethods.map(() => '---|').join('')}`,
+  ];
+  for (const size of summaries) {
+    const cell = (method: string) => {
+      const row = size.methods.find((x) => x.method === method);
+      return row === undefined ? '-' : `${meanStd(row.f1)}${method === 'fullcross' && reference.some((r) => r.m === size.m && r.fullcrossSample?.sampled) ? ' (sampled)' : ''}`;
+    };
+    lines.push(`| ${size.m} | ${size.seeds.length} | ${tableMethods.map(cell).join(' | ')} |`);
+  }
+  return [...lines, '', ...targetsMarkdown(summaries).slice(2)];
+}
+
+/**
+ * The same splits under two budgets, one row per split both have: how the bi-encoder, EMMA k=3
+ * and the full cross-encoder moved (issue 24 item 4: does the cross-encoder earn its cost with
+ * more steps, split by split?).
+ */
+export function budgetComparisonMarkdown(base: FewrelInputs, other: FewrelInputs, baseLabel: string, otherLabel: string): string[] {
+  const f1 = (result: ReferenceResult, method: string) => result.methods.find((x) => x.method === method)?.f1;
+  const cell = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? '-' : `${pct(a)} → ${pct(b)} (${signed(b - a)})`;
+  const rows = other.results.flatMap(({ result }) => {
+    const before = base.results.find((r) => r.result.split === result.split)?.result;
+    if (before === undefined) return [];
+    const emmaOverBi = (r: ReferenceResult) => {
+      const emma = f1(r, 'emma3');
+      const bi = f1(r, 'bi');
+      return emma === undefined || bi === undefined ? '-' : signed(emma - bi);
+    };
+    return [`| ${result.split} | ${cell(f1(before, 'bi'), f1(result, 'bi'))} | ${cell(f1(before, 'emma3'), f1(result, 'emma3'))} | ${cell(f1(before, 'fullcross'), f1(result, 'fullcross'))} | ${emmaOverBi(before)} → ${emmaOverBi(result)} |`];
+  });
+  if (rows.length === 0) return [`No split has results under both ${baseLabel} and ${otherLabel} yet.`];
+  return [
+    `F1 in %, ${baseLabel} → ${otherLabel}, on the splits that have both (full cross-encoder on each file's seeded sample):`,
+    '',
+    '| split | bi-encoder | EMMA k=3 | full cross-encoder | EMMA k=3 − bi |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ];
 }
 
 function targetsMarkdown(summaries: ReturnType<typeof summarizeBySize>): string[] {
