@@ -154,6 +154,27 @@ describe('extractDocument', () => {
     expect(warnings[0]?.message).toContain('2 entity pair(s)');
   });
 
+  it('refuses a bad input with INVALID_INPUT naming the field, an unknown field included, before classifying anything', async () => {
+    const refused = async (input: unknown, field: string) => {
+      const error = await (extractDocument as (e: unknown, i: unknown) => Promise<unknown>)(everything, input).then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(isZsreError(error) && error.code).toBe('INVALID_INPUT');
+      expect(isZsreError(error) && error.context['field']).toBe(field);
+      return (error as Error).message;
+    };
+    expect(await refused('Ada met Bob.', '(root)')).toContain('extractDocument input');
+    expect(await refused({ text: 42 }, 'text')).toContain('field "text"');
+    expect(await refused({ text: 'Ada met Bob.', entities: 'Ada' }, 'entities')).toContain('field "entities"');
+    expect(await refused({ text: 'Ada met Bob.', pairz: 'all' }, '(root)')).toContain('pairz'); // a misspelt option is not dropped
+    expect(await refused({ text: 'Ada met Bob.', maxTokenDistance: -3 }, 'maxTokenDistance')).toContain('field "maxTokenDistance"');
+    expect(await refused({ text: 'Ada met Bob.', directions: 'backward' }, 'directions')).toContain('field "directions"');
+    const noExtractor = await (extractDocument as (e: unknown, i: unknown) => Promise<unknown>)({}, { text: 'Ada met Bob.' }).catch((caught: unknown) => caught);
+    expect(isZsreError(noExtractor) && noExtractor.context['field']).toBe('extractor');
+    expect(() => findEntities(7 as unknown as string)).toThrow(/findEntities\(text\): text must be a string, received number/);
+  });
+
   it('returns nothing to classify for fewer than two entities', async () => {
     expect(await extractDocument(everything, { text: 'Only Ada here.', entities: ['Ada'] })).toEqual({
       entities: [{ start: 5, end: 8, text: 'Ada' }],

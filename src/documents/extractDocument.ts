@@ -1,7 +1,9 @@
+import { z } from 'zod';
+import { ZsreError } from '../errors.js';
 import { classifyPairs } from '../pairs/classifyPairs.js';
 import { pairEntities, type SkippedPair } from '../pairs/pairEntities.js';
 import { sentencePairing, type PairScopeOptions } from '../pairs/sentences.js';
-import type { EntityRef, ExtractBatchOptions, Extractor, ExtractResult, Span, Triple } from '../schemas.js';
+import { entityRefSchema, parseInput, type EntityRef, type ExtractBatchOptions, type Extractor, type ExtractResult, type Span, type Triple } from '../schemas.js';
 import { findEntities } from './findEntities.js';
 import { locateEntity } from '../entities/locate.js';
 import { entityTypeOf } from '../entities/schema.js';
@@ -26,6 +28,18 @@ export interface DocumentInput extends PairScopeOptions {
   /** 'both' (default): each pair in both directions; 'forward': head before tail in the text only. */
   directions?: 'both' | 'forward';
 }
+
+/** What extractDocument accepts: DocumentInput, every field checked, an unknown one refused. */
+const documentInputSchema: z.ZodType<DocumentInput> = z
+  .object({
+    text: z.string(),
+    entities: z.array(entityRefSchema).optional(),
+    pairs: z.enum(['sentence', 'window', 'all']).optional(),
+    windowSentences: z.number().int().positive().optional(),
+    maxTokenDistance: z.number().int().nonnegative().optional(),
+    directions: z.enum(['both', 'forward']).optional(),
+  })
+  .strict();
 
 export interface DocumentResult {
   /** The distinct entity spans used, in text order. */
@@ -55,6 +69,14 @@ export async function extractDocument(
   input: DocumentInput,
   options: ExtractBatchOptions = {},
 ): Promise<DocumentResult> {
+  if (typeof (extractor as Partial<Extractor> | null | undefined)?.extractBatch !== 'function') {
+    throw new ZsreError(
+      'INVALID_INPUT',
+      'extractDocument(extractor, input): the first argument must be an extractor from createExtractor() (or a worker pool from createWorkerPool()).',
+      { context: { field: 'extractor' } },
+    );
+  }
+  input = parseInput(documentInputSchema, input, 'extractDocument input');
   const { text } = input;
   const refs: EntityRef[] = input.entities ?? findEntities(text).map(({ start, end, kind }) => ({ start, end, type: kind }));
   const spans = refs.map((ref, position) => ({ ...locateEntity(text, ref, `entity ${position}`), type: entityTypeOf(ref) }));

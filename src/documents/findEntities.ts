@@ -1,4 +1,5 @@
 import nlp from 'compromise';
+import { ZsreError } from '../errors.js';
 import type { Span } from '../schemas.js';
 
 export type EntityKind = 'person' | 'place' | 'organization';
@@ -22,6 +23,9 @@ const edgePunctuation = /^[\s"'“”‘’(\[{]+|[\s"'“”‘’)\]},.;:!?]+$
  * pass your own (from an NER model or your data) for anything that matters.
  */
 export function findEntities(text: string): FoundEntity[] {
+  if (typeof text !== 'string') {
+    throw new ZsreError('INVALID_INPUT', `findEntities(text): text must be a string, received ${text === null ? 'null' : typeof text}.`, { context: { field: 'text' } });
+  }
   const doc = nlp(text);
   const kinds: [EntityKind, CompromiseMatch[]][] = [
     ['person', doc.people().json({ offset: true }) as CompromiseMatch[]],

@@ -35,6 +35,9 @@ const strongStops = new Set(['!', '?', '。', '！', '？', '।', '॥', '؟', 
 const closers = new Set(['"', "'", '”', '’', ')', ']', '}', '»', '」', '』', '）', '】']);
 
 export function segmentSentences(text: string): SentenceSpan[] {
+  if (typeof text !== 'string') {
+    throw new ZsreError('INVALID_INPUT', `segmentSentences(text): text must be a string, received ${text === null ? 'null' : typeof text}.`, { context: { field: 'text' } });
+  }
   const ends: number[] = [];
   let i = 0;
   while (i < text.length) {
