@@ -88,6 +88,25 @@ describe('resultToQuads', () => {
     expect(resultToQuads(result('a', 'b', { id: 'x', name: 'x', probability: 0.5 }), { key: '1', assert: false })).toHaveLength(8);
   });
 
+  it('refuses a bad result or options with INVALID_INPUT naming the field, never a TypeError', () => {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        return `${(error as { code?: string }).code}: ${(error as Error).message}`;
+      }
+      return 'no error';
+    };
+    const good = result('a', 'b', { id: 'x', name: 'x', probability: 0.5 });
+    expect(code(() => resultToQuads(null as never, { key: '1' }))).toMatch(/^INVALID_INPUT: Invalid resultToQuads result: field "\(root\)"/);
+    expect(code(() => resultToQuads({ ...good, head: {} } as never, { key: '1' }))).toMatch(/field "head\.text"/);
+    expect(code(() => resultToQuads(result('a', 'b', { id: 'x', name: 'x', probability: 2 }), { key: '1' }))).toMatch(/field "relation\.probability"/);
+    expect(code(() => resultToQuads(good, undefined as never))).toMatch(/^INVALID_INPUT: Invalid resultToQuads options/);
+    expect(code(() => resultToQuads(good, { key: '1', baseIRI: 'urn:x:' } as never))).toMatch(/baseIRI/); // a misspelt option is not dropped
+    expect(code(() => quadsToNTriples(null as never))).toBe('INVALID_INPUT: quadsToNTriples(quads): expected a list of quads from resultToQuads, received null.');
+    expect(code(() => quadsToNTriples([...resultToQuads(good, { key: '1' }), {} as never]))).toMatch(/entry 9 \(0-based\) is not a quad/);
+  });
+
   it('keeps distinct keys distinct in blank node labels', () => {
     const a = resultToQuads(result('a', 'b', { id: 'x', name: 'x', probability: 0.5 }), { key: 'a.b' })[0];
     const b = resultToQuads(result('a', 'b', { id: 'x', name: 'x', probability: 0.5 }), { key: 'a_b' })[0];

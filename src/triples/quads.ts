@@ -1,5 +1,6 @@
 import { DataFactory, type Quad } from 'n3';
-import type { ExtractResult } from '../schemas.js';
+import { z } from 'zod';
+import { parseInput, type ExtractResult } from '../schemas.js';
 import { blankKey, defaultBaseIri, entityTerm, rdf, rdfsLabel, relationIri, xsd, zsre } from './vocabulary.js';
 
 const { literal, quad, blankNode } = DataFactory;
@@ -33,6 +34,24 @@ export interface ResultQuadsOptions {
   entityKeys?: { head: string; tail: string };
 }
 
+/** What resultToQuads reads of a result (an ExtractResult or a line of `zsre extract` output; other fields pass). */
+const quadsResultSchema = z.looseObject({
+  head: z.looseObject({ text: z.string() }),
+  tail: z.looseObject({ text: z.string() }),
+  relation: z.looseObject({ id: z.string().min(1), name: z.string(), probability: z.number().min(0).max(1) }).nullable(),
+});
+const quadsOptionsSchema: z.ZodType<ResultQuadsOptions> = z
+  .object({
+    key: z.string().min(1),
+    ids: z.object({ head: z.string().optional(), tail: z.string().optional() }).strict().optional(),
+    baseIri: z.string().min(1).optional(),
+    line: z.number().int().positive().optional(),
+    sourceId: z.string().optional(),
+    assert: z.boolean().optional(),
+    entityKeys: z.object({ head: z.string().min(1), tail: z.string().min(1) }).strict().optional(),
+  })
+  .strict();
+
 /**
  * The RDF for one extraction result: nothing for "no relation"; otherwise the triple
  * (head, relation, tail), and an rdf:Statement that describes it with zsre:probability
@@ -40,6 +59,8 @@ export interface ResultQuadsOptions {
  * every N-Triples/Turtle 1.1 tool reads it. Entities and relations get rdfs:label from the text.
  */
 export function resultToQuads(result: Pick<ExtractResult, 'head' | 'tail' | 'relation'>, options: ResultQuadsOptions): Quad[] {
+  parseInput(quadsResultSchema, result, 'resultToQuads result');
+  parseInput(quadsOptionsSchema, options, 'resultToQuads options');
   const { relation } = result;
   if (relation === null) return [];
   const base = options.baseIri ?? defaultBaseIri;

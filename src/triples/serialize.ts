@@ -1,9 +1,23 @@
 import type { Writable } from 'node:stream';
 import { Writer, type Quad } from 'n3';
+import { ZsreError } from '../errors.js';
 import { prefixes } from './vocabulary.js';
+
+/** Quads as resultToQuads makes them (n3 terms); anything else is refused before n3 reads it. */
+function checkQuads(quads: unknown, where: string): asserts quads is readonly Quad[] {
+  const bad = Array.isArray(quads) ? quads.findIndex((entry) => typeof (entry as Partial<Quad> | null)?.subject?.termType !== 'string') : -1;
+  if (!Array.isArray(quads) || bad >= 0) {
+    throw new ZsreError(
+      'INVALID_INPUT',
+      `${where}: expected a list of quads from resultToQuads, received ${Array.isArray(quads) ? `a list whose entry ${bad} (0-based) is not a quad` : quads === null ? 'null' : typeof quads}.`,
+      { context: { field: Array.isArray(quads) ? String(bad) : '(root)' } },
+    );
+  }
+}
 
 /** N-Triples text for some quads, one line each; all escaping is n3's. */
 export function quadsToNTriples(quads: readonly Quad[]): string {
+  checkQuads(quads, 'quadsToNTriples(quads)');
   if (quads.length === 0) return '';
   return new Writer({ format: 'N-Triples' }).quadsToString([...quads]);
 }
@@ -23,6 +37,7 @@ export function createTurtleWriter(output: Writable): { add(quads: readonly Quad
 
 /** Writes an async list of quads as a Turtle document into a string (for small outputs and tests). */
 export async function quadsToTurtle(quads: readonly Quad[]): Promise<string> {
+  checkQuads(quads, 'quadsToTurtle(quads)');
   const writer = new Writer({ format: 'Turtle', prefixes });
   writer.addQuads([...quads]);
   return new Promise((resolve, reject) => writer.end((error, result: string) => (error ? reject(error) : resolve(result))));
