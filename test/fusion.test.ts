@@ -80,4 +80,18 @@ describe('fuse', () => {
     const negative = fuse([{ biScore: 0.5, crossScore: 4 }, { biScore: 0.4, crossScore: -2 }, { biScore: 0.1, crossScore: null }], { ...p, crossWeight: -0.5 });
     expect(negative.probabilities).toEqual(softmax([0, 3, 5, -1]).slice(1));
   });
+
+  it('caps the unscored term at crossWeight x unscoredCrossScore, which matters when only the best was scored', () => {
+    const p = { biWeight: 10, crossWeight: 0.5, noneLogit: 0, threshold: 0 };
+    const onlyBest = [{ biScore: 0.5, crossScore: 4 }, { biScore: 0.4, crossScore: null }];
+    // without the cap the runner-up borrows the best's own term: z = [5 + 2, 4 + 2]
+    expect(fuse(onlyBest, p).probabilities).toEqual(softmax([0, 7, 6]).slice(1));
+    // with it: z = [5 + 2, 4 + min(2, 0.5 x -3)]
+    expect(fuse(onlyBest, { ...p, unscoredCrossScore: -3 }).probabilities).toEqual(softmax([0, 7, 2.5]).slice(1));
+    // a cap above every scored term changes nothing
+    expect(fuse(onlyBest, { ...p, unscoredCrossScore: 10 }).probabilities).toEqual(softmax([0, 7, 6]).slice(1));
+    // and a sentence with no candidate unscored is untouched
+    const all = [{ biScore: 0.5, crossScore: 4 }, { biScore: 0.4, crossScore: 1 }];
+    expect(fuse(all, { ...p, unscoredCrossScore: -3 })).toEqual(fuse(all, p));
+  });
 });

@@ -59,12 +59,13 @@ def fit(model: Path, data_dir: Path, max_harmed: float, threads: int, held_out_c
         others = _other_sentences(config, data_dir, sentences)
         bi, cross, target = cross_gate.score_with_targets(bi_run, cross_run, load_tokenizer(), others, relations, block["topK"],
                                                           manifest["maxLength"]["sentence"], manifest["maxLength"]["description"], config.seed)
-        gates = {"fitted": (gate["minConfidence"], gate["minCandidateProbability"])}
+        gates = {"fitted": (gate["minConfidence"], gate["minCandidateProbability"], gate.get("unscoredCrossScore"))}
         if block.get("crossGate"):
-            gates["before"] = (block["crossGate"]["minConfidence"], block["crossGate"].get("minCandidateProbability", 0.0))
+            before = block["crossGate"]
+            gates["before"] = (before["minConfidence"], before.get("minCandidateProbability", 0.0), before.get("unscoredCrossScore"))
         if report.get("changedDecisionsCriterion"):
             old = report["changedDecisionsCriterion"]
-            gates["changedDecisionsCriterion"] = (old["minConfidence"], old["minCandidateProbability"])
+            gates["changedDecisionsCriterion"] = (old["minConfidence"], old["minCandidateProbability"], old.get("unscoredCrossScore"))
         check = {"sentences": len(others), "note": "the calibration relations' sentences that neither fusion nor the gate was fitted on, same protocol",
                  **{name: cross_gate.gate_outcome(bi, cross, target, block, *pair) for name, pair in gates.items()}}
     if gate is None:

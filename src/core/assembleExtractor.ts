@@ -86,7 +86,10 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
   }
   const calibrated = calibratedBlocks(manifest, settings.calibration);
   const biOnlyFusion: FusionParams = { ...calibrated.biOnly, crossWeight: 0, threshold: settings.threshold ?? calibrated.biOnly.threshold };
-  const fusion: FusionParams = useCrossEncoder ? { ...calibrated.fused, threshold: settings.threshold ?? calibrated.fused.threshold } : biOnlyFusion;
+  const unscoredCrossScore = manifest.fusion.crossGate?.unscoredCrossScore;
+  const fusion: FusionParams = useCrossEncoder
+    ? { ...calibrated.fused, threshold: settings.threshold ?? calibrated.fused.threshold, ...(unscoredCrossScore === undefined ? {} : { unscoredCrossScore }) }
+    : biOnlyFusion;
   // Adaptive: skip the cross-encoder where the bi-encoder is sure (the gate is fitted per model;
   // a model without one keeps the cross-encoder always on).
   const crossGate = (settings.rerank ?? 'adaptive') === 'adaptive' ? (manifest.fusion.crossGate?.minConfidence ?? null) : null;

@@ -7,7 +7,10 @@
  * which moves only the "no relation" share, never the order of the relations.
  * A candidate without a cross score in a sentence whose other candidates have one (left unscored
  * under the adaptive gate's candidate floor, src/pipeline/crossGate.ts) takes the smallest cross
- * term (crossWeight * crossScore) among them, as training/zsre_train/cross_gate.py fits it.
+ * term (crossWeight * crossScore) among them, and at most crossWeight * unscoredCrossScore where
+ * the gate has one (the typical cross score of a candidate under the floor: with only the best
+ * candidate scored, its own term would overrate the others), as training/zsre_train/cross_gate.py
+ * fits it.
  * `answerable` (entity-type constraints, src/relations/types.ts) limits which candidates may be
  * the answer, not the probabilities: an excluded candidate keeps its share, so a pair whose
  * strongest candidate is impossible for its entity types gets "no relation" rather than a weaker
@@ -22,6 +25,8 @@ export interface FusionParams {
   noneLogit: number;
   threshold: number;
   noneVector?: { weights: readonly number[]; bias: number } | undefined;
+  /** the cross score an unscored candidate is taken to have at most (manifest fusion.crossGate.unscoredCrossScore). */
+  unscoredCrossScore?: number | undefined;
 }
 
 export interface ScoredCandidate {
@@ -46,7 +51,8 @@ export function fuse(
   answerable?: (position: number) => boolean,
 ): FusionResult {
   const crossTerms = candidates.flatMap(({ crossScore }) => (crossScore === null ? [] : [params.crossWeight * crossScore]));
-  const unscoredTerm = crossTerms.length === 0 ? 0 : Math.min(...crossTerms);
+  const cap = params.unscoredCrossScore === undefined ? Number.POSITIVE_INFINITY : params.crossWeight * params.unscoredCrossScore;
+  const unscoredTerm = crossTerms.length === 0 ? 0 : Math.min(...crossTerms, cap);
   const logits = candidates.map(({ biScore, crossScore }) =>
     crossScore === null ? params.biWeight * biScore + unscoredTerm : params.biWeight * biScore + params.crossWeight * crossScore,
   );

@@ -85,6 +85,8 @@ const commonShape = {
         minConfidence: z.number().min(0).max(1),
         /** below the gate, candidates under this bi-only probability are left unscored (src/pipeline/crossGate.ts); absent: 0. */
         minCandidateProbability: z.number().min(0).max(1).optional(),
+        /** an unscored candidate's cross score is taken to be at most this (src/fusion/fuse.ts); absent: no cap. */
+        unscoredCrossScore: z.number().optional(),
         fittedOn: z.record(z.string(), z.unknown()).optional(),
       })
       .optional(),

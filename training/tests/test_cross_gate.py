@@ -93,3 +93,16 @@ def test_gate_outcome_reports_f1_against_the_always_on_pipeline():
     skip_all = cross_gate.gate_outcome(bi, cross, target, block, 0.0, 0.0)
     assert skip_all["f1"] == skip_all["f1BiOnly"] == 50.0 and skip_all["pairsPerSentence"] == 0.0
     assert skip_all["harmedDecisions"] == 0.5 and skip_all["accuracy"] == 0.5
+
+
+
+def test_the_unscored_term_is_capped_by_the_typical_score_of_a_candidate_under_the_floor():
+    cross = np.array([[4.0, 1.0, -3.0], [2.0, -1.0, -5.0]])
+    only_best = np.array([[True, False, False], [True, False, False]])
+    assert cross_gate.typical_unscored_score(cross, only_best) == -2.0  # median of 1, -3, -1, -5
+    assert cross_gate.typical_unscored_score(cross, np.ones_like(only_best)) is None
+    # without a cap the unscored ones take the best's own score; with it, at most the cap
+    assert cross_gate.impute_unscored(cross, only_best, 0.5).tolist() == [[4.0, 4.0, 4.0], [2.0, 2.0, 2.0]]
+    assert cross_gate.impute_unscored(cross, only_best, 0.5, -2.0).tolist() == [[4.0, -2.0, -2.0], [2.0, -2.0, -2.0]]
+    # a negative weight: the cap is on the term, so the score moves the other way
+    assert cross_gate.impute_unscored(cross, only_best, -0.5, -2.0).tolist() == [[4.0, 4.0, 4.0], [2.0, 2.0, 2.0]]

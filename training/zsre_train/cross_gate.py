@@ -22,6 +22,11 @@ is under the candidate floor (`minCandidateProbability`) is rarely the one it wo
 a candidate keeps its bi-encoder score and gets, in place of a cross score, the smallest cross
 term (crossWeight x crossScore) among the candidates the cross-encoder did score in that sentence:
 the bi-encoder placed it below all of them, so it is taken to be no better than the worst of them.
+When the cross-encoder scored only the best candidate, that bound is the best's own term, which
+overrates the others (the cross-encoder usually scores an unlikely candidate far below the one it
+confirms, and an inflated runner-up takes probability from the answer). So the term is also
+capped at crossWeight x `unscoredCrossScore`: the median cross score of the candidates under the
+floor on the fitting sentences, where every candidate was scored.
 The best candidate is always scored. The floor and the gate are fitted together: for each floor
 of CANDIDATE_FLOORS, the lowest gate within the same `max_harmed` budget (harm from skipping
 and from pruning counted together); the pair that sends the fewest pairs to the cross-encoder
@@ -98,14 +103,25 @@ def scored_candidates(bi: np.ndarray, bi_only: fusion.FusionParams, floor: float
     return keep
 
 
-def impute_unscored(cross: np.ndarray, keep: np.ndarray, cross_weight: float) -> np.ndarray:
+def impute_unscored(cross: np.ndarray, keep: np.ndarray, cross_weight: float, unscored_score: float | None = None) -> np.ndarray:
     """Cross scores with each unscored candidate's replaced by the one whose cross term
-    (cross_weight x score) is the smallest among its sentence's scored candidates (module docstring)."""
+    (cross_weight x score) is the smallest among its sentence's scored candidates, and no larger
+    than cross_weight x `unscored_score` (the typical cross score of a candidate under the floor,
+    fitted with it; None: the scored candidates' bound alone) (module docstring)."""
     terms = np.where(keep, cross_weight * cross, np.inf)
     worst = terms.min(axis=1, keepdims=True)
+    if unscored_score is not None:
+        worst = np.minimum(worst, cross_weight * unscored_score)
     if cross_weight == 0:
         return np.where(keep, cross, 0.0)
     return np.where(keep, cross, worst / cross_weight)
+
+
+def typical_unscored_score(cross: np.ndarray, keep: np.ndarray) -> float | None:
+    """The median cross score of the candidates a floor leaves unscored (on the fitting sentences,
+    where every candidate was scored); None when it leaves none."""
+    below = cross[~keep]
+    return None if below.size == 0 else float(np.median(below))
 
 
 def gate_report(conf: np.ndarray, fused: np.ndarray, bi_only: np.ndarray, gate: float | None,
@@ -132,9 +148,11 @@ def _choose(conf: np.ndarray, fused: np.ndarray, alone: np.ndarray, bi: np.ndarr
     floors = {}
     for floor in CANDIDATE_FLOORS:
         keep = scored_candidates(bi, bi_only, floor)
-        pruned = decisions(bi, impute_unscored(cross, keep, full.cross_weight), full)
+        typical = typical_unscored_score(cross, keep)
+        pruned = decisions(bi, impute_unscored(cross, keep, full.cross_weight, typical), full)
         gate = fit_gate(conf, fused, alone, budget, pruned, target)
-        floors[floor] = None if gate is None else {"minConfidence": gate, **gate_report(conf, fused, alone, gate, pruned, keep, target)}
+        floors[floor] = None if gate is None else {"minConfidence": gate, **({} if typical is None else {"unscoredCrossScore": typical}),
+                                                   **gate_report(conf, fused, alone, gate, pruned, keep, target)}
     fitted = [floor for floor, row in floors.items() if row is not None]
     # the fewest cross-encoder pairs; on a tie the lower floor (fewer candidates left unscored)
     chosen = min(fitted, key=lambda f: (floors[f]["pairsPerSentence"], f)) if fitted else None
@@ -166,14 +184,17 @@ def fit_cross_gate(bi_run: BiRunner, cross_run: CrossRunner, tokenizer, sentence
                   "minCandidateProbability": changed_floor, **changed_floors[changed_floor]}}
     if floor is None:
         return None, report
-    return {"minConfidence": floors[floor]["minConfidence"], "minCandidateProbability": floor,
+    chosen = floors[floor]
+    return {"minConfidence": chosen["minConfidence"], "minCandidateProbability": floor,
+            **({"unscoredCrossScore": chosen["unscoredCrossScore"]} if "unscoredCrossScore" in chosen else {}),
             "fittedOn": {"relations": [r.id for r in relations], "sentences": len(sentences), "maxHarmed": max_harmed,
                          "candidateFloors": list(CANDIDATE_FLOORS),
-                         **{k: v for k, v in floors[floor].items() if k != "minConfidence"}, "precision": precision,
+                         **{k: v for k, v in chosen.items() if k not in ("minConfidence", "unscoredCrossScore")}, "precision": precision,
                          "fittedAt": datetime.now(timezone.utc).isoformat(timespec="seconds")}}, report
 
 
-def gate_outcome(bi: np.ndarray, cross: np.ndarray, target: np.ndarray, block: dict, gate: float, floor: float) -> dict:
+def gate_outcome(bi: np.ndarray, cross: np.ndarray, target: np.ndarray, block: dict, gate: float, floor: float,
+                 unscored_score: float | None = None) -> dict:
     """What a gate and floor do on scored sentences with known targets: accuracy and relation F1
     (points) against the always-on pipeline, and the cross-encoder pairs they send."""
     full = fusion.FusionParams(block["biWeight"], block["crossWeight"], block["noneLogit"], block["threshold"])
@@ -182,7 +203,7 @@ def gate_outcome(bi: np.ndarray, cross: np.ndarray, target: np.ndarray, block: d
     conf = confidence(bi, bi_only)
     fused, alone = decisions(bi, cross, full), decisions(bi, None, bi_only)
     keep = scored_candidates(bi, bi_only, floor)
-    pruned = decisions(bi, impute_unscored(cross, keep, full.cross_weight), full)
+    pruned = decisions(bi, impute_unscored(cross, keep, full.cross_weight, unscored_score), full)
     adaptive = np.where(conf >= gate, alone, pruned)
 
     def f1(decided: np.ndarray) -> float:
@@ -191,7 +212,7 @@ def gate_outcome(bi: np.ndarray, cross: np.ndarray, target: np.ndarray, block: d
         precision, recall = right / max(int(answered.sum()), 1), right / max(int((target >= 0).sum()), 1)
         return round(100 * 2 * precision * recall / (precision + recall), 2) if right else 0.0
 
-    return {"minConfidence": gate, "minCandidateProbability": floor, "f1": f1(adaptive), "f1AlwaysOn": f1(fused), "f1BiOnly": f1(alone),
+    return {"minConfidence": gate, "minCandidateProbability": floor, "unscoredCrossScore": unscored_score, "f1": f1(adaptive), "f1AlwaysOn": f1(fused), "f1BiOnly": f1(alone),
             **gate_report(conf, fused, alone, gate, pruned, keep, target)}
 
 
