@@ -1,16 +1,17 @@
 """Fit the adaptive cross-encoder gate of an exported model and store it in its manifest:
 
-    python training/fit_cross_gate.py --model MODEL_DIR [--data-dir ../shared/data] [--max-harmed 0.01] [--record FILE] [--held-out-check]
+    python training/fit_cross_gate.py --model MODEL_DIR [--data-dir ../shared/data] [--criterion changed|harmed] [--budget 0.01] [--record FILE] [--held-out-check]
 
 Scores the calibration relations' sentences (manifest.fusion.fittedOn.relations, read with the
 recipe named in the provenance, as fusion was fitted) with the model's int8 graphs, exactly as
 the runtime does, and writes manifest.fusion.crossGate (zsre_train.cross_gate explains the gate).
-Needs only the int8 graphs. Exits 1 without changing anything when no gate meets --max-harmed.
+Needs only the int8 graphs. Exits 1 without changing anything when no gate meets --budget.
+--criterion: zsre_train.cross_gate explains both; "changed" (the default) is the shipped one.
 
 --held-out-check also scores the calibration relations' other sentences (the ones neither fusion
 nor the gate was fitted on; about 5 min on 2 threads) and reports there what the new gate, the
-gate the model had before and the gate of the old criterion (every changed decision counted)
-do: relation F1 against the always-on pipeline, and cross-encoder pairs a sentence.
+gate the model had before and the gate of the other criterion do: relation F1 against the
+always-on pipeline, and cross-encoder pairs a sentence.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def _other_sentences(config, data_dir: Path, used: list) -> list:
     return [s for s in load_corpus(wide, data_dir).eval if (s.relation, s.tokens, s.head, s.tail) not in taken]
 
 
-def fit(model: Path, data_dir: Path, max_harmed: float, threads: int, held_out_check: bool = False) -> dict:
+def fit(model: Path, data_dir: Path, budget: float, threads: int, held_out_check: bool = False, criterion: str = "changed") -> dict:
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
     block = manifest["fusion"]
     config = load_config(ROOT / manifest["provenance"]["recipe"])
@@ -53,7 +54,7 @@ def fit(model: Path, data_dir: Path, max_harmed: float, threads: int, held_out_c
     cross_run = ort_cross_runner(session(model / graphs["crossEncoder"]["files"]["int8"]["file"], threads))
     gate, report = cross_gate.fit_cross_gate(bi_run, cross_run, load_tokenizer(), sentences, relations, block,
                                              manifest["maxLength"]["sentence"], manifest["maxLength"]["description"],
-                                             config.seed, "int8", max_harmed)
+                                             config.seed, "int8", budget, criterion)
     check = None
     if held_out_check and gate is not None:
         others = _other_sentences(config, data_dir, sentences)
@@ -63,13 +64,13 @@ def fit(model: Path, data_dir: Path, max_harmed: float, threads: int, held_out_c
         if block.get("crossGate"):
             before = block["crossGate"]
             gates["before"] = (before["minConfidence"], before.get("minCandidateProbability", 0.0), before.get("unscoredCrossScore"))
-        if report.get("changedDecisionsCriterion"):
-            old = report["changedDecisionsCriterion"]
-            gates["changedDecisionsCriterion"] = (old["minConfidence"], old["minCandidateProbability"], old.get("unscoredCrossScore"))
+        if report.get("otherCriterion"):
+            other = report["otherCriterion"]
+            gates[f"{other['criterion']}Criterion"] = (other["minConfidence"], other["minCandidateProbability"], other.get("unscoredCrossScore"))
         check = {"sentences": len(others), "note": "the calibration relations' sentences that neither fusion nor the gate was fitted on, same protocol",
                  **{name: cross_gate.gate_outcome(bi, cross, target, block, *pair) for name, pair in gates.items()}}
     if gate is None:
-        raise ExportError(f"no gate makes fewer than {max_harmed} of the decisions wrong that the always-on pipeline gets right: keep the cross-encoder always on ({report})")
+        raise ExportError(f"no gate meets the {criterion} budget of {budget}: keep the cross-encoder always on ({report})")
     gate["fittedOn"]["script"] = "training/fit_cross_gate.py"
     block["crossGate"] = gate
     write_edited_manifest(model, manifest)
@@ -80,14 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fit manifest.fusion.crossGate (skip the cross-encoder when the bi-encoder is sure).")
     parser.add_argument("--model", required=True, type=Path, help="model directory")
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data", help="data folder with the calibration relations")
-    parser.add_argument("--max-harmed", type=float, default=cross_gate.MAX_HARMED,
-                        help="largest share of calibration decisions the gate may make wrong that the always-on pipeline gets right")
+    parser.add_argument("--criterion", choices=cross_gate.CRITERIA, default="changed",
+                        help="what the budget counts: decisions changed (default) or made wrong that the always-on pipeline gets right")
+    parser.add_argument("--budget", type=float, default=cross_gate.BUDGET, help="largest share of calibration decisions the criterion allows")
     parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
     parser.add_argument("--record", type=Path, help="also write the fit as JSON to this file")
     parser.add_argument("--held-out-check", action="store_true", help="also compare the gates on the calibration relations' other sentences")
     args = parser.parse_args(argv)
     try:
-        record = fit(args.model, args.data_dir, args.max_harmed, args.threads, args.held_out_check)
+        record = fit(args.model, args.data_dir, args.budget, args.threads, args.held_out_check, args.criterion)
     except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -7,15 +7,19 @@ either way. At or above the gate the runtime answers with that decision and skip
 cross-encoder; below it, the cross-encoder re-scores the candidates as always.
 
 The gate is fitted on the calibration relations (those fusion was fitted on, with the same
-half-gold-removed protocol, fusion.abstention_targets): the lowest confidence at which fewer
-than `max_harmed` of all sentences get a wrong decision (relation or abstention) that the
-always-on fused pipeline gets right. Decisions it changes among those the always-on pipeline
-gets wrong cost nothing: the cross-encoder is not always right, and counting every changed
-decision (the criterion before, `max_changed`) spent the budget on sentences where skipping it
-or leaving an unlikely candidate unscored was as good or better. On the shipped model's 1,500
-calibration sentences the same 1% budget then sends 0.56 cross-encoder pairs a sentence instead
-of 0.88, with calibration accuracy 79.7% instead of 78.7% (always on: 78.9%);
-benchmarks/results/cross-gate_*.json records both criteria.
+half-gold-removed protocol, fusion.abstention_targets), by one of two criteria (`criterion`):
+
+- "changed" (the default, the shipped model's): the lowest confidence at which fewer than
+  `budget` of all sentences get a different decision (relation or abstention) than the
+  always-on fused pipeline would give them. No cap on unscored candidates (below).
+- "harmed": fewer than `budget` of the sentences get a wrong decision that the always-on
+  pipeline gets right; changes among the decisions it gets wrong are free. With it the floor
+  may go to 0.3 and unscored candidates get the cap below. Tried on the shipped model
+  (2026-12-05; benchmarks/results/cross-gate-trial/): on FewRel it halved the cross-encoder's
+  pairs at equal held-out F1, but on Re-DocRED documents, where most pairs hold no relation, it
+  answered far more often (precision at the default threshold 23.0% -> 16.3%; with
+  calibration 'documents' 72.2% -> 67.0%): the FewRel calibration sentences say nothing about
+  abstention on running text. Not the default until documents take part in the fit.
 
 Below the gate, the cross-encoder need not score every candidate: one whose bi-only probability
 is under the candidate floor (`minCandidateProbability`) is rarely the one it would promote. Such
@@ -23,14 +27,13 @@ a candidate keeps its bi-encoder score and gets, in place of a cross score, the 
 term (crossWeight x crossScore) among the candidates the cross-encoder did score in that sentence:
 the bi-encoder placed it below all of them, so it is taken to be no better than the worst of them.
 When the cross-encoder scored only the best candidate, that bound is the best's own term, which
-overrates the others (the cross-encoder usually scores an unlikely candidate far below the one it
-confirms, and an inflated runner-up takes probability from the answer). So the term is also
-capped at crossWeight x `unscoredCrossScore`: the median cross score of the candidates under the
-floor on the fitting sentences, where every candidate was scored.
+overrates the others. With the "harmed" criterion the term is also capped at crossWeight x
+`unscoredCrossScore`: the median cross score of the candidates under the floor on the fitting
+sentences, where every candidate was scored.
 The best candidate is always scored. The floor and the gate are fitted together: for each floor
-of CANDIDATE_FLOORS, the lowest gate within the same `max_harmed` budget (harm from skipping
-and from pruning counted together); the pair that sends the fewest pairs to the cross-encoder
-wins (floor 0 scores every candidate: the gate alone).
+of the criterion's candidate floors, the lowest gate within the same budget (skipping and
+pruning counted together); the pair that sends the fewest pairs to the cross-encoder wins
+(floor 0 scores every candidate: the gate alone).
 """
 from __future__ import annotations
 
@@ -44,8 +47,10 @@ from .data.instance import Instance, RelationInfo
 from .encode import BiRunner, CrossRunner, prepare_descriptions, prepare_sentences
 from .scoring import score
 
-MAX_HARMED = 0.01
-CANDIDATE_FLOORS = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
+BUDGET = 0.01
+CRITERIA = ("changed", "harmed")
+CANDIDATE_FLOORS = {"changed": (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1),
+                    "harmed": (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)}
 
 
 def confidence(bi: np.ndarray, bi_only: fusion.FusionParams) -> np.ndarray:
@@ -59,11 +64,11 @@ def decisions(bi: np.ndarray, cross: np.ndarray | None, params: fusion.FusionPar
     return fusion.decide(fusion.probabilities(bi, cross, params), params.threshold)
 
 
-def fit_gate(conf: np.ndarray, fused: np.ndarray, bi_only: np.ndarray, max_harmed: float,
+def fit_gate(conf: np.ndarray, fused: np.ndarray, bi_only: np.ndarray, budget: float,
              pruned: np.ndarray | None = None, target: np.ndarray | None = None) -> float | None:
     """The lowest confidence gate whose skipped rows (answered bi-only) and rows below it (answered
     from the `pruned` cross scores; default: every candidate scored, i.e. `fused`) harm fewer than
-    max_harmed of all rows; None when even skipping only the most confident rows harms too many.
+    budget of all rows; None when even skipping only the most confident rows harms too many.
 
     A row is harmed when its decision differs from `fused`'s and `fused` was right (`target`: the
     right decision per row, -1 for "no relation"). Without `target` every changed decision counts.
@@ -78,7 +83,7 @@ def fit_gate(conf: np.ndarray, fused: np.ndarray, bi_only: np.ndarray, max_harme
     order = np.argsort(-conf, kind="stable")
     gate = None
     count = int(if_scored.sum())
-    if count / n >= max_harmed:
+    if count / n >= budget:
         return None
     i = 0
     while i < n:
@@ -87,7 +92,7 @@ def fit_gate(conf: np.ndarray, fused: np.ndarray, bi_only: np.ndarray, max_harme
             j += 1
         rows = order[i:j]
         count += int(if_skipped[rows].sum()) - int(if_scored[rows].sum())
-        if count / n >= max_harmed:
+        if count / n >= budget:
             break
         gate = float(conf[order[i]])
         i = j
@@ -142,15 +147,15 @@ def gate_report(conf: np.ndarray, fused: np.ndarray, bi_only: np.ndarray, gate: 
 
 
 def _choose(conf: np.ndarray, fused: np.ndarray, alone: np.ndarray, bi: np.ndarray, cross: np.ndarray,
-            full: fusion.FusionParams, bi_only: fusion.FusionParams, budget: float, target: np.ndarray | None) -> tuple[float | None, dict]:
-    """For each candidate floor the lowest gate within `budget` (harmed rows with `target`, changed
-    rows without), and the floor with the fewest cross-encoder pairs (None when no floor qualifies)."""
+            full: fusion.FusionParams, bi_only: fusion.FusionParams, budget: float, target: np.ndarray, criterion: str) -> tuple[float | None, dict]:
+    """For each of the criterion's candidate floors the lowest gate within `budget` (harmed rows,
+    or changed rows), and the floor with the fewest cross-encoder pairs (None when none qualifies)."""
     floors = {}
-    for floor in CANDIDATE_FLOORS:
+    for floor in CANDIDATE_FLOORS[criterion]:
         keep = scored_candidates(bi, bi_only, floor)
-        typical = typical_unscored_score(cross, keep)
+        typical = typical_unscored_score(cross, keep) if criterion == "harmed" else None
         pruned = decisions(bi, impute_unscored(cross, keep, full.cross_weight, typical), full)
-        gate = fit_gate(conf, fused, alone, budget, pruned, target)
+        gate = fit_gate(conf, fused, alone, budget, pruned, target if criterion == "harmed" else None)
         floors[floor] = None if gate is None else {"minConfidence": gate, **({} if typical is None else {"unscoredCrossScore": typical}),
                                                    **gate_report(conf, fused, alone, gate, pruned, keep, target)}
     fitted = [floor for floor, row in floors.items() if row is not None]
@@ -161,12 +166,14 @@ def _choose(conf: np.ndarray, fused: np.ndarray, alone: np.ndarray, bi: np.ndarr
 
 def fit_cross_gate(bi_run: BiRunner, cross_run: CrossRunner, tokenizer, sentences: Sequence[Instance], relations: Sequence[RelationInfo],
                    block: dict, max_sentence_length: int, max_description_length: int, seed: int, precision: str,
-                   max_harmed: float = MAX_HARMED) -> tuple[dict | None, dict]:
-    """The manifest's fusion.crossGate (None when no gate qualifies) and a report with other gates
-    and with the gate the old criterion (the same budget of changed decisions) would have chosen.
+                   budget: float = BUDGET, criterion: str = "changed") -> tuple[dict | None, dict]:
+    """The manifest's fusion.crossGate (None when no gate qualifies) by `criterion` (module
+    docstring), and a report with other gates and with the gate the other criterion would choose.
 
     `sentences` of the `relations` fusion was fitted on, scored by the graphs users run, with the
     candidates and targets of fusion's fitting protocol (abstention_targets with the same seed)."""
+    if criterion not in CRITERIA:
+        raise ValueError(f"unknown gate criterion {criterion!r}: expected one of {', '.join(CRITERIA)}")
     bi, cross, target = score_with_targets(bi_run, cross_run, tokenizer, sentences, relations, block["topK"],
                                            max_sentence_length, max_description_length, seed)
     full = fusion.FusionParams(block["biWeight"], block["crossWeight"], block["noneLogit"], block["threshold"])
@@ -174,21 +181,22 @@ def fit_cross_gate(bi_run: BiRunner, cross_run: CrossRunner, tokenizer, sentence
     bi_only = fusion.FusionParams(only["biWeight"], 0.0, only["noneLogit"], only["threshold"])
     conf = confidence(bi, bi_only)
     fused, alone = decisions(bi, cross, full), decisions(bi, None, bi_only)
-    floor, floors = _choose(conf, fused, alone, bi, cross, full, bi_only, max_harmed, target)
-    changed_floor, changed_floors = _choose(conf, fused, alone, bi, cross, full, bi_only, max_harmed, None)
+    floor, floors = _choose(conf, fused, alone, bi, cross, full, bi_only, budget, target, criterion)
+    other = CRITERIA[1 - CRITERIA.index(criterion)]
+    other_floor, other_floors = _choose(conf, fused, alone, bi, cross, full, bi_only, budget, target, other)
     report = {"decisionsDifferBetweenBiOnlyAndFused": round(float((fused != alone).mean()), 4),
               "otherGates": {f"{g:.3f}": gate_report(conf, fused, alone, g, target=target) for g in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)},
               "candidateFloors": {f"{f:g}": row for f, row in floors.items()},
-              "changedDecisionsCriterion": None if changed_floor is None else {
-                  "note": f"the gate and floor that the criterion before (fewer than {max_harmed} of the decisions changed, right or wrong) chooses",
-                  "minCandidateProbability": changed_floor, **changed_floors[changed_floor]}}
+              "otherCriterion": None if other_floor is None else {
+                  "criterion": other, "minCandidateProbability": other_floor, **other_floors[other_floor]}}
     if floor is None:
         return None, report
     chosen = floors[floor]
     return {"minConfidence": chosen["minConfidence"], "minCandidateProbability": floor,
             **({"unscoredCrossScore": chosen["unscoredCrossScore"]} if "unscoredCrossScore" in chosen else {}),
-            "fittedOn": {"relations": [r.id for r in relations], "sentences": len(sentences), "maxHarmed": max_harmed,
-                         "candidateFloors": list(CANDIDATE_FLOORS),
+            "fittedOn": {"relations": [r.id for r in relations], "sentences": len(sentences), "criterion": criterion,
+                         ("maxHarmed" if criterion == "harmed" else "maxChanged"): budget,
+                         "candidateFloors": list(CANDIDATE_FLOORS[criterion]),
                          **{k: v for k, v in chosen.items() if k not in ("minConfidence", "unscoredCrossScore")}, "precision": precision,
                          "fittedAt": datetime.now(timezone.utc).isoformat(timespec="seconds")}}, report
 
