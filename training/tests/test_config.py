@@ -55,6 +55,9 @@ def test_missing_key_is_named():
         ("run", "snapshot_steps", [500, 150], "increasing positive step numbers"),
         ("run", "snapshot_steps", [0, 150], "increasing positive step numbers"),
         ("run", "snapshot_steps", [150, "500"], "expected int"),
+        ("bi_encoder", "frozen_layers", -1, "bi_encoder.frozen_layers"),
+        ("cross_encoder", "frozen_layers", -2, "cross_encoder.frozen_layers"),
+        ("cross_encoder", "frozen_layers", 1.5, "expected int"),
     ],
 )
 def test_bad_values(section, key, value, message):

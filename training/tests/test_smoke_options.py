@@ -1,5 +1,5 @@
 """The recipe's optional parts end to end on the tiny recipe: entity-name replacement in the
-training sentences and the distillation phase; a finished run resumes without retraining.
+training sentences, frozen lower layers and the distillation phase; a finished run resumes without retraining.
 
 Needs the shared FewRel data (../shared/data from the repo root, or DATA_DIR).
 """
@@ -21,6 +21,7 @@ def test_replacement_and_distillation_train_and_resume(tmp_path):
     raw["data"]["entity_replacement"] = {"probability": 0.5, "mode": "corpus"}
     raw["bi_encoder"]["max_steps"] = 10
     raw["cross_encoder"]["max_steps"] = 10
+    raw["cross_encoder"]["frozen_layers"] = 0  # the embeddings (issue 24 item 1; freeze.py's tests check the weights)
     raw["distillation"] = {"epochs": 1, "max_steps": 6, "batch_size": 8, "learning_rate": 0.0005, "warmup_ratio": 0.1,
                            "top_k": 4, "contrastive_weight": 0.5}
     config = tmp_path / "tiny_options.yaml"
@@ -31,6 +32,8 @@ def test_replacement_and_distillation_train_and_resume(tmp_path):
     info = json.loads((out / "run.json").read_text())
     replaced = info["entityReplacement"]
     assert replaced["mode"] == "corpus" and 0.3 * 2 * replaced["sentences"] < replaced["mentionsReplaced"] < 0.7 * 2 * replaced["sentences"]
+    assert info["crossEncoder"]["frozenLayers"] == 0 and info["crossEncoder"]["frozenParameters"] > 0
+    assert info["biEncoder"]["frozenLayers"] is None and info["biEncoder"]["frozenParameters"] == 0
     assert info["distillation"]["steps"] == 6 and info["distillation"]["teacher"]["topK"] == 4
     assert 0 < info["distillation"]["teacher"]["meanGoldProbability"] <= 1
     assert (out / "bi_encoder.before_distillation.pt").is_file() and (out / "teacher_top4.npz").is_file()

@@ -27,6 +27,7 @@ from .corpus import Corpus, load_corpus
 from .distill import distillation_step, teacher
 from .encode import prepare_descriptions, prepare_sentences, torch_bi_runner, torch_cross_runner
 from .scoring import score
+from .freeze import frozen_lower_layers
 from .loop import PhaseSpec, run_phase
 from .models import BiEncoder, CrossEncoder, build_bert
 from .none_pairs import NONE_RELATION, document_pairs
@@ -199,7 +200,9 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     bi_step = bi_encoder_step(bi, sentences, relation_of, desc_ids, tokenizer.pad_token_id,
                               config.bi_encoder.temperature, device, config.bi_encoder.sentence_contrastive_weight,
                               none_cosine=none_cosine, none_relation=NONE_RELATION if none_instances else None)
-    bi_stats = run_phase(_spec("bi_encoder", config.bi_encoder, config, len(sentences)), trained, bi_step, run_dir, resume)
+    with frozen_lower_layers(bi.encoder.bert, config.bi_encoder.frozen_layers) as n_frozen:
+        bi_stats = run_phase(_spec("bi_encoder", config.bi_encoder, config, len(sentences)), trained, bi_step, run_dir, resume)
+    bi_stats = {**bi_stats, "frozenLayers": config.bi_encoder.frozen_layers, "frozenParameters": n_frozen}
     torch.save(bi.state_dict(), run_dir / "bi_encoder.pt")
     if none_counts is not None:
         none_counts["learnedNoneCosine"] = None if none_cosine is None else round(float(none_cosine.detach()), 4)
@@ -212,7 +215,9 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     cross_step = cross_encoder_step(cross, tokenizer, sentences, [column[s.relation] for s in corpus.train], hard,
                                     [desc_ids[r] for r in all_relations], config.cross_encoder.k,
                                     config.cross_encoder.hard_negatives, config.seed, device)
-    cross_stats = run_phase(_spec("cross_encoder", config.cross_encoder, config, len(sentences)), cross, cross_step, run_dir, resume)
+    with frozen_lower_layers(cross.encoder.bert, config.cross_encoder.frozen_layers) as n_frozen:
+        cross_stats = run_phase(_spec("cross_encoder", config.cross_encoder, config, len(sentences)), cross, cross_step, run_dir, resume)
+    cross_stats = {**cross_stats, "frozenLayers": config.cross_encoder.frozen_layers, "frozenParameters": n_frozen}
     torch.save(cross.state_dict(), run_dir / "cross_encoder.pt")
 
     distill_stats = None

@@ -44,9 +44,9 @@ def length_groups(lengths: Sequence[int], overhead: int = GROUP_OVERHEAD_TOKENS)
     return groups[::-1]
 
 
-def _in_groups(rows: Sequence[int], lengths: Sequence[int], encode) -> torch.Tensor:
+def _in_groups(rows: Sequence[int], lengths: Sequence[int], encode, overhead: int = GROUP_OVERHEAD_TOKENS) -> torch.Tensor:
     """encode(group of row indices) -> (len(group), ...) tensor, for each length group; the outputs in `rows`' order."""
-    groups = length_groups(lengths)
+    groups = length_groups(lengths, overhead)
     out = torch.cat([encode([rows[i] for i in g]) for g in groups])
     position = torch.empty(len(rows), dtype=torch.long)
     position[torch.tensor([i for g in groups for i in g])] = torch.arange(len(rows))
@@ -64,11 +64,13 @@ def bi_encoder_step(
     sentence_weight: float = 0.0,
     none_cosine: torch.Tensor | None = None,
     none_relation: str | None = None,
+    group_overhead: int = GROUP_OVERHEAD_TOKENS,
 ) -> StepFn:
     """Encode the batch's sentences and the descriptions of its distinct relations once each.
     sentence_weight > 0 adds sentence_contrastive_loss (same-relation sentences close) at that weight.
     With none_cosine (a learned scalar), sentences whose relation is none_relation hold no relation
-    and the loss is none_aware_contrastive_loss (issue 21)."""
+    and the loss is none_aware_contrastive_loss (issue 21). group_overhead: length_groups' cost of a
+    pass; a huge value gives one padded batch (how steps ran before length groups, for benchmarks)."""
 
     def encode_sentences(group: list[int]) -> torch.Tensor:
         ids, mask = pad_batch([sentences[i].input_ids for i in group], pad_id)
@@ -85,9 +87,9 @@ def bi_encoder_step(
         rels = [relation_of[i] for i in indices]
         distinct = sorted(set(rels) - {none_relation})
         # Sentences and descriptions encoded in length groups (length_groups): the same vectors, less padding.
-        sent = _in_groups(indices, [len(sentences[i].input_ids) for i in indices], encode_sentences)
+        sent = _in_groups(indices, [len(sentences[i].input_ids) for i in indices], encode_sentences, group_overhead)
         if distinct:
-            desc = _in_groups(distinct, [len(description_ids[r]) for r in distinct], encode_descriptions)
+            desc = _in_groups(distinct, [len(description_ids[r]) for r in distinct], encode_descriptions, group_overhead)
         else:  # a batch of none pairs only: no relation to push below the none column
             desc = sent.new_zeros((0, sent.shape[1]))
         if none_cosine is not None:
@@ -130,9 +132,11 @@ def cross_encoder_step(
     n_hard: int,
     seed: int,
     device: torch.device,
+    group_overhead: int = GROUP_OVERHEAD_TOKENS,
 ) -> StepFn:
     """k pairs per sentence, softmax over them. Random negatives and the gold position are drawn
-    from a generator seeded by (seed, epoch, sentence), so a resumed run sees the same batches."""
+    from a generator seeded by (seed, epoch, sentence), so a resumed run sees the same batches.
+    group_overhead: as in bi_encoder_step."""
 
     def step(indices: list[int], epoch: int) -> tuple[torch.Tensor, int]:
         pairs, positions, heads, tails = [], [], [], []
@@ -151,7 +155,7 @@ def cross_encoder_step(
 
         if model.head_kind == "linear":
             # One score per pair: pairs encoded in length groups (length_groups), then laid out as groups of k.
-            scores = _in_groups(list(range(len(pairs))), [len(p[0]) for p in pairs], encode).view(-1, k)
+            scores = _in_groups(list(range(len(pairs))), [len(p[0]) for p in pairs], encode, group_overhead).view(-1, k)
         else:  # the concat head reads the k pairs of a sentence together: one padded batch
             ids, mask = pad_batch([p[0] for p in pairs], tokenizer.pad_token_id)
             types, _ = pad_batch([p[1] for p in pairs], 0)
