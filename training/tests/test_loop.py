@@ -76,3 +76,29 @@ def test_snapshots_keep_the_weights_of_the_named_steps(tmp_path):
         assert torch.allclose(snapshot[name], value, atol=1e-7)
     final = curve.state_dict()
     assert not torch.allclose(snapshot["weight"], final["weight"])  # a snapshot, not the end weights
+
+
+def test_a_resumed_phase_counts_the_time_of_the_steps_it_kept(tmp_path):
+    """sequences_per_s of a resumed run: the kept steps' time is in the checkpoint (it once counted
+    only the epochs finished in the last process, overstating a resumed run's throughput)."""
+    import time
+
+    def slow(model, crash_at=None):
+        inner = step_for(model, crash_at)
+
+        def step(indices, epoch):
+            time.sleep(0.02)
+            return inner(indices, epoch)
+
+        return step
+
+    first = make_model()
+    try:
+        run_phase(spec(), first, slow(first, crash_at=5), tmp_path, resume=False)  # checkpoint at step 3, stop in epoch 0
+    except KeyboardInterrupt:
+        pass
+    resumed = make_model()
+    stats = run_phase(spec(), resumed, slow(resumed), tmp_path, resume=True)
+    assert stats["steps"] == 10 and stats["sequences"] == 40
+    assert stats["seconds"] >= 10 * 0.02  # the 3 steps before the stop and the 7 after
+    assert stats["sequences_per_s"] <= 40 / (10 * 0.02)

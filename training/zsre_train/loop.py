@@ -68,7 +68,18 @@ def run_phase(spec: PhaseSpec, model: nn.Module, step_fn: StepFn, run_dir: Path,
         step, stats = state["step"], state["stats"]
         _log(run_dir, {"phase": spec.name, "event": "resumed", "step": step, "of": total})
 
+    # Training seconds are counted up to each checkpoint, so that a resumed run's sequences a second
+    # divide the sequences it kept by the time they took (the minutes between the last checkpoint and
+    # a stop are redone after resuming, and counted then).
+    mark = [time.perf_counter()]
+
+    def account() -> None:
+        now = time.perf_counter()
+        stats["seconds"] += now - mark[0]
+        mark[0] = now
+
     def save() -> None:
+        account()
         state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "step": step, "stats": stats}
         torch.save(state, ckpt_path.with_suffix(".tmp"))
@@ -110,7 +121,6 @@ def run_phase(spec: PhaseSpec, model: nn.Module, step_fn: StepFn, run_dir: Path,
             if step % spec.checkpoint_every == 0:
                 save()
         seconds = time.perf_counter() - t_epoch
-        stats["seconds"] += seconds
         stats["epochs"].append({"epoch": epoch, "seconds": round(seconds, 2), "from_batch": start})
         _log(run_dir, {"phase": spec.name, "event": "epoch_end", "epoch": epoch, "seconds": round(seconds, 2)})
         save()
