@@ -1,12 +1,19 @@
 """Fit the adaptive cross-encoder gate of an exported model and store it in its manifest:
 
-    python training/fit_cross_gate.py --model MODEL_DIR [--data-dir ../shared/data] [--criterion changed|harmed] [--budget 0.01] [--record FILE] [--held-out-check]
+    python training/fit_cross_gate.py --model MODEL_DIR [--data-dir ../shared/data] [--criterion changed|harmed] [--budget 0.01]
+        [--documents N] [--record FILE] [--held-out-check]
 
 Scores the calibration relations' sentences (manifest.fusion.fittedOn.relations, read with the
 recipe named in the provenance, as fusion was fitted) with the model's int8 graphs, exactly as
 the runtime does, and writes manifest.fusion.crossGate (zsre_train.cross_gate explains the gate).
 Needs only the int8 graphs. Exits 1 without changing anything when no gate meets --budget.
 --criterion: zsre_train.cross_gate explains both; "changed" (the default) is the shipped one.
+
+--documents N also scores every sentence pair of the first N Re-DocRED calibration documents (the
+ones fit_none_vector.py fits on and bench:documents never measures on; 96 DocRED relations as
+candidates; cached per 25 documents in .zsre-cache/fit-none-vector/, shared with fit_none_vector.py)
+and keeps the budget there too: a gate fitted on FewRel sentences alone once answered far more
+often on running text, where most pairs hold nothing (benchmarks/results/cross-gate-trial/).
 
 --held-out-check also scores the calibration relations' other sentences (the ones neither fusion
 nor the gate was fitted on; about 5 min on 2 threads) and reports there what the new gate, the
@@ -41,7 +48,17 @@ def _other_sentences(config, data_dir: Path, used: list) -> list:
     return [s for s in load_corpus(wide, data_dir).eval if (s.relation, s.tokens, s.head, s.tail) not in taken]
 
 
-def fit(model: Path, data_dir: Path, budget: float, threads: int, held_out_check: bool = False, criterion: str = "changed") -> dict:
+def _documents(manifest: dict, data_dir: Path, count: int, runners, log) -> tuple:
+    """(bi, cross, target) of the calibration documents' sentence pairs; target -1: no relation."""
+    from fit_none_vector import score_documents  # the same scoring, cache and targets as the none-vector fit
+
+    cache = ROOT / ".zsre-cache" / "fit-none-vector" / manifest.get("manifestSha256", "unsealed")[:12]
+    docs = score_documents(manifest, data_dir, count, cache, runners, load_tokenizer(), log)
+    return docs["bi"].astype("float64"), docs["cross"].astype("float64"), docs["target"]
+
+
+def fit(model: Path, data_dir: Path, budget: float, threads: int, held_out_check: bool = False, criterion: str = "changed",
+        documents: int = 0) -> dict:
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
     block = manifest["fusion"]
     config = load_config(ROOT / manifest["provenance"]["recipe"])
@@ -52,9 +69,12 @@ def fit(model: Path, data_dir: Path, budget: float, threads: int, held_out_check
     graphs = manifest["graphs"]
     bi_run = ort_bi_runner(session(model / graphs["biEncoder"]["files"]["int8"]["file"], threads))
     cross_run = ort_cross_runner(session(model / graphs["crossEncoder"]["files"]["int8"]["file"], threads))
+    also = None
+    if documents:
+        also = {"documents": _documents(manifest, data_dir, documents, (bi_run, cross_run), lambda m: print(m, file=sys.stderr, flush=True))}
     gate, report = cross_gate.fit_cross_gate(bi_run, cross_run, load_tokenizer(), sentences, relations, block,
                                              manifest["maxLength"]["sentence"], manifest["maxLength"]["description"],
-                                             config.seed, "int8", budget, criterion)
+                                             config.seed, "int8", budget, criterion, also)
     check = None
     if held_out_check and gate is not None:
         others = _other_sentences(config, data_dir, sentences)
@@ -84,12 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--criterion", choices=cross_gate.CRITERIA, default="changed",
                         help="what the budget counts: decisions changed (default) or made wrong that the always-on pipeline gets right")
     parser.add_argument("--budget", type=float, default=cross_gate.BUDGET, help="largest share of calibration decisions the criterion allows")
+    parser.add_argument("--documents", type=int, default=0,
+                        help="also keep the budget on the sentence pairs of the first N Re-DocRED calibration documents (default 0: none)")
     parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
     parser.add_argument("--record", type=Path, help="also write the fit as JSON to this file")
     parser.add_argument("--held-out-check", action="store_true", help="also compare the gates on the calibration relations' other sentences")
     args = parser.parse_args(argv)
     try:
-        record = fit(args.model, args.data_dir, args.budget, args.threads, args.held_out_check, args.criterion)
+        if args.documents < 0:
+            raise ExportError(f"--documents {args.documents}: expected a number of documents >= 0")
+        record = fit(args.model, args.data_dir, args.budget, args.threads, args.held_out_check, args.criterion, args.documents)
     except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

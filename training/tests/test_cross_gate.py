@@ -106,3 +106,29 @@ def test_the_unscored_term_is_capped_by_the_typical_score_of_a_candidate_under_t
     assert cross_gate.impute_unscored(cross, only_best, 0.5, -2.0).tolist() == [[4.0, -2.0, -2.0], [2.0, -2.0, -2.0]]
     # a negative weight: the cap is on the term, so the score moves the other way
     assert cross_gate.impute_unscored(cross, only_best, -0.5, -2.0).tolist() == [[4.0, 4.0, 4.0], [2.0, 2.0, 2.0]]
+
+
+def test_a_second_set_raises_the_gate_to_keep_its_own_budget():
+    """fit_cross_gate.py --documents: the budget holds on document pairs too, and the report says what the gate does there."""
+    full = fusion.FusionParams(10.0, 1.0, 0.0, 0.5)
+    only = fusion.FusionParams(10.0, 0.0, 0.0, 0.5)
+    # main set: the bi-encoder's best is right, sure or not; skipping everything harms nothing
+    bi = np.array([[0.9, 0.1, 0.0]] * 10 + [[0.6, 0.1, 0.0]] * 10)
+    cross = np.zeros((20, 3))
+    target = np.zeros(20, dtype=int)
+    conf, fused, alone = cross_gate.confidence(bi, only), cross_gate.decisions(bi, cross, full), cross_gate.decisions(bi, None, only)
+    floor, floors = cross_gate._choose(conf, fused, alone, bi, cross, full, only, 0.05, target, "harmed")
+    assert floors[floor]["minConfidence"] == conf.min() and list(fused) == list(alone) == [0] * 20  # every row may skip
+    # document pairs: at a lower confidence the bi-encoder answers, the cross-encoder rightly says "none"
+    doc_bi = np.array([[0.9, 0.1, 0.0]] * 10 + [[0.6, 0.1, 0.0]] * 10)
+    doc_cross = np.array([[0.0, 0.0, 0.0]] * 10 + [[-9.0, -9.0, -9.0]] * 10)
+    doc_target = np.array([0] * 10 + [-1] * 10)
+    doc_conf = cross_gate.confidence(doc_bi, only)
+    assert list(cross_gate.decisions(doc_bi[10:], None, only)) == [0] * 10  # bi-only answers
+    assert list(cross_gate.decisions(doc_bi[10:], doc_cross[10:], full)) == [-1] * 10  # always on abstains
+    floor, floors = cross_gate._choose(conf, fused, alone, bi, cross, full, only, 0.05, target, "harmed",
+                                       {"documents": (doc_bi, doc_cross, doc_target)})
+    chosen = floors[floor]
+    assert chosen["minConfidence"] > doc_conf[10:].max()  # raised above the rows skipping would harm
+    assert chosen["alsoWithin"]["documents"]["harmedDecisions"] == 0.0
+    assert chosen["alsoWithin"]["documents"]["skipped"] == 0.5

@@ -146,18 +146,43 @@ def gate_report(conf: np.ndarray, fused: np.ndarray, bi_only: np.ndarray, gate: 
     return report
 
 
+def _gate_within(bi: np.ndarray, cross: np.ndarray, target: np.ndarray, full: fusion.FusionParams, bi_only: fusion.FusionParams,
+                 floor: float, unscored_score: float | None, budget: float, criterion: str) -> tuple[float | None, dict]:
+    """The lowest gate within `budget` on one scored set at a given floor and cap, and what the
+    pipeline decides there: (gate, (conf, fused, alone, pruned, keep)) for gate_report."""
+    conf = confidence(bi, bi_only)
+    fused, alone = decisions(bi, cross, full), decisions(bi, None, bi_only)
+    keep = scored_candidates(bi, bi_only, floor)
+    pruned = decisions(bi, impute_unscored(cross, keep, full.cross_weight, unscored_score), full)
+    gate = fit_gate(conf, fused, alone, budget, pruned, target if criterion == "harmed" else None)
+    return gate, (conf, fused, alone, pruned, keep)
+
+
 def _choose(conf: np.ndarray, fused: np.ndarray, alone: np.ndarray, bi: np.ndarray, cross: np.ndarray,
-            full: fusion.FusionParams, bi_only: fusion.FusionParams, budget: float, target: np.ndarray, criterion: str) -> tuple[float | None, dict]:
+            full: fusion.FusionParams, bi_only: fusion.FusionParams, budget: float, target: np.ndarray, criterion: str,
+            also: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None) -> tuple[float | None, dict]:
     """For each of the criterion's candidate floors the lowest gate within `budget` (harmed rows,
-    or changed rows), and the floor with the fewest cross-encoder pairs (None when none qualifies)."""
+    or changed rows), and the floor with the fewest cross-encoder pairs (None when none qualifies).
+
+    `also`: other scored sets, name -> (bi, cross, target), where the budget must hold too (e.g.
+    Re-DocRED document pairs, most holding no relation): at each floor the gate is the highest of
+    the sets' lowest gates (a gate within budget on a set stays within it when raised: fit_gate
+    stops at the first breach), None when a set has none. The floor's cap (harmed criterion) and
+    the pairs that choose the floor come from the main set."""
     floors = {}
     for floor in CANDIDATE_FLOORS[criterion]:
         keep = scored_candidates(bi, bi_only, floor)
         typical = typical_unscored_score(cross, keep) if criterion == "harmed" else None
         pruned = decisions(bi, impute_unscored(cross, keep, full.cross_weight, typical), full)
         gate = fit_gate(conf, fused, alone, budget, pruned, target if criterion == "harmed" else None)
+        others = {name: (_gate_within(*scored, full, bi_only, floor, typical, budget, criterion), scored[2])
+                  for name, scored in (also or {}).items()}
+        gates = [gate] + [g for (g, _), _ in others.values()]
+        gate = None if None in gates else max(gates)
         floors[floor] = None if gate is None else {"minConfidence": gate, **({} if typical is None else {"unscoredCrossScore": typical}),
-                                                   **gate_report(conf, fused, alone, gate, pruned, keep, target)}
+                                                   **gate_report(conf, fused, alone, gate, pruned, keep, target),
+                                                   **({"alsoWithin": {name: gate_report(*state[:3], gate, *state[3:], other_target)
+                                                                      for name, ((_, state), other_target) in others.items()}} if others else {})}
     fitted = [floor for floor, row in floors.items() if row is not None]
     # the fewest cross-encoder pairs; on a tie the lower floor (fewer candidates left unscored)
     chosen = min(fitted, key=lambda f: (floors[f]["pairsPerSentence"], f)) if fitted else None
@@ -166,12 +191,14 @@ def _choose(conf: np.ndarray, fused: np.ndarray, alone: np.ndarray, bi: np.ndarr
 
 def fit_cross_gate(bi_run: BiRunner, cross_run: CrossRunner, tokenizer, sentences: Sequence[Instance], relations: Sequence[RelationInfo],
                    block: dict, max_sentence_length: int, max_description_length: int, seed: int, precision: str,
-                   budget: float = BUDGET, criterion: str = "changed") -> tuple[dict | None, dict]:
+                   budget: float = BUDGET, criterion: str = "changed",
+                   also: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None) -> tuple[dict | None, dict]:
     """The manifest's fusion.crossGate (None when no gate qualifies) by `criterion` (module
     docstring), and a report with other gates and with the gate the other criterion would choose.
 
     `sentences` of the `relations` fusion was fitted on, scored by the graphs users run, with the
-    candidates and targets of fusion's fitting protocol (abstention_targets with the same seed)."""
+    candidates and targets of fusion's fitting protocol (abstention_targets with the same seed).
+    `also`: other scored sets where the budget must hold too (see _choose)."""
     if criterion not in CRITERIA:
         raise ValueError(f"unknown gate criterion {criterion!r}: expected one of {', '.join(CRITERIA)}")
     bi, cross, target = score_with_targets(bi_run, cross_run, tokenizer, sentences, relations, block["topK"],
@@ -181,9 +208,9 @@ def fit_cross_gate(bi_run: BiRunner, cross_run: CrossRunner, tokenizer, sentence
     bi_only = fusion.FusionParams(only["biWeight"], 0.0, only["noneLogit"], only["threshold"])
     conf = confidence(bi, bi_only)
     fused, alone = decisions(bi, cross, full), decisions(bi, None, bi_only)
-    floor, floors = _choose(conf, fused, alone, bi, cross, full, bi_only, budget, target, criterion)
+    floor, floors = _choose(conf, fused, alone, bi, cross, full, bi_only, budget, target, criterion, also)
     other = CRITERIA[1 - CRITERIA.index(criterion)]
-    other_floor, other_floors = _choose(conf, fused, alone, bi, cross, full, bi_only, budget, target, other)
+    other_floor, other_floors = _choose(conf, fused, alone, bi, cross, full, bi_only, budget, target, other, also)
     report = {"decisionsDifferBetweenBiOnlyAndFused": round(float((fused != alone).mean()), 4),
               "otherGates": {f"{g:.3f}": gate_report(conf, fused, alone, g, target=target) for g in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)},
               "candidateFloors": {f"{f:g}": row for f, row in floors.items()},
@@ -195,6 +222,7 @@ def fit_cross_gate(bi_run: BiRunner, cross_run: CrossRunner, tokenizer, sentence
     return {"minConfidence": chosen["minConfidence"], "minCandidateProbability": floor,
             **({"unscoredCrossScore": chosen["unscoredCrossScore"]} if "unscoredCrossScore" in chosen else {}),
             "fittedOn": {"relations": [r.id for r in relations], "sentences": len(sentences), "criterion": criterion,
+                         **({"alsoWithinBudget": {name: len(scored[2]) for name, scored in also.items()}} if also else {}),
                          ("maxHarmed" if criterion == "harmed" else "maxChanged"): budget,
                          "candidateFloors": list(CANDIDATE_FLOORS[criterion]),
                          **{k: v for k, v in chosen.items() if k not in ("minConfidence", "unscoredCrossScore")}, "precision": precision,
