@@ -97,4 +97,14 @@ describe('documents report (benchmarks/lib/documentsReport.ts)', () => {
     expect(untyped).not.toContain('entity types (`headTypes`');
     expect(untyped).toContain('| entity-type filter, default threshold |');
   });
+
+  it('says when a run scored nothing itself (every pair from the cache of the same manifest) instead of "0 min"', () => {
+    const result = load('documents_zsre-minilm-l6-general_documents.json');
+    const scored = { ...result, time: { wallSeconds: 600, cpuSeconds: 480, modelSeconds: { calibration: 200, measuring: 300, window: 50 } } };
+    const cached = { ...result, time: { wallSeconds: 3, cpuSeconds: 1, modelSeconds: { calibration: 0, measuring: 0, window: 0 } } };
+    expect(documentsMarkdown(scored, 'chart.svg').join('\n')).toContain('10 min wall, 8 min CPU');
+    const text = documentsMarkdown(cached, 'chart.svg').join('\n');
+    expect(text).toContain("scores read from an earlier run's cache of the same manifest digest (this run 3 s)");
+    expect(text).not.toContain('0 min wall');
+  });
 });

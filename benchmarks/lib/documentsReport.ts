@@ -31,7 +31,7 @@ export interface DocumentsResult {
   trainedRelations: string;
   calibration: { probabilityThreshold: Point | null; logisticThreshold: Point | null; sentencePairs: Part };
   measuring: { sentencePairs: Part; windowPairs: Part | null };
-  time: { wallSeconds: number; cpuSeconds: number };
+  time: { wallSeconds: number; cpuSeconds: number; modelSeconds?: Record<string, number> };
   /** The model's learned none vectors (training/fit_none_vector.py); absent or null: a constant none logit. */
   noneVector?: { calibrationDocuments: number; pairs: number; documentPrecision: number } | null;
   paragraph?: {
@@ -49,6 +49,14 @@ export function isDocumentsResult(value: { benchmark: string }): value is Docume
 }
 
 const pct = (x: number): string => (x * 100).toFixed(1);
+
+/** What the run cost; a run whose pairs were all scored already (--scores-dir, keyed by the
+ * manifest digest) says so instead of a misleading "0 min". */
+function timeSpent(time: DocumentsResult['time']): string {
+  const modelSeconds = time.modelSeconds === undefined ? null : Object.values(time.modelSeconds).reduce((a, b) => a + b, 0);
+  if (modelSeconds === 0) return `scores read from an earlier run's cache of the same manifest digest (this run ${time.wallSeconds} s)`;
+  return `${Math.round(time.wallSeconds / 60)} min wall, ${Math.round(time.cpuSeconds / 60)} min CPU`;
+}
 const cells = (point: Point | null): string => (point === null ? '- | - | - | -' : `${point.threshold.toFixed(3)} | ${pct(point.precision)} | ${pct(point.recall)} | ${pct(point.f1)}`);
 
 /**
@@ -63,7 +71,7 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
   const defaultLabel = named === null ? "default threshold (the model's)" : `default threshold (the "${named}" calibration's)`;
   const typed = result.entityTypes ?? null;
   const lines = [
-    `Re-DocRED dev (revised DocRED, Wikipedia), ${result.model}${named === null ? '' : ` with \`calibration: '${named}'\``}${typed === null ? '' : ' and entity types (`headTypes` / `tailTypes`)'}, int8, ${settings.threads} threads; run ${environment.date.slice(0, 10)}, commit ${environment.commit.slice(0, 8)}, ${environment.cores} × ${environment.cpu}, ${Math.round(result.time.wallSeconds / 60)} min wall, ${Math.round(result.time.cpuSeconds / 60)} min CPU. ` +
+    `Re-DocRED dev (revised DocRED, Wikipedia), ${result.model}${named === null ? '' : ` with \`calibration: '${named}'\``}${typed === null ? '' : ' and entity types (`headTypes` / `tailTypes`)'}, int8, ${settings.threads} threads; run ${environment.date.slice(0, 10)}, commit ${environment.commit.slice(0, 8)}, ${environment.cores} × ${environment.cpu}, ${timeSpent(result.time)}. ` +
       `Documents split by seed ${settings.seed}: thresholds fitted on ${settings.calibrationDocuments.length} calibration documents (${calibration.sentencePairs.pairs} sentence pairs), every figure below on ${settings.measuringDocuments.length} other documents. ` +
       `Candidates: the 96 DocRED relations. Every ordered pair of entities sharing a sentence; a pair is related when Re-DocRED labels it with evidence in that sentence (or without evidence).`,
     '',
