@@ -9,7 +9,7 @@ cross-encoder; below it, the cross-encoder re-scores the candidates as always.
 The gate is fitted on the calibration relations (those fusion was fitted on, with the same
 half-gold-removed protocol, fusion.abstention_targets), by one of two criteria (`criterion`):
 
-- "changed" (the default, the shipped model's): the lowest confidence at which fewer than
+- "changed" (the default of fit_cross_gate.py; the shipped model's until 2026-12-05): the lowest confidence at which fewer than
   `budget` of all sentences get a different decision (relation or abstention) than the
   always-on fused pipeline would give them. No cap on unscored candidates (below).
 - "harmed": fewer than `budget` of the sentences get a wrong decision that the always-on
@@ -19,7 +19,8 @@ half-gold-removed protocol, fusion.abstention_targets), by one of two criteria (
   pairs at equal held-out F1, but on Re-DocRED documents, where most pairs hold no relation, it
   answered far more often (precision at the default threshold 23.0% -> 16.3%; with
   calibration 'documents' 72.2% -> 67.0%): the FewRel calibration sentences say nothing about
-  abstention on running text. Not the default until documents take part in the fit.
+  abstention on running text. With documents in the budget too (`also`, fit_cross_gate.py
+  --documents) it is the shipped gate since 2026-12-06.
 
 Below the gate, the cross-encoder need not score every candidate: one whose bi-only probability
 is under the candidate floor (`minCandidateProbability`) is rarely the one it would promote. Such
