@@ -148,7 +148,7 @@ def gate_report(conf: np.ndarray, fused: np.ndarray, bi_only: np.ndarray, gate: 
 
 
 def _gate_within(bi: np.ndarray, cross: np.ndarray, target: np.ndarray, full: fusion.FusionParams, bi_only: fusion.FusionParams,
-                 floor: float, unscored_score: float | None, budget: float, criterion: str) -> tuple[float | None, dict]:
+                 floor: float, unscored_score: float | None, budget: float, criterion: str) -> tuple[float | None, tuple]:
     """The lowest gate within `budget` on one scored set at a given floor and cap, and what the
     pipeline decides there: (gate, (conf, fused, alone, pruned, keep)) for gate_report."""
     conf = confidence(bi, bi_only)
