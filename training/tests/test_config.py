@@ -58,6 +58,8 @@ def test_missing_key_is_named():
         ("bi_encoder", "frozen_layers", -1, "bi_encoder.frozen_layers"),
         ("cross_encoder", "frozen_layers", -2, "cross_encoder.frozen_layers"),
         ("cross_encoder", "frozen_layers", 1.5, "expected int"),
+        ("cross_encoder", "layers", 0, "cross_encoder.layers 0"),
+        ("cross_encoder", "layers", 2.5, "expected int"),
     ],
 )
 def test_bad_values(section, key, value, message):
@@ -65,6 +67,16 @@ def test_bad_values(section, key, value, message):
     data[section][key] = value
     with pytest.raises(ConfigError, match=message):
         parse_config(data)
+
+
+def test_cross_encoder_layers_must_leave_a_layer_to_train():
+    data = raw()
+    data["cross_encoder"]["layers"] = 2
+    data["cross_encoder"]["frozen_layers"] = 2
+    with pytest.raises(ConfigError, match="leave at least one of the 2 layers"):
+        parse_config(data)
+    data["cross_encoder"]["frozen_layers"] = 1
+    assert parse_config(data).cross_encoder.layers == 2
 
 
 def test_random_init_only_with_random_backbone():

@@ -6,7 +6,7 @@ import pytest
 import torch
 from transformers import BertConfig
 
-from zsre_train.models import BiEncoder, CrossEncoder, build_bert
+from zsre_train.models import BiEncoder, CrossEncoder, build_bert, keep_first_layers
 from zsre_train.onnx_graphs import ExportError, export_bi_encoder, export_cross_encoder, ort_bi_runner, ort_cross_runner, quantize, session
 
 
@@ -128,3 +128,50 @@ def test_cross_encoder_can_start_from_the_bi_encoders_encoder(bi):
         assert torch.equal(a, b), name
     with pytest.raises(ValueError, match="concat head"):
         CrossEncoder(tiny_bert(), "concat", k=3, vocab_buckets=64, pooling="markers")
+
+
+def deep_bert(layers=3):
+    torch.manual_seed(1)
+    return build_bert(BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=layers, num_attention_heads=2,
+                                 intermediate_size=32, max_position_embeddings=256), None)
+
+
+def test_a_cross_encoder_with_fewer_layers_starts_from_the_first_layers_of_the_bi_encoder(tmp_path):
+    """cross_encoder.layers (issue 23): the cut encoder keeps the embeddings and first N layers, takes
+    the bi-encoder's first N at init, leaves a shared config alone and exports like the full one."""
+    shared = BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=256)
+    bi = BiEncoder(build_bert(shared, None), max_description_length=8, vocab_buckets=64).eval()
+    cut = keep_first_layers(build_bert(shared, None), 2)
+    assert len(cut.encoder.layer) == 2 and cut.config.num_hidden_layers == 2 and shared.num_hidden_layers == 3
+    cross = CrossEncoder(cut, "linear", vocab_buckets=64, pooling="markers").eval()
+    cross.init_encoder_from(bi)
+    theirs = bi.encoder.state_dict()
+    own = cross.encoder.state_dict()
+    assert not any(".layer.2." in name for name in own)
+    for name, weight in own.items():
+        assert torch.equal(weight, theirs[name]), name
+    # The cut encoder computes what the bi-encoder's first two layers compute.
+    ids = torch.randint(1, 64, (2, 9))
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        states = bi.encoder.bert(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
+        assert torch.allclose(cross.encoder(ids, mask), states[2], atol=1e-6)
+    export_cross_encoder(cross, tmp_path / "cross.onnx")
+    types = torch.zeros_like(ids)
+    head, tail = torch.tensor([1, 2]), torch.tensor([4, 6])
+    with torch.no_grad():
+        expected = cross(ids, mask, types, head, tail).numpy()
+    got = ort_cross_runner(session(tmp_path / "cross.onnx"))(ids.numpy(), mask.numpy(), types.numpy(), head.numpy(), tail.numpy())
+    assert np.abs(got - expected).max() < 1e-5
+
+
+def test_a_cross_encoder_cannot_keep_more_layers_than_its_backbone_has_or_start_from_a_shallower_one():
+    with pytest.raises(ValueError, match="Cannot keep 4 layers of a backbone with 3"):
+        keep_first_layers(deep_bert(3), 4)
+    with pytest.raises(ValueError, match="Cannot keep 0 layers"):
+        keep_first_layers(deep_bert(3), 0)
+    shallow = BiEncoder(deep_bert(1), max_description_length=8, vocab_buckets=64)
+    cross = CrossEncoder(deep_bert(3), "linear", vocab_buckets=64, pooling="markers")
+    with pytest.raises(ValueError, match="at least this encoder's layers"):
+        cross.init_encoder_from(shallow)

@@ -119,6 +119,10 @@ class CrossEncoderConfig:
     # Optional, as BiEncoderConfig.frozen_layers: the embeddings and first N layers of the encoder it
     # starts from (the bi-encoder's with init "bi_encoder") are not trained. None: every weight trains.
     frozen_layers: int | None = None
+    # Optional (issue 23: the cross-encoder's cost per pair): keep only the first N transformer
+    # layers of the encoder it starts from (the pretrained backbone's, or the trained bi-encoder's
+    # with init "bi_encoder"); a pair then costs about N/6 of MiniLM's six. None: every layer.
+    layers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,11 @@ def _check(config: Config) -> None:
         raise ConfigError(f"Invalid cross_encoder.init {cross.init!r}: expected 'backbone' or 'bi_encoder'")
     if cross.k < 2 or not 0 <= cross.hard_negatives <= cross.k - 1:
         raise ConfigError(f"Invalid cross_encoder: need k >= 2 and 0 <= hard_negatives <= k - 1, received k={cross.k}, hard_negatives={cross.hard_negatives}")
+    if cross.layers is not None and cross.layers < 1:
+        raise ConfigError(f"Invalid cross_encoder.layers {cross.layers}: expected null (every layer of the backbone) or N >= 1 (its first N)")
+    if cross.layers is not None and cross.frozen_layers is not None and cross.frozen_layers >= cross.layers:
+        raise ConfigError(f"Invalid cross_encoder.frozen_layers {cross.frozen_layers}: it must leave at least one of the "
+                          f"{cross.layers} layers (cross_encoder.layers) to train")
     replacement = config.data.entity_replacement
     if replacement is not None and (replacement.mode not in ("corpus", "placeholder") or not 0 < replacement.probability <= 1):
         raise ConfigError(f"Invalid data.entity_replacement {replacement}: expected mode 'corpus' or 'placeholder' and probability in (0, 1]")

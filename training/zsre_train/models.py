@@ -1,6 +1,8 @@
 """The two networks of EMMA: the bi-encoder (one BERT, two views) and the cross-encoder."""
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -145,8 +147,31 @@ class CrossEncoder(nn.Module):
         return self.head(cls.reshape(-1, k * cls.size(-1)))
 
     def init_encoder_from(self, bi: BiEncoder) -> None:
-        """Start from the trained bi-encoder's encoder: it already reads the markers and descriptions."""
-        self.encoder.load_state_dict(bi.encoder.state_dict())
+        """Start from the trained bi-encoder's encoder: it already reads the markers and descriptions.
+        A cross-encoder with fewer layers (keep_first_layers) takes the bi-encoder's first ones."""
+        own = self.encoder.state_dict()
+        theirs = bi.encoder.state_dict()
+        missing = sorted(set(own) - set(theirs))
+        if missing:
+            raise ValueError(f"The bi-encoder's encoder lacks {missing[:3]}: it must have at least this encoder's layers")
+        self.encoder.load_state_dict({name: theirs[name] for name in own})
+
+
+def keep_first_layers(bert: BertModel, layers: int) -> BertModel:
+    """Cut a BertModel to its first `layers` transformer layers, in place (cross_encoder.layers).
+
+    The embeddings and those layers keep their weights; the model's config gets a copy of its own
+    with num_hidden_layers set, so a config shared with another model (random init) is untouched.
+    """
+    have = len(bert.encoder.layer)
+    if not 1 <= layers <= have:
+        raise ValueError(f"Cannot keep {layers} layers of a backbone with {have}: expected 1..{have}")
+    config = copy.deepcopy(bert.config)
+    config.num_hidden_layers = layers
+    bert.config = config
+    bert.encoder.config = config
+    bert.encoder.layer = nn.ModuleList(list(bert.encoder.layer)[:layers])
+    return bert
 
 
 def build_bert(config: BertConfig, weights_dir: str | None) -> BertModel:

@@ -29,7 +29,7 @@ from .encode import prepare_descriptions, prepare_sentences, torch_bi_runner, to
 from .scoring import score
 from .freeze import frozen_lower_layers
 from .loop import PhaseSpec, run_phase
-from .models import BiEncoder, CrossEncoder, build_bert
+from .models import BiEncoder, CrossEncoder, build_bert, keep_first_layers
 from .none_pairs import NONE_RELATION, document_pairs
 from .steps import bi_encoder_step, cross_encoder_step
 
@@ -47,7 +47,10 @@ def build_models(config: Config) -> tuple[BiEncoder, CrossEncoder]:
     bert_config, weights = bert_source(config.model)
     buckets = vocab_buckets(config.model)
     bi = BiEncoder(build_bert(bert_config, weights), config.model.max_description_length, buckets)
-    cross = CrossEncoder(build_bert(bert_config, weights), config.cross_encoder.head, config.cross_encoder.k, buckets,
+    cross_bert = build_bert(bert_config, weights)
+    if config.cross_encoder.layers is not None:
+        keep_first_layers(cross_bert, config.cross_encoder.layers)
+    cross = CrossEncoder(cross_bert, config.cross_encoder.head, config.cross_encoder.k, buckets,
                          pooling=config.cross_encoder.pooling)
     return bi, cross
 
