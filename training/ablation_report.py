@@ -65,14 +65,22 @@ def render(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _depth(curve: dict) -> str:
+    """How many layers the curve's cross-encoder has: cross_encoder.layers, absent or None for all six."""
+    layers = curve["crossEncoder"].get("layers")
+    return "6 (all)" if layers is None else str(layers)
+
+
 def render_curve(curve: dict) -> str:
     """The step curve of training/step_curve.py (issue 24 item 4): one row per kept snapshot."""
     sets = curve["sets"]
+    layers = curve["crossEncoder"].get("layers")
     lines = [
         f"## Step curve: `{curve['run']}` (issue 24 item 4)",
         "",
         "Does the fine-grained stage earn its cost with more steps? One run of the chosen cross-encoder",
-        f"(pooling {curve['crossEncoder']['pooling']}, init {curve['crossEncoder']['init']}, k={curve['crossEncoder']['k']} "
+        f"({'all layers' if layers is None else f'its first {layers} layers only (cross_encoder.layers)'}, "
+        f"pooling {curve['crossEncoder']['pooling']}, init {curve['crossEncoder']['init']}, k={curve['crossEncoder']['k']} "
         f"with {curve['crossEncoder']['hardNegatives']} hard negatives, {curve['crossEncoder']['batchSize']} sentences a step, "
         f"one schedule to {curve['crossEncoder']['maxSteps']} steps), its weights kept at each step below",
         "(`run.snapshot_steps`) and scored by `training/step_curve.py` with the fusion refitted on the split's eval",
@@ -97,6 +105,32 @@ def render_curve(curve: dict) -> str:
     return "\n".join(lines)
 
 
+def render_depths(curves: list[dict]) -> str:
+    """Curves whose cross-encoders differ in depth (issue 23), side by side at the steps they share;
+    empty when fewer than two depths have a step in common."""
+    by_step: dict[int, list[tuple[dict, dict]]] = {}
+    for curve in curves:
+        for point in curve["points"]:
+            by_step.setdefault(point["step"], []).append((curve, point))
+    shared = {step: rows for step, rows in by_step.items() if len({_depth(c) for c, _ in rows}) > 1}
+    if not shared:
+        return ""
+    lines = ["## Cross-encoder depth (issue 23): the curves above at the steps they share", "",
+             "A pair through a 3-layer cross-encoder costs about half of one through 6 (`training/bench_cross_layers.py`,",
+             "`benchmarks/results/cross-layers/`).", "",
+             "| cross steps | layers | run | FewRel held-out: fullcross / EMMA F1 | EMMA - bi | ChemProt: fullcross / EMMA F1 | EMMA - bi |",
+             "|---|---|---|---|---|---|---|"]
+    for step in sorted(shared):
+        for curve, point in sorted(shared[step], key=lambda row: row[0]["crossEncoder"].get("layers") or 10**6, reverse=True):
+            cells = []
+            for name in ("fewrelHeldOut", "chemprot"):
+                methods = point[name]["methods"]
+                emma = next(key for key in methods if key.startswith("emma_k"))
+                cells.append(f"{methods['fullcross']['f1']:.2f} / {methods[emma]['f1']:.2f} | {point[name]['emmaMinusBi']:+.2f}")
+            lines.append(f"| {step} | {_depth(curve)} | `{curve['run']}` | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines + [""])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write the cross-encoder ablation table from result files.")
     parser.add_argument("--results", required=True, type=Path)
@@ -109,8 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     # Step curves (training/step_curve.py) sit in a subfolder: they are not ablation variants.
-    for path in sorted((args.results / "step-curve").glob("*.json")):
-        text += "\n" + render_curve(json.loads(path.read_text(encoding="utf-8")))
+    curves = [json.loads(path.read_text(encoding="utf-8")) for path in sorted((args.results / "step-curve").glob("*.json"))]
+    for curve in curves:
+        text += "\n" + render_curve(curve)
+    depths = render_depths(curves)
+    if depths:
+        text += "\n" + depths
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
                   "crossEncoder": {"pooling": config.cross_encoder.pooling, "init": config.cross_encoder.init,
                                    "k": config.cross_encoder.k, "hardNegatives": config.cross_encoder.hard_negatives,
                                    "batchSize": config.cross_encoder.batch_size, "maxSteps": config.cross_encoder.max_steps,
-                                   "learningRate": config.cross_encoder.learning_rate, "warmupRatio": config.cross_encoder.warmup_ratio},
+                                   "learningRate": config.cross_encoder.learning_rate, "warmupRatio": config.cross_encoder.warmup_ratio,
+                                   "layers": config.cross_encoder.layers},  # None: every layer of the backbone
                   "precision": "fp32 (torch, the reference pipeline)", "perRelation": args.per_relation,
                   "fusion": "refitted at every point on the split's eval relations, as train.py fits it", "points": []}
     done = {p["step"] for p in result["points"]}
