@@ -27,7 +27,8 @@ export interface DocumentOutput {
   triples: Triple[];
 }
 
-// Only these fields are read from a document line; other top-level fields are ignored, as for items.
+// Only these fields are read from a document line; other top-level fields are passed over, as for
+// items (records.ts refuses one that looks like a misspelt field first).
 const documentFields = ['text', 'entities', 'maxTokenDistance', 'directions', 'pairs', 'windowSentences', 'id'] as const;
 const itemOnlyFields = ['head', 'tail', 'tokens'] as const;
 

@@ -2,6 +2,7 @@ import { isZsreError, ZsreError, type ZsreErrorCode } from '../errors.js';
 import { entityTerm } from '../triples/index.js';
 import { extractItemSchema, parseInput, type ExtractItem, type ExtractResult, type Extractor } from '../schemas.js';
 import { isDocumentLine, parseDocumentLine, type DocumentLine, type DocumentOutput } from './documentLines.js';
+import { misspelledField } from './fieldTypos.js';
 import type { JsonlLine, ParsedLine } from './jsonl.js';
 
 /** One output line of `zsre extract`: an item's result, a document's triples, or the line's error. */
@@ -28,7 +29,8 @@ export type PreparedLine = (
 export type BatchRunner = Pick<Extractor, 'extract' | 'extractBatch'>;
 
 // The CLI keeps only these top-level fields of an input line, so JSONL that carries extra data
-// (a gold label, a source) can be fed as it is; the fields kept are still validated strictly.
+// (a gold label, a source) can be fed as it is; the fields kept are still validated strictly, and
+// a field that looks like a misspelt one of them is refused (fieldTypos.ts).
 const itemFields = ['text', 'tokens', 'head', 'tail', 'id'] as const;
 
 /** Errors that belong to one item; anything else (model failure) stops the run. */
@@ -81,6 +83,13 @@ export function prepareLine(parsed: ParsedLine): PreparedLine {
     return { line: parsed.line, record: errorRecord(parsed.line, id, 'INVALID_INPUT', message) };
   }
   const source = parsed.value as Record<string, unknown>;
+  const typo = misspelledField(Object.keys(source));
+  if (typo !== undefined) {
+    const message =
+      `Invalid line ${parsed.line}: field "${typo.field}" looks like a misspelt "${typo.meant}": rename it. ` +
+      '(zsre passes over fields it does not read, so a misspelt one would otherwise be silently ignored.)';
+    return { line: parsed.line, record: errorRecord(parsed.line, id, 'INVALID_INPUT', message) };
+  }
   const picked: Record<string, unknown> = {};
   for (const field of itemFields) if (field in source) picked[field] = source[field];
   try {

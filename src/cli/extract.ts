@@ -15,7 +15,8 @@ input line to OUT.jsonl, in input order.
 Input lines: {"text": "...", "head": ENTITY, "tail": ENTITY, "id"?: "..."} or
   {"tokens": [...], "head": [i, ...], "tail": [j, ...], "id"?: "..."} where ENTITY is a string in the
   text, {"text": "...", "occurrence": n} or {"start": s, "end": e}. Other top-level fields are
-  ignored; blank lines are skipped. UTF-8, with or without a byte-order mark; lines end at LF
+  passed over (carry a gold label or a source as you like), except one that looks like a misspelt
+  field ("headid", "maxTokenDist"): that line gets an INVALID_INPUT error. Blank lines are skipped. UTF-8, with or without a byte-order mark; lines end at LF
   (CRLF too), so line n is what "sed -n np" prints (a lone CR is part of the line). A line that is
   not valid UTF-8 gets a JSONL_ENCODING error record.
   Optional "headId"/"tailId" fields (a Wikidata QID such as Q42, an IRI, or any id) name the
