@@ -24,7 +24,7 @@ import torch
 
 from . import fusion
 
-L2_CHOICES = (1e-4, 1e-3, 1e-2)
+L2_CHOICES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 
 
 @dataclass(frozen=True)
