@@ -20,7 +20,7 @@ runtime scores them. For each fusion block (with the cross-encoder, and biOnly) 
 is fitted (zsre_train.none_vector), its L2 strength chosen on a quarter of the calibration
 documents held out by document, and the block's threshold refitted: the smallest that meets both
 the model card's precision target on the abstention set and --document-precision on the
-documents; the calibration holds both blocks' vectors and thresholds. Scores are cached per chunk of documents in --cache (an interrupted run resumes).
+documents (read off out-of-fold probabilities: each document scored by a vector fitted without it); the calibration holds both blocks' vectors and thresholds. Scores are cached per chunk of documents in --cache (an interrupted run resumes).
 Nothing in the directory changes unless every step succeeds; a sealed manifest is resealed.
 """
 from __future__ import annotations
@@ -156,7 +156,9 @@ def fit_block(name: str, block: dict, cross_weight_used: bool, docs: dict, abste
 
     doc_probs, abs_probs = probs(docs, doc_rows, True), probs(abstention, abs_rows, True)
     abs_threshold = fusion.smallest_threshold(abs_probs, abstention["target"], target_precision)
-    doc_threshold = none_vector.threshold_for_precision(doc_probs, docs["right"], related, document_precision)
+    # The documents' threshold is read off out-of-fold probabilities (none_vector.out_of_fold_probabilities).
+    oof_probs = none_vector.out_of_fold_probabilities(doc_rows, docs["groups"], abs_rows, params, l2, seed)
+    doc_threshold = none_vector.threshold_for_precision(oof_probs, docs["right"], related, document_precision)
     if doc_threshold is None:
         raise ExportError(f"{name}: no threshold reaches precision {document_precision} on the calibration documents")
     threshold = _rounded(max(abs_threshold, doc_threshold))
@@ -182,6 +184,8 @@ def fit_block(name: str, block: dict, cross_weight_used: bool, docs: dict, abste
         "calibrationDocuments": {
             "before": {"atOldThreshold": point(before, block["threshold"]), "bestF1": point(before, none_vector.best_f1(before, docs["right"], related)[0])},
             "after": {"atNewThreshold": point(doc_probs, threshold), "bestF1": point(doc_probs, none_vector.best_f1(doc_probs, docs["right"], related)[0])},
+            # What documents the vector was not fitted on see (4 folds by document): the threshold comes from here.
+            "afterOutOfFold": {"atNewThreshold": point(oof_probs, threshold), "bestF1": point(oof_probs, none_vector.best_f1(oof_probs, docs["right"], related)[0])},
         },
     }
     return {"weights": weights.tolist(), "bias": bias}, threshold, report

@@ -79,6 +79,24 @@ def test_fit_learns_the_direction_of_pairs_that_hold_nothing():
     assert before < 0.6 < 0.95 < after
 
 
+def test_out_of_fold_probabilities_score_each_document_with_a_vector_fitted_without_it():
+    rows, _ = _rows(240, 2)
+    groups = np.repeat(np.arange(24), 10)  # 24 documents of 10 pairs
+    abstention, _ = _rows(60, 3)
+    params = FusionParams(10.0, 0.0, 4.0, 0.0)
+    oof = none_vector.out_of_fold_probabilities(rows, groups, abstention, params, l2=1e-3, seed=5, folds=4)
+    # The fold holding document 0, as the function draws it, refitted by hand.
+    fold = np.array_split(np.random.default_rng(5).permutation(np.arange(24)), 4)
+    held = np.isin(groups, next(part for part in fold if 0 in part))
+    weights, bias = none_vector.fit(none_vector.FitRows.join([rows.take(~held), abstention]), params, 1e-3)
+    by_hand = probabilities(rows.bi[held], None, params, none_vector.none_shift(rows.vectors[held], weights, bias))
+    assert np.allclose(oof[held], by_hand, atol=1e-12)
+    # In-sample probabilities are another thing: the vector fitted on all rows scores its own rows.
+    weights_all, bias_all = none_vector.fit(none_vector.FitRows.join([rows, abstention]), params, 1e-3)
+    in_sample = probabilities(rows.bi, None, params, none_vector.none_shift(rows.vectors, weights_all, bias_all))
+    assert not np.allclose(oof, in_sample, atol=1e-6)
+
+
 def test_threshold_for_precision_is_the_smallest_that_meets_it():
     probs = np.array([[0.9, 0.05], [0.6, 0.1], [0.3, 0.2], [0.2, 0.1]])
     right = np.array([[True, False], [True, False], [False, False], [False, True]])

@@ -120,6 +120,24 @@ def choose_l2(documents: FitRows, documents_right: np.ndarray, documents_related
     return chosen, report
 
 
+def out_of_fold_probabilities(documents: FitRows, groups: np.ndarray, abstention: FitRows, params: fusion.FusionParams,
+                              l2: float, seed: int, folds: int = 4) -> np.ndarray:
+    """Each document's fused probabilities from a vector fitted without it (folds by document, plus
+    the abstention set every time). Why: a vector fitted on the very pairs it then scores is surer
+    of them than of new text; a threshold read off those in-sample probabilities missed its
+    precision target on unseen documents (fitted for 70% on 200 calibration documents, it gave
+    65.6% on the measuring ones). Read off these, it is what new documents will see."""
+    rng = np.random.default_rng(seed)
+    unique = rng.permutation(np.unique(groups))
+    probs = np.zeros(documents.bi.shape, dtype=np.float64)
+    for part in np.array_split(unique, folds):
+        held = np.isin(groups, part)
+        weights, bias = fit(FitRows.join([documents.take(~held), abstention]), params, l2)
+        rows = documents.take(held)
+        probs[held] = fusion.probabilities(rows.bi, rows.cross, params, none_shift(rows.vectors, weights, bias))
+    return probs
+
+
 def adaptive(bi: np.ndarray, cross: np.ndarray, fused: fusion.FusionParams, bi_only: fusion.FusionParams, gate: float | None,
              fused_shift: np.ndarray | None, bi_shift: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The runtime's adaptive path per row: (top-1 candidate, decision (-1: none), skipped the cross-encoder).
