@@ -98,6 +98,14 @@ describe('documents report (benchmarks/lib/documentsReport.ts)', () => {
     expect(untyped).toContain('| entity-type filter, default threshold |');
   });
 
+  it('says when the thresholds fitted on calibration are read off documents the none vectors were fitted on', () => {
+    const result = load('documents_zsre-minilm-l6-general_documents.json');
+    const fitted = (documents: number) => documentsMarkdown({ ...result, noneVector: { calibrationDocuments: documents, pairs: 100, documentPrecision: 0.7 } }, 'chart.svg').join('\n');
+    expect(fitted(200)).toContain('All 50 calibration documents the table\'s thresholds are fitted on are among those the vectors were fitted on');
+    expect(fitted(20)).toContain('20 of the 50 calibration documents');
+    expect(documentsMarkdown({ ...result, noneVector: null }, 'chart.svg').join('\n')).not.toContain('in-sample probabilities');
+  });
+
   it('says when a run scored nothing itself (every pair from the cache of the same manifest) instead of "0 min"', () => {
     const result = load('documents_zsre-minilm-l6-general_documents.json');
     const scored = { ...result, time: { wallSeconds: 600, cpuSeconds: 480, modelSeconds: { calibration: 200, measuring: 300, window: 50 } } };

@@ -112,13 +112,22 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
     );
   }
   if (measuring.windowPairs !== null) rows(`across sentences, ≤ ${settings.window} apart (${measuring.windowPairs.pairs} in ${measuring.windowPairs.documents} docs, ${pct(measuring.windowPairs.relatedShare)}% related)`, measuring.windowPairs);
+  // The thresholds "fitted on calibration" above are read off documents the none vectors were fitted
+  // on when those overlap: a vector is surer of its own pairs, so such thresholds promise too much.
+  // (Both take the calibration part's documents in the same order, from its first.)
+  const inSample = (fitDocuments: number): string => {
+    const shared = Math.min(fitDocuments, settings.calibrationDocuments.length);
+    return shared === 0
+      ? ''
+      : `${shared === settings.calibrationDocuments.length ? `All ${shared}` : `${shared} of the ${settings.calibrationDocuments.length}`} calibration documents the table's thresholds are fitted on are among those the vectors were fitted on: those thresholds are read off in-sample probabilities and promise more precision than new documents see. `;
+  };
   const vector = result.noneVector;
   lines.push(
     '',
     (vector && named !== null
-      ? `The extractor ran with the model's named calibration "${named}" (\`calibration: '${named}'\`): learned none vectors (training/fit_none_vector.py) move the "no relation" logit with the sentence's bi-encoder vector, fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. `
+      ? `The extractor ran with the model's named calibration "${named}" (\`calibration: '${named}'\`): learned none vectors (training/fit_none_vector.py) move the "no relation" logit with the sentence's bi-encoder vector, fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. ${inSample(vector.calibrationDocuments)}`
       : vector
-      ? `The model carries learned none vectors (training/fit_none_vector.py): the "no relation" logit moves with the sentence's bi-encoder vector, fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its default threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. `
+      ? `The model carries learned none vectors (training/fit_none_vector.py): the "no relation" logit moves with the sentence's bi-encoder vector, fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its default threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. ${inSample(vector.calibrationDocuments)}`
       : 'The model has a constant "no relation" logit (no none vector). ') +
       `Among related sentence pairs the top-1 relation is right for ${pct(measuring.sentencePairs.top1RightAmongRelated)}% (the ceiling of recall at any threshold). ` +
       'Logistic abstention score: a logistic regression of "the top-1 is right" on the top-1 and second probabilities, the "no relation" share and the bi-encoder cosines, fitted on the calibration pairs. ' +
