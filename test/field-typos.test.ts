@@ -25,7 +25,7 @@ describe('input lines: a misspelt field is an error, other extra fields pass', (
 
   it('a document line with a misspelt option is refused, not run with the default', () => {
     const prepared = line({ text: 'Marie Curie was born in Warsaw.', maxTokenDist: 3 });
-    expect('record' in prepared && prepared.record.error?.code).toBe('INVALID_INPUT');
+    expect('record' in prepared && 'error' in prepared.record && prepared.record.error.code).toBe('INVALID_INPUT');
   });
 
   it.each(['gold', 'relation', 'source', 'label', 'title', 'type', 'header', 'meta', 'ids'])('%s passes as extra data', (field) => {
