@@ -225,6 +225,10 @@ def fit(model: Path, data_dir: Path, documents: int, document_precision: float, 
     model's own fusion blocks (what every relation set gets by default) are left as they are."""
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
     config = load_config(ROOT / manifest["provenance"]["recipe"])
+    if config.data.none_pairs is not None and documents > redocred.RESERVED_CALIBRATION:
+        # Such a model trained on the calibration documents past the first 100 (redocred.training_documents).
+        raise ExportError(f"{model} was trained with Re-DocRED none pairs (data.none_pairs), which read the calibration documents "
+                          f"past the first {redocred.RESERVED_CALIBRATION}: fit its calibration with --documents {redocred.RESERVED_CALIBRATION} or fewer")
     graphs = manifest["graphs"]
     runners = (ort_bi_runner(session(model / graphs["biEncoder"]["files"]["int8"]["file"], threads)),
                ort_cross_runner(session(model / graphs["crossEncoder"]["files"]["int8"]["file"], threads)))

@@ -129,3 +129,15 @@ def test_sentence_pairs_follow_the_benchmarks_rule():
     assert keys[((0,), (3,))] == ()  # its evidence is sentence 0: not stated in sentence 1
     assert ((0, 1), (1,)) in keys and len(pairs) == 6 + 2
     assert all(p.document == 9 for p in pairs)
+
+
+def test_a_model_trained_on_calibration_documents_gets_no_calibration_fitted_on_them(tmp_path):
+    import pytest
+
+    import fit_none_vector
+    from zsre_train.onnx_graphs import ExportError
+
+    # Only the manifest's recipe is read before the refusal: no graphs are needed.
+    (tmp_path / "manifest.json").write_text(json.dumps({"provenance": {"recipe": "training/configs/none/holdout_docs_none.yaml"}}))
+    with pytest.raises(ExportError, match="--documents 100 or fewer"):
+        fit_none_vector.fit(tmp_path, ROOT.parent / "shared" / "data", 200, 0.7, tmp_path / "cache", 1, print)
