@@ -69,8 +69,9 @@ def builtin_relations(ids: list[str]) -> list[RelationInfo]:
     return [by_id[i] for i in ids]
 
 
-def score_documents(manifest: dict, data_dir: Path, count: int, cache: Path, runners, tokenizer, log) -> dict:
-    """Sentence vectors, candidate columns and scores of every calibration sentence pair (cached)."""
+def score_documents(manifest: dict, data_dir: Path, count: int, cache: Path, runners, tokenizer, log, window: int = 0) -> dict:
+    """Sentence vectors, candidate columns and scores of every calibration sentence pair, and with
+    window > 0 of every pair at most that many sentences apart (redocred.window_pairs) (cached)."""
     documents, ids = redocred.load_documents(data_dir)
     calibration, _ = redocred.split_documents(len(documents), redocred.DEFAULT_SEED, redocred.DEFAULT_CALIBRATION_SIZE)
     calibration = calibration[:count]
@@ -78,29 +79,33 @@ def score_documents(manifest: dict, data_dir: Path, count: int, cache: Path, run
     descriptions = prepare_descriptions(tokenizer, relations, manifest["maxLength"]["description"])
     k = manifest["fusion"]["topK"]
     cache.mkdir(parents=True, exist_ok=True)
+    kinds = [("documents", redocred.sentence_pairs)]
+    if window > 0:
+        kinds.append((f"window{window}", lambda document, index: redocred.window_pairs(document, index, window)))
     parts, skipped, started = [], 0, time.time()
-    for first in range(0, len(calibration), CHUNK):
-        docs = calibration[first:first + CHUNK]
-        file = cache / f"documents-{first:04d}.npz"
-        if not file.exists():
-            rows, gold, groups = [], [], []
-            for d in docs:
-                for pair in redocred.sentence_pairs(documents[d], d):
-                    i = pair.instance
-                    try:
-                        rows.append(prepare_sentence(tokenizer, i.tokens, i.head, i.tail, manifest["maxLength"]["sentence"]))
-                    except ValueError:  # a nested entity cut by the window: the library refuses it too
-                        skipped += 1
-                        continue
-                    gold.append("|".join(pair.gold))
-                    groups.append(d)
-            s = score(bi_run=runners[0], cross_run=runners[1], tokenizer=tokenizer, sentences=rows, descriptions=descriptions, candidates=k)
-            tmp = file.with_suffix(".partial.npz")
-            np.savez(tmp, vectors=s.sentence_vectors, columns=s.columns, bi=s.bi, cross=s.cross, gold=np.array(gold), groups=np.array(groups))
-            tmp.replace(file)
-        z = np.load(file)
-        parts.append({key: z[key] for key in z.files})
-        log(f"documents {min(first + CHUNK, len(calibration))}/{len(calibration)} scored ({time.time() - started:.0f} s)")
+    for name, pairs_of in kinds:
+        for first in range(0, len(calibration), CHUNK):
+            docs = calibration[first:first + CHUNK]
+            file = cache / f"{name}-{first:04d}.npz"
+            if not file.exists():
+                rows, gold, groups = [], [], []
+                for d in docs:
+                    for pair in pairs_of(documents[d], d):
+                        i = pair.instance
+                        try:
+                            rows.append(prepare_sentence(tokenizer, i.tokens, i.head, i.tail, manifest["maxLength"]["sentence"]))
+                        except ValueError:  # a nested entity cut by the window: the library refuses it too
+                            skipped += 1
+                            continue
+                        gold.append("|".join(pair.gold))
+                        groups.append(d)
+                s = score(bi_run=runners[0], cross_run=runners[1], tokenizer=tokenizer, sentences=rows, descriptions=descriptions, candidates=k)
+                tmp = file.with_suffix(".partial.npz")
+                np.savez(tmp, vectors=s.sentence_vectors, columns=s.columns, bi=s.bi, cross=s.cross, gold=np.array(gold), groups=np.array(groups))
+                tmp.replace(file)
+            z = np.load(file)
+            parts.append({key: z[key] for key in z.files})
+            log(f"{name}: documents {min(first + CHUNK, len(calibration))}/{len(calibration)} scored ({time.time() - started:.0f} s)")
     joined = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     gold_sets = [set(g.split("|")) - {""} for g in joined["gold"]]
     right = np.array([[ids[c] in gold_sets[i] for c in row] for i, row in enumerate(joined["columns"])])
@@ -220,7 +225,7 @@ def adaptive_checks(plain_fused: dict, plain_bi_only: dict, block: dict, docs: d
 
 
 def fit(model: Path, data_dir: Path, documents: int, document_precision: float, cache: Path, threads: int, log,
-        calibration: str = "documents") -> dict:
+        calibration: str = "documents", window: int = 0) -> dict:
     """Fits the named calibration and writes it to manifest.fusion.calibrations[calibration]; the
     model's own fusion blocks (what every relation set gets by default) are left as they are."""
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
@@ -239,7 +244,7 @@ def fit(model: Path, data_dir: Path, documents: int, document_precision: float, 
     block.pop("calibrations", None)
     for b in (block, block["biOnly"]):
         b.pop("noneVector", None)
-    docs = score_documents(manifest, data_dir, documents, cache / manifest.get("manifestSha256", "unsealed")[:12], runners, tokenizer, log)
+    docs = score_documents(manifest, data_dir, documents, cache / manifest.get("manifestSha256", "unsealed")[:12], runners, tokenizer, log, window)
     abstention = score_abstention(manifest, config, data_dir, runners, tokenizer)
     target_precision = block["fittedOn"]["targetPrecision"]
     plain_fused, plain_bi_only = copy.deepcopy(block), copy.deepcopy(block["biOnly"])
@@ -286,16 +291,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
     parser.add_argument("--record", type=Path, help="also write the fit as JSON to this file")
     parser.add_argument("--calibration", default="documents", help="name of the calibration written to manifest.fusion.calibrations")
+    parser.add_argument("--window", type=int, default=0, help="also fit on pairs of entities at most this many sentences apart (default 0: sentence pairs only)")
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[a-z][a-z0-9-]*", args.calibration):
         parser.error(f"--calibration must be a lower-case name (letters, digits, '-'), received {args.calibration!r}")
     if not 0 < args.document_precision < 1:
         parser.error(f"--document-precision must lie between 0 and 1, received {args.document_precision}")
+    if args.window < 0:
+        parser.error(f"--window must be 0 or more, received {args.window}")
     if not 4 <= args.documents <= redocred.DEFAULT_CALIBRATION_SIZE:
         parser.error(f"--documents must lie between 4 and {redocred.DEFAULT_CALIBRATION_SIZE}, received {args.documents}")
     try:
         record = fit(args.model, args.data_dir, args.documents, args.document_precision, args.cache, args.threads,
-                     lambda m: print(m, file=sys.stderr, flush=True), args.calibration)
+                     lambda m: print(m, file=sys.stderr, flush=True), args.calibration, args.window)
     except (ExportError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

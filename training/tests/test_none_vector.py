@@ -141,3 +141,25 @@ def test_a_model_trained_on_calibration_documents_gets_no_calibration_fitted_on_
     (tmp_path / "manifest.json").write_text(json.dumps({"provenance": {"recipe": "training/configs/none/holdout_docs_none.yaml"}}))
     with pytest.raises(ExportError, match="--documents 100 or fewer"):
         fit_none_vector.fit(tmp_path, ROOT.parent / "shared" / "data", 200, 0.7, tmp_path / "cache", 1, print)
+
+
+def test_window_pairs_follow_the_benchmarks_rule():
+    # benchmarks/lib/redocred.ts documentPairs, kind 'window': on the Re-DocRED data both give 2,934
+    # pairs for the first 30 measuring documents at window 1 (checked by hand, 2026-12-06).
+    document = {
+        "sents": [["Ada", "Lovelace", "was", "born", "."], ["She", "lived", "in", "London", "."], ["England", "is", "big", "."]],
+        "vertexSet": [
+            [{"name": "Ada Lovelace", "sent_id": 0, "pos": [0, 2], "type": "PER"}],
+            [{"name": "London", "sent_id": 1, "pos": [3, 4], "type": "LOC"}],
+            [{"name": "England", "sent_id": 2, "pos": [0, 1], "type": "LOC"}],
+        ],
+        "labels": [{"h": 0, "t": 1, "r": "P551", "evidence": [0, 1]}, {"h": 0, "t": 2, "r": "P27", "evidence": [2]}],
+    }
+    pairs = {(p.instance.head, p.instance.tail): p for p in redocred.window_pairs(document, 4, 1)}
+    # Ada Lovelace and London, one sentence apart: the text of sentences 0-1, London at 5 + 3.
+    lived = pairs[((0, 1), (8,))]
+    assert lived.gold == ("P551",) and lived.instance.tokens[8] == "London" and len(lived.instance.tokens) == 10
+    # London and England one apart (both orders); Ada Lovelace and England two apart: not a pair at window 1.
+    assert ((3,), (5,)) in pairs and ((5,), (3,)) in pairs  # the text of sentences 1-2
+    assert len(pairs) == 4 and not redocred.window_pairs(document, 4, 0)
+    assert len(redocred.window_pairs(document, 4, 2)) == 6

@@ -118,6 +118,46 @@ def sentence_pairs(document: dict, index: int) -> list[SentencePair]:
     return pairs
 
 
+def window_pairs(document: dict, index: int, window: int) -> list[SentencePair]:
+    """Pairs of entities that share no sentence but have mentions at most `window` sentences apart
+    (benchmarks/lib/redocred.ts, kind 'window'): the closest such mentions (the first closest in
+    sentence order), each entity marked at its first mention in its sentence, the text running from
+    the first of the two sentences to the last. Gold: the labels whose evidence lies in that span
+    (or that carry none)."""
+    labels: dict[tuple[int, int], list[dict]] = {}
+    for label in document["labels"]:
+        labels.setdefault((label["h"], label["t"]), []).append(label)
+    sentences_of = [sorted({m["sent_id"] for m in mentions}) for mentions in document["vertexSet"]]
+
+    def first_mention(entity: int, sentence: int) -> dict:
+        return min((m for m in document["vertexSet"][entity] if m["sent_id"] == sentence), key=lambda m: m["pos"][0])
+
+    pairs = []
+    for head, head_sentences in enumerate(sentences_of):
+        for tail, tail_sentences in enumerate(sentences_of):
+            if head == tail or set(head_sentences) & set(tail_sentences):
+                continue
+            best = None
+            for a in head_sentences:
+                for b in tail_sentences:
+                    if abs(a - b) <= window and (best is None or abs(a - b) < abs(best[0] - best[1])):
+                        best = (a, b)
+            if best is None:
+                continue
+            first, last = min(best), max(best)
+            offsets, words = {}, []
+            for s in range(first, last + 1):
+                offsets[s] = len(words)
+                words.extend(document["sents"][s])
+            h, t = first_mention(head, best[0]), first_mention(tail, best[1])
+            head_tokens = tuple(range(offsets[best[0]] + h["pos"][0], offsets[best[0]] + h["pos"][1]))
+            tail_tokens = tuple(range(offsets[best[1]] + t["pos"][0], offsets[best[1]] + t["pos"][1]))
+            gold = sorted({l["r"] for l in labels.get((head, tail), []) if not l["evidence"] or any(first <= e <= last for e in l["evidence"])})
+            instance = Instance(tuple(words), head_tokens, tail_tokens, gold[0] if gold else "Na", "redocred")
+            pairs.append(SentencePair(index, instance, tuple(gold)))
+    return pairs
+
+
 def load_documents(data_dir: Path) -> tuple[list[dict], list[str]]:
     """The dev documents and the 96 relation ids (without "Na"), in Wikidata order."""
     folder = data_dir / "extra" / "redocred"
