@@ -82,7 +82,7 @@ def score_documents(manifest: dict, data_dir: Path, count: int, cache: Path, run
     kinds = [("documents", redocred.sentence_pairs)]
     if window > 0:
         kinds.append((f"window{window}", lambda document, index: redocred.window_pairs(document, index, window)))
-    parts, skipped, started = [], 0, time.time()
+    parts, skipped, started, counts = [], 0, time.time(), {}
     for name, pairs_of in kinds:
         for first in range(0, len(calibration), CHUNK):
             docs = calibration[first:first + CHUNK]
@@ -105,14 +105,17 @@ def score_documents(manifest: dict, data_dir: Path, count: int, cache: Path, run
                 tmp.replace(file)
             z = np.load(file)
             parts.append({key: z[key] for key in z.files})
+            counts[name] = counts.get(name, 0) + len(z["gold"])
+            counts[f"{name}Related"] = counts.get(f"{name}Related", 0) + int(sum(1 for g in z["gold"] if g))
             log(f"{name}: documents {min(first + CHUNK, len(calibration))}/{len(calibration)} scored ({time.time() - started:.0f} s)")
     joined = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     gold_sets = [set(g.split("|")) - {""} for g in joined["gold"]]
     right = np.array([[ids[c] in gold_sets[i] for c in row] for i, row in enumerate(joined["columns"])])
     target = np.where(right.any(axis=1), right.argmax(axis=1), -1)
     related = np.array([bool(g) for g in gold_sets])
+    window_pairs = {"window": window, "pairs": counts[f"window{window}"], "related": counts[f"window{window}Related"]} if window > 0 else None
     return {**joined, "right": right, "target": target, "related": related, "skipped": skipped,
-            "documents": len(calibration), "ids": ids}
+            "documents": len(calibration), "ids": ids, "windowPairs": window_pairs}
 
 
 def score_abstention(manifest: dict, config, data_dir: Path, runners, tokenizer) -> dict:
@@ -266,7 +269,9 @@ def fit(model: Path, data_dir: Path, documents: int, document_precision: float, 
                "it turns away relations outside that schema",
         "documents": {"data": "extra/redocred/dev_revised.json", "seed": redocred.DEFAULT_SEED, "calibrationDocuments": docs["documents"],
                       "pairs": int(len(docs["target"])), "related": int(docs["related"].sum()), "skippedPairs": docs["skipped"],
-                      "relations": "the 96 DocRED relations, built-in Wikidata names and descriptions"},
+                      "relations": "the 96 DocRED relations, built-in Wikidata names and descriptions",
+                      # pairs and related above count them too
+                      **({} if docs["windowPairs"] is None else {"windowPairs": docs["windowPairs"]})},
         "abstentionSentences": int(len(abstention["target"])),
         "targetPrecision": target_precision, "documentPrecision": document_precision,
         "precision": "int8", "script": "training/fit_none_vector.py",
