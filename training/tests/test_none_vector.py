@@ -163,3 +163,31 @@ def test_window_pairs_follow_the_benchmarks_rule():
     assert ((3,), (5,)) in pairs and ((5,), (3,)) in pairs  # the text of sentences 1-2
     assert len(pairs) == 4 and not redocred.window_pairs(document, 4, 0)
     assert len(redocred.window_pairs(document, 4, 2)) == 6
+
+
+def test_the_documents_threshold_is_read_off_sentence_pairs_unless_told_otherwise():
+    import fit_none_vector
+
+    sentence, sentence_right = _rows(240, 4)
+    window, window_right = _rows(240, 5)
+    window.vectors[:, 0] = np.random.default_rng(6).normal(0, 0.1, 240)  # window pairs that hold nothing look related
+    rows = none_vector.FitRows.join([sentence, window])
+    docs = {"vectors": rows.vectors, "bi": rows.bi, "target": rows.target, "right": np.concatenate([sentence_right, window_right]),
+            "related": rows.target >= 0, "groups": np.repeat(np.arange(48), 10),
+            "sentencePair": np.arange(480) < 240}
+    abstention_rows, _ = _rows(60, 7)
+    abstention = {"vectors": abstention_rows.vectors, "bi": abstention_rows.bi, "target": abstention_rows.target}
+    block = {"biWeight": 10.0, "noneLogit": 4.0, "threshold": 0.5}
+    params = FusionParams(10.0, 0.0, 4.0, 0.0)
+
+    def by_hand(report: dict, on: np.ndarray) -> float:
+        oof = none_vector.out_of_fold_probabilities(none_vector.FitRows(docs["vectors"], docs["bi"], None, docs["target"]),
+                                                    docs["groups"], abstention_rows, params, report["l2"], 3)
+        return none_vector.threshold_for_precision(oof[on], docs["right"][on], int(docs["related"][on].sum()), 0.9)
+
+    _, threshold, report = fit_none_vector.fit_block("biOnly", block, False, docs, abstention, 0.01, 0.9, 3)
+    assert report["thresholdPairs"] == "sentence" and "calibrationSentencePairs" in report
+    assert threshold == fit_none_vector._rounded(by_hand(report, docs["sentencePair"]))
+    _, threshold_all, report_all = fit_none_vector.fit_block("biOnly", block, False, docs, abstention, 0.01, 0.9, 3, "all")
+    assert threshold_all == fit_none_vector._rounded(by_hand(report_all, np.ones(480, dtype=bool)))
+    assert threshold_all > threshold  # the window pairs' many look-alike "none" rows push it up
