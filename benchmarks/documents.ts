@@ -5,7 +5,7 @@
  *
  *   npm run bench:documents -- [--data-dir ../shared/data] [--model DIR] [--seed 21]
  *     [--calibration-size 200] [--calibration-docs N] [--max-docs N] [--window 1] [--window-docs N]
- *     [--precision-target 0.7] [--threads 2] [--scores-dir DIR] [--calibration NAME]
+ *     [--precision-target 0.7] [--threads 2] [--scores-dir DIR] [--calibration NAME | --calibration-file FILE]
  *
  * The 500 dev documents are shuffled by --seed and cut by document: the first --calibration-size
  * form the calibration part (abstention fitted there only), the rest the measuring part (every
@@ -20,6 +20,9 @@
  * (manifest fusion.calibrations, fitted by training/fit_none_vector.py on the first calibration
  * documents only): its threshold is the default one, and the result goes to
  * documents_<model>_<NAME>.json.
+ * --calibration-file FILE runs it with a calibration fitted on labelled pairs (fitCalibration,
+ * `npm run bench:fit-calibration`, which fits on the calibration part's first documents): a trial of
+ * that feature, written to benchmarks/results/none-vector/documents_<model>_file-<FILE>.json.
  * --types runs the library's entity-type constraints (relations/types.ts): each relation declares
  * as headTypes / tailTypes the types its head and tail have among the labels of the calibration
  * documents (Re-DocRED's PER, ORG, LOC, TIME, NUM, MISC; a relation never labelled there declares
@@ -28,7 +31,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { createExtractor, loadRelations, type ExtractResult } from 'zsre';
+import { calibrationFileSchema, createExtractor, loadRelations, type ExtractResult } from 'zsre';
 import { extractDocument, findEntities } from 'zsre/kg';
 import {
   bestF1,
@@ -49,7 +52,7 @@ import { repoPath, repoRoot, runEnvironment, writeResult } from './lib/environme
 import { documentPairs, splitDocuments, type DocumentPair, type PairCounts, type RedocredDocument } from './lib/redocred.js';
 
 const usage = `Usage: npm run bench:documents -- [--data-dir DIR] [--model DIR] [--seed N] [--calibration-size N]
-  [--calibration-docs N] [--max-docs N] [--window N] [--window-docs N] [--precision-target X] [--threads N] [--scores-dir DIR] [--calibration NAME]`;
+  [--calibration-docs N] [--max-docs N] [--window N] [--window-docs N] [--precision-target X] [--threads N] [--scores-dir DIR] [--calibration NAME | --calibration-file FILE]`;
 const flags = parseFlags(usage, {
   'data-dir': { type: 'string' },
   model: { type: 'string' },
@@ -63,10 +66,16 @@ const flags = parseFlags(usage, {
   threads: { type: 'string' },
   'scores-dir': { type: 'string' },
   calibration: { type: 'string' },
+  'calibration-file': { type: 'string' },
   types: { type: 'boolean', default: false },
 });
 const useTypes = flags.values.types === true;
 const calibrationName = flags.values.calibration;
+// A calibration fitted on labelled pairs (fitCalibration; `npm run bench:fit-calibration`): its
+// runs are trials of that feature, written beside the other none-vector trials, not in the table.
+const calibrationFilePath = flags.values['calibration-file'] === undefined ? undefined : resolve(flags.values['calibration-file']);
+if (calibrationName !== undefined && calibrationFilePath !== undefined) flags.fail('pass --calibration NAME or --calibration-file FILE, not both');
+const calibrationFile = calibrationFilePath === undefined ? undefined : calibrationFileSchema.parse(JSON.parse(readFileSync(calibrationFilePath, 'utf8')));
 const dataDir = resolve(flags.values['data-dir'] ?? join(repoRoot, '..', 'shared', 'data'));
 const model = resolve(flags.values.model ?? join(repoRoot, 'models', 'zsre-minilm-l6-general'));
 const seed = flags.positiveInteger('seed', 21);
@@ -116,14 +125,15 @@ function labelledTypes(docs: readonly number[]): Map<string, { head: Set<string>
   return found;
 }
 
-const extractor = await createExtractor({ model, relations, threads, cacheDir: join(repoRoot, '.zsre-cache'), ...(calibrationName === undefined ? {} : { calibration: calibrationName }) });
+const extractor = await createExtractor({ model, relations, threads, cacheDir: join(repoRoot, '.zsre-cache'), ...(calibrationName === undefined ? {} : { calibration: calibrationName }), ...(calibrationFile === undefined ? {} : { calibration: calibrationFile }) });
 interface CalibrationBlock { threshold: number; fittedOn?: { documents?: { calibrationDocuments: number; pairs: number }; documentPrecision?: number } }
 const manifest = extractor.model.manifest as { manifestSha256?: string; fusion: { threshold: number; topK: number; calibrations?: Record<string, CalibrationBlock> } };
 const calibrationBlock = calibrationName === undefined ? undefined : manifest.fusion.calibrations?.[calibrationName];
 // The threshold the extractor answers at: the calibration's when one is named.
-const defaultThreshold = calibrationBlock?.threshold ?? manifest.fusion.threshold;
+const defaultThreshold = calibrationFile?.threshold ?? calibrationBlock?.threshold ?? manifest.fusion.threshold;
 const modelName = basename(model);
-const runName = `${calibrationName === undefined ? modelName : `${modelName}_${calibrationName}`}${useTypes ? '_types' : ''}`;
+const calibrationLabel = calibrationFilePath === undefined ? calibrationName : `file-${basename(calibrationFilePath, '.json')}`;
+const runName = `${calibrationLabel === undefined ? modelName : `${modelName}_${calibrationLabel}`}${useTypes ? '_types' : ''}`;
 const scoresDir = resolve(flags.values['scores-dir'] ?? join(repoRoot, '.zsre-cache', 'bench-documents', `${runName}-${(manifest.manifestSha256 ?? 'unsealed').slice(0, 12)}`));
 mkdirSync(scoresDir, { recursive: true });
 
@@ -306,6 +316,7 @@ const result = {
   model: repoPath(model),
   modelManifestSha256: manifest.manifestSha256 ?? null,
   namedCalibration: calibrationName ?? null,
+  ...(calibrationFilePath === undefined ? {} : { calibrationFile: { path: repoPath(calibrationFilePath), fittedOn: calibrationFile?.fittedOn } }),
   entityTypes: useTypes
     ? {
         rule: "the library's entity-type constraints (relations/types.ts): a relation is never a candidate for a pair whose gold mention types it does not declare",
@@ -369,7 +380,7 @@ const result = {
   },
   environment,
 };
-const out = writeResult(`documents_${runName}`, result);
+const out = writeResult(`documents_${runName}`, result, ...(calibrationFilePath === undefined ? [] : [join(repoRoot, 'benchmarks', 'results', 'none-vector')]));
 const m = result.measuring.sentencePairs as { probability: { atDefaultThreshold: unknown; atCalibratedThreshold: unknown } };
 console.log(JSON.stringify({ default: m.probability.atDefaultThreshold, calibrated: m.probability.atCalibratedThreshold }, null, 2));
 console.log(`wrote ${repoPath(out)}`);

@@ -2,6 +2,8 @@
 export { createExtractor, extractRelations } from './extractor.js';
 export { ZsreError, isZsreError, type ZsreErrorCode, type ZsreErrorOptions } from './errors.js';
 export { loadRelations } from './relations/index.js';
+export { fitCalibration, type FitCalibrationOptions, type FitCalibrationProgress, type LabelledPair } from './calibration/fitCalibration.js';
+export { calibrationFileSchema, type CalibrationFile } from './calibration/calibrationFile.js';
 export type { SkippedPair } from './pairs/pairEntities.js';
 export type { LabelIndexProgress } from './labels/labelIndex.js';
 export type { Stage, StageTimings } from './pipeline/timings.js';

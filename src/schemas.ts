@@ -3,6 +3,7 @@ import type { LabelIndexProgress } from './labels/exactIndex.js';
 import type { SkippedPair } from './pairs/pairEntities.js';
 import type { StageTimings } from './pipeline/timings.js';
 import { entityRefSchema, type EntityRef, type ExtractItem, type Span, type TextItem, type TokenItem } from './entities/schema.js';
+import { calibrationFileSchema } from './calibration/calibrationFile.js';
 import { ZsreError } from './errors.js';
 import type { Manifest } from './model/manifest.js';
 import type { Relation, RelationExample } from './relations/schema.js';
@@ -40,9 +41,10 @@ export const pipelineOptionsShape = {
    * A named "no relation" calibration of the model (manifest fusion.calibrations), such as
    * 'documents': fitted on Wikipedia documents where most entity pairs hold none of the 96
    * DocRED relations, for knowledge-graph extraction with Wikidata relations. Absent: the model's
-   * own calibration, fitted for any relation set.
+   * own calibration, fitted for any relation set. Or a calibration fitted on your own labelled
+   * pairs with your relations (fitCalibration, `zsre calibrate`; src/calibration/).
    */
-  calibration: z.string().min(1).optional(),
+  calibration: z.union([z.string().min(1), calibrationFileSchema]).optional(),
   threads: z.number().int().positive().optional(),
   batchSize: z.number().int().positive().optional(),
   /**

@@ -30,6 +30,8 @@ import {
   type Triple,
 } from '../schemas.js';
 import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
+import type { CalibrationFile } from '../calibration/calibrationFile.js';
+import { registerInternals } from './internals.js';
 import type { Sessions } from './sessions.js';
 
 /**
@@ -84,7 +86,9 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
       context: { recallK: settings.recallK, topK },
     });
   }
-  const calibrated = calibratedBlocks(manifest, settings.calibration);
+  const calibrated = settings.calibration === undefined || typeof settings.calibration === 'string'
+    ? calibratedBlocks(manifest, settings.calibration)
+    : fittedBlocks(manifest, settings.calibration, relations);
   const biOnlyFusion: FusionParams = { ...calibrated.biOnly, crossWeight: 0, threshold: settings.threshold ?? calibrated.biOnly.threshold };
   const unscoredCrossScore = manifest.fusion.crossGate?.unscoredCrossScore;
   const fusion: FusionParams = useCrossEncoder
@@ -277,6 +281,7 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
       await sessions.release();
     },
   };
+  registerInternals(extractor, { pipeline, manifest, checkOpen });
   return extractor;
 }
 
@@ -292,6 +297,45 @@ function reportSkipped(skipped: SkippedPair[], onSkipped: ExtractAllOptions['onS
     `extractAll did not classify ${skipped.length} entity pair(s); the first: ${first.message} ` +
       'Pass { onSkipped } as extractAll\'s second argument to receive them, or use extractDocument (zsre/kg), which returns them.',
   );
+}
+
+/**
+ * The fusion blocks with a calibration fitted on the user's labelled pairs (src/calibration/): it
+ * must be this model's and this relation set's, else an error that says how to get one.
+ */
+function fittedBlocks(manifest: Manifest, calibration: CalibrationFile, relations: readonly Relation[]): { fused: Manifest['fusion']; biOnly: Manifest['fusion']['biOnly'] } {
+  const digest = 'manifestSha256' in manifest ? manifest.manifestSha256 : null;
+  if (calibration.model.manifestSha256 !== digest || calibration.model.name !== manifest.name) {
+    throw new ZsreError(
+      'INVALID_INPUT',
+      `calibration: fitted for model ${calibration.model.name} (manifest ${calibration.model.manifestSha256?.slice(0, 12) ?? 'unsealed'}), ` +
+        `this extractor runs ${manifest.name} (manifest ${digest?.slice(0, 12) ?? 'unsealed'}): fit it again with this model (fitCalibration, zsre calibrate).`,
+      { context: { calibrationModel: calibration.model, model: { name: manifest.name, manifestSha256: digest } } },
+    );
+  }
+  for (const [field, block] of [['noneVector', calibration], ['biOnly.noneVector', calibration.biOnly]] as const) {
+    if (block.noneVector.weights.length !== manifest.vectorSize) {
+      throw new ZsreError('INVALID_INPUT', `calibration: ${field}.weights has ${block.noneVector.weights.length} numbers, the model's vectors ${manifest.vectorSize}: fit it again with this model.`);
+    }
+  }
+  const ids = relations.map((relation) => relation.id);
+  const fitted = new Set(calibration.relations);
+  const missing = ids.filter((id) => !fitted.has(id));
+  const extra = calibration.relations.filter((id) => !ids.includes(id));
+  if (missing.length > 0 || extra.length > 0) {
+    const list = (values: string[]): string => values.slice(0, 5).map((id) => `"${id}"`).join(', ') + (values.length > 5 ? ', ...' : '');
+    throw new ZsreError(
+      'INVALID_INPUT',
+      `calibration: fitted for another relation set (${missing.length > 0 ? `not fitted with ${list(missing)}` : ''}${missing.length > 0 && extra.length > 0 ? '; ' : ''}` +
+        `${extra.length > 0 ? `fitted with ${list(extra)}, absent here` : ''}). What "no relation" looks like depends on the relations: fit it again on labelled pairs with these relations.`,
+      { context: { missing, extra } },
+    );
+  }
+  const { fusion } = manifest;
+  return {
+    fused: { ...fusion, noneVector: calibration.noneVector, threshold: calibration.threshold },
+    biOnly: { ...fusion.biOnly, noneVector: calibration.biOnly.noneVector, threshold: calibration.biOnly.threshold },
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { CrossEncoder } from '../encoders/crossEncoder.js';
 import type { ExampleState } from '../examples/exampleState.js';
 import type { FusionParams } from '../fusion/fuse.js';
 import type { LabelIndex } from '../labels/exactIndex.js';
+import type { Hit } from '../labels/topK.js';
 import type { TypedRelations } from '../relations/types.js';
 import type { ExtractItem, ExtractResult, Relation } from '../schemas.js';
 import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
@@ -48,6 +49,15 @@ export interface RunOptions {
   beforeBatch?: () => void;
   /** milliseconds per stage are added here (timings.ts). */
   timings?: StageTimings | undefined;
+  /** per item, in order: what fusion reads (src/calibration/fitCalibration.ts fits on it). */
+  onScored?: ((scored: ScoredItem) => void) | undefined;
+}
+
+/** One item's raw scores: its bi-encoder vector, its candidates, their cross scores (null: not run). */
+export interface ScoredItem {
+  vector: Float32Array;
+  hits: readonly Hit[];
+  crossScores: readonly (number | null)[] | null;
 }
 
 /**
@@ -76,6 +86,7 @@ export async function runPipeline(pipeline: Pipeline, items: readonly ExtractIte
     clock = performance.now();
     group.forEach((item, row) => {
       const scores = crossScores[row] ?? null;
+      options.onScored?.({ vector: vectors[row] as Float32Array, hits: hits[row] ?? [], crossScores: scores });
       const admissible = pipeline.types.admissible(item.headType, item.tailType);
       results.push(rankCandidates(item, hits[row] ?? [], scores, relations, scores === null ? pipeline.biOnlyFusion : pipeline.fusion, vectors[row], admissible));
     });

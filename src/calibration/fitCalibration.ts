@@ -1,0 +1,275 @@
+import { internalsOf } from '../core/internals.js';
+import { checkNotAborted, ZsreError } from '../errors.js';
+import type { FusionParams } from '../fusion/fuse.js';
+import { runPipeline, type ScoredItem } from '../pipeline/runBatch.js';
+import type { ExtractItem, Extractor } from '../schemas.js';
+import type { CalibrationFile } from './calibrationFile.js';
+import { fitNoneVector, type FitRows, type NoneVector, noneShifts, takeRows } from './noneVectorFit.js';
+import { bestF1, type OperatingPoint, type Scored, thresholdForPrecision } from './operatingPoint.js';
+
+/**
+ * Fits a "no relation" calibration on pairs a user labelled with their own relations: for text
+ * where most entity pairs hold none of them, the model's own calibration (fitted where every
+ * sentence holds some relation) answers far too often, and a calibration fitted on another
+ * relation set carries over little (benchmarks/results/none-vector/: best F1 +3 to +7 from a
+ * vector fitted on other relations, +12 to +17 from one fitted on the same relations).
+ *
+ * Every pair is scored as the extractor scores it, with the cross-encoder on every candidate; then
+ * for each fusion block (with the cross-encoder, and bi-encoder only) a none vector is fitted
+ * (noneVectorFit.ts), its L2 strength chosen by best F1 on pairs held out by text or group (folds), and the
+ * block's threshold set to the smallest that reaches `precision` on those held-out probabilities
+ * (what new text will see; read off the pairs a vector was fitted on, a threshold is optimistic).
+ */
+
+/** Fields a labelled pair may have: an extract() item's, plus relation and group. */
+const LABELLED_FIELDS = new Set(['text', 'tokens', 'head', 'tail', 'id', 'relation', 'group']);
+
+/**
+ * An item as extract() takes it, plus what holds: a relation id, several, or null for none of them;
+ * `group` (optional) keeps pairs together when folds are cut, e.g. the document they come from
+ * (default: pairs of the same text).
+ */
+export type LabelledPair = ExtractItem & { relation: string | readonly string[] | null; group?: string };
+
+export interface FitCalibrationProgress {
+  stage: 'score' | 'fit';
+  done: number;
+  total: number;
+}
+
+export interface FitCalibrationOptions {
+  /** precision the threshold must reach on held-out pairs (default 0.7). */
+  precision?: number;
+  /** folds by text for choosing L2 and the threshold (default 4). */
+  folds?: number;
+  onProgress?: (event: FitCalibrationProgress) => void;
+  signal?: AbortSignal;
+}
+
+export const L2_CHOICES = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1] as const;
+const MIN_GROUPS = 8;
+
+interface BlockRows {
+  rows: FitRows;
+  /** per pair: the best candidate's share of the relations' probability (softmax of z at its best). */
+  bestShare: Float64Array;
+  bestRight: Uint8Array;
+  related: number;
+}
+
+export async function fitCalibration(extractor: Extractor, pairs: readonly LabelledPair[], options: FitCalibrationOptions = {}): Promise<CalibrationFile> {
+  const internals = internalsOf(extractor);
+  if (internals === undefined) {
+    throw new ZsreError('INVALID_INPUT', 'fitCalibration expects an extractor from createExtractor().');
+  }
+  internals.checkOpen();
+  const { pipeline, manifest } = internals;
+  const precision = options.precision ?? 0.7;
+  const folds = options.folds ?? 4;
+  if (!(precision > 0 && precision < 1)) throw new ZsreError('INVALID_INPUT', `fitCalibration: precision must lie between 0 and 1, received ${precision}.`);
+  if (!Number.isInteger(folds) || folds < 2) throw new ZsreError('INVALID_INPUT', `fitCalibration: folds must be an integer of at least 2, received ${folds}.`);
+  if (pipeline.crossEncoder === null) {
+    throw new ZsreError('INVALID_INPUT', 'fitCalibration needs the cross-encoder (a calibration holds both fusion blocks): create the extractor with useCrossEncoder left on.');
+  }
+  if (!Array.isArray(pairs)) throw new ZsreError('INVALID_INPUT', `fitCalibration expects an array of labelled pairs, received ${typeof pairs}.`);
+  const ids = new Set(pipeline.relations.map((relation) => relation.id));
+  const items: ExtractItem[] = [];
+  const gold: Set<string>[] = [];
+  const groups: string[] = [];
+  pairs.forEach((pair, position) => {
+    checkLabelledPair(pair, position);
+    const { relation, group, ...item } = pair;
+    const labels = relation === null ? [] : typeof relation === 'string' ? [relation] : [...relation];
+    const unknown = labels.filter((id) => !ids.has(id));
+    if (unknown.length > 0) {
+      throw new ZsreError('INVALID_INPUT', `labelled pair ${position}: relation "${unknown[0]}" is not one of the extractor's relations: label with their ids, or null for none.`, {
+        context: { pair: position, relation: unknown[0] },
+      });
+    }
+    items.push(item as ExtractItem);
+    gold.push(new Set(labels));
+    groups.push(group ?? ('tokens' in item ? item.tokens.join(' ') : item.text));
+  });
+  const texts = new Set(groups).size;
+  if (texts < MIN_GROUPS) {
+    throw new ZsreError(
+      'INVALID_INPUT',
+      `fitCalibration needs pairs from at least ${MIN_GROUPS} different texts (or groups), received ${texts}: held-out folds are cut by text, so that the threshold is read off pairs the vector did not see.`,
+    );
+  }
+
+  // Scored as the extractor scores, with the cross-encoder on every candidate.
+  const scored: ScoredItem[] = [];
+  await runPipeline({ ...pipeline, crossGate: null, candidateFloor: 0 }, items, {
+    onScored: (item) => scored.push(item),
+    onProgress: (done, total) => options.onProgress?.({ stage: 'score', done, total }),
+    beforeBatch: () => {
+      internals.checkOpen();
+      checkNotAborted(options.signal);
+    },
+  });
+  const related = gold.filter((labels) => labels.size > 0).length;
+  if (related === 0 || related === items.length) {
+    throw new ZsreError('INVALID_INPUT', `fitCalibration needs both pairs that hold a relation and pairs labelled null (none), received ${related} of ${items.length} related.`);
+  }
+  const idOf = (relation: number): string => pipeline.relations[relation]?.id ?? '';
+  const blocks = {
+    // A pair with a relation taught by examples among its candidates skips the cross-encoder
+    // (rerank.ts) and is fused bi-only at run time: so here too.
+    fused: blockRows(scored, gold, (item) => (item.crossScores === null ? pipeline.biOnlyFusion : pipeline.fusion), manifest.vectorSize, idOf),
+    biOnly: blockRows(scored.map((item) => ({ ...item, crossScores: null })), gold, () => pipeline.biOnlyFusion, manifest.vectorSize, idOf),
+  };
+  const foldOf = foldsByText(groups, folds);
+  const totalFits = 2 * (L2_CHOICES.length * folds + 1);
+  let fits = 0;
+  const progress = (): void => {
+    fits += 1;
+    options.onProgress?.({ stage: 'fit', done: fits, total: totalFits });
+  };
+  const fitted = {} as Record<'fused' | 'biOnly', { noneVector: NoneVector; threshold: number; l2: number; outOfFold: OperatingPoint; outOfFoldBestF1: OperatingPoint }>;
+  for (const name of ['fused', 'biOnly'] as const) {
+    checkNotAborted(options.signal);
+    const block = blocks[name];
+    let chosen: { l2: number; f1: number; probabilities: Scored } | null = null;
+    for (const l2 of L2_CHOICES) {
+      const probabilities = outOfFold(block, foldOf, folds, l2, progress);
+      const { f1 } = bestF1(probabilities);
+      // Among equal F1 the stronger L2: the simpler vector.
+      if (chosen === null || f1 >= chosen.f1) chosen = { l2, f1, probabilities };
+    }
+    const picked = chosen as { l2: number; f1: number; probabilities: Scored };
+    const at = thresholdForPrecision(picked.probabilities, precision);
+    if (at === null) {
+      throw new ZsreError(
+        'INVALID_INPUT',
+        `fitCalibration: no threshold reaches precision ${precision} on the held-out labelled pairs (${name} block; best F1 ${picked.f1.toFixed(3)}): ` +
+          'label more pairs, or ask for a lower precision.',
+      );
+    }
+    const noneVector = fitNoneVector(block.rows, picked.l2);
+    progress();
+    fitted[name] = { noneVector, threshold: at.threshold, l2: picked.l2, outOfFold: at, outOfFoldBestF1: bestF1(picked.probabilities) };
+  }
+  const round = (point: OperatingPoint): OperatingPoint => ({
+    threshold: point.threshold,
+    precision: Number(point.precision.toFixed(4)),
+    recall: Number(point.recall.toFixed(4)),
+    f1: Number(point.f1.toFixed(4)),
+  });
+  return {
+    format: 'zsre-calibration',
+    version: 1,
+    model: { name: manifest.name, manifestSha256: 'manifestSha256' in manifest ? manifest.manifestSha256 : null },
+    relations: pipeline.relations.map((relation) => relation.id),
+    noneVector: fitted.fused.noneVector,
+    threshold: fitted.fused.threshold,
+    biOnly: { noneVector: fitted.biOnly.noneVector, threshold: fitted.biOnly.threshold },
+    fittedOn: {
+      pairs: items.length,
+      related,
+      groups: texts,
+      precisionTarget: precision,
+      folds,
+      l2: { fused: fitted.fused.l2, biOnly: fitted.biOnly.l2 },
+      // Held-out pairs (each fold scored by vectors fitted without it): what new text should see.
+      outOfFold: {
+        fused: { atThreshold: round(fitted.fused.outOfFold), bestF1: round(fitted.fused.outOfFoldBestF1) },
+        biOnly: { atThreshold: round(fitted.biOnly.outOfFold), bestF1: round(fitted.biOnly.outOfFoldBestF1) },
+      },
+      fittedAt: new Date().toISOString(),
+    },
+  };
+}
+
+/**
+ * The label and the fields around the item (the item itself is checked as extract() checks it,
+ * when it is scored): an error names the pair and says what a labelled pair is.
+ */
+function checkLabelledPair(pair: unknown, position: number): void {
+  const shape = 'A labelled pair is an extract() item ({text, head, tail} or {tokens, head, tail}) plus "relation": a relation id, a list of ids, or null for none of them.';
+  const fail = (problem: string): never => {
+    throw new ZsreError('INVALID_INPUT', `labelled pair ${position}: ${problem}. ${shape}`, { context: { pair: position } });
+  };
+  if (typeof pair !== 'object' || pair === null || Array.isArray(pair)) fail(`expected an object, received ${Array.isArray(pair) ? 'an array' : pair === null ? 'null' : typeof pair}`);
+  const record = pair as Record<string, unknown>;
+  const unknown = Object.keys(record).filter((key) => !LABELLED_FIELDS.has(key));
+  if (unknown.length > 0) fail(`unknown field "${unknown[0]}"`);
+  if (!Object.hasOwn(record, 'relation')) fail('"relation" is missing (null when the pair holds none of the relations)');
+  const { relation, group } = record;
+  const isIdList = Array.isArray(relation) && relation.length > 0 && relation.every((id) => typeof id === 'string');
+  if (!(relation === null || typeof relation === 'string' || isIdList)) fail('"relation" must be a relation id, a non-empty list of ids, or null');
+  if (group !== undefined && typeof group !== 'string') fail(`"group" must be a string, received ${typeof group}`);
+}
+
+/** What fitting and the operating point read of each pair under one fusion block. */
+function blockRows(
+  scored: readonly ScoredItem[],
+  gold: readonly Set<string>[],
+  paramsFor: (item: ScoredItem) => FusionParams,
+  dim: number,
+  idOf: (relation: number) => string,
+): BlockRows {
+  const n = scored.length;
+  const vectors = new Float32Array(n * dim);
+  const offsets = new Float64Array(n);
+  const none = new Uint8Array(n);
+  const bestShare = new Float64Array(n);
+  const bestRight = new Uint8Array(n);
+  scored.forEach((item, row) => {
+    vectors.set(item.vector, row * dim);
+    const params = paramsFor(item);
+    // The fused logits as fuse.ts computes them; every candidate has a cross score here.
+    const logits = item.hits.map((hit, position) =>
+      item.crossScores === null ? params.biWeight * hit.score : params.biWeight * hit.score + params.crossWeight * (item.crossScores[position] ?? 0),
+    );
+    const max = Math.max(...logits);
+    const logSum = max + Math.log(logits.reduce((sum, logit) => sum + Math.exp(logit - max), 0));
+    const best = logits.indexOf(max);
+    offsets[row] = params.noneLogit - logSum;
+    bestShare[row] = Math.exp(max - logSum);
+    const labels = gold[row] as Set<string>;
+    const target = item.hits.findIndex((hit) => labels.has(idOf(hit.index)));
+    none[row] = target < 0 ? 1 : 0;
+    bestRight[row] = labels.has(idOf((item.hits[best] as { index: number }).index)) ? 1 : 0;
+  });
+  return { rows: { vectors, dim, offsets, none }, bestShare, bestRight, related: gold.filter((labels) => labels.size > 0).length };
+}
+
+/** Each pair's best-candidate probability under vectors fitted without its fold. */
+function outOfFold(block: BlockRows, foldOf: Int32Array, folds: number, l2: number, progress: () => void): Scored {
+  const best = new Float64Array(foldOf.length);
+  for (let fold = 0; fold < folds; fold += 1) {
+    const held: number[] = [];
+    const kept: number[] = [];
+    foldOf.forEach((value, row) => (value === fold ? held : kept).push(row));
+    const vector = fitNoneVector(takeRows(block.rows, kept), l2);
+    progress();
+    const heldRows = takeRows(block.rows, held);
+    const shifts = noneShifts(heldRows.vectors, heldRows.dim, vector);
+    held.forEach((row, position) => {
+      const noneProbability = 1 / (1 + Math.exp(-((block.rows.offsets[row] as number) + (shifts[position] as number))));
+      best[row] = (1 - noneProbability) * (block.bestShare[row] as number);
+    });
+  }
+  return { best, bestRight: block.bestRight, related: block.related };
+}
+
+/** Fold of each pair: its group's (text's) place in a seeded shuffle of the distinct texts, cut into `folds`. */
+function foldsByText(groups: readonly string[], folds: number): Int32Array {
+  const distinct = [...new Set(groups)];
+  let state = 0x5eed;
+  const random = (): number => {
+    // mulberry32: a fixed seed, so the same pairs always give the same calibration.
+    state = (state + 0x6d2b79f5) | 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = distinct.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [distinct[i], distinct[j]] = [distinct[j] as string, distinct[i] as string];
+  }
+  const foldOfText = new Map(distinct.map((text, position) => [text, Math.floor((position * folds) / distinct.length)]));
+  return Int32Array.from(groups, (text) => foldOfText.get(text) as number);
+}
