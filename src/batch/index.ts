@@ -18,4 +18,4 @@ export {
 export { keepCompletedLines, type KeptLines, type LineVerdict } from './completedLines.js';
 export { lineTwice, notOurs, prepareResume, type ResumeState } from './resume.js';
 export { lineMarker, lineMarkerPrefix, scanLineMarkers, type LineMarker, type MarkerScan } from './ntriplesResume.js';
-export { describeError, LoadFailure, openExtractor, openNoneExamples, openWorkerPool } from './open.js';
+export { describeError, LoadFailure, openCalibration, openExtractor, openNoneExamples, openWorkerPool } from './open.js';

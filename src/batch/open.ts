@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import type { CalibrationFile } from '../calibration/calibrationFile.js';
 import { isZsreError } from '../errors.js';
 import { readExamplesFile } from '../relations/files.js';
 import { loadRelations, type Relation, type RelationExample } from '../relations/index.js';
@@ -34,6 +36,26 @@ export async function openNoneExamples(path: string): Promise<RelationExample[]>
     return await readExamplesFile(path);
   } catch (error) {
     throw new LoadFailure(`cannot load the "no relation" examples "${path}": ${describeError(error)}`, { cause: error });
+  }
+}
+
+/**
+ * `--calibration`: a name the model carries ("documents"), or a calibration file fitted on
+ * labelled pairs (`zsre calibrate`; anything ending in .json). The file's fields are checked by
+ * createExtractor, against the model and the relations.
+ */
+export async function openCalibration(value: string): Promise<string | CalibrationFile> {
+  if (!value.toLowerCase().endsWith('.json')) return value;
+  let text: string;
+  try {
+    text = await readFile(value, 'utf8');
+  } catch (error) {
+    throw new LoadFailure(`cannot read the calibration file "${value}": ${describeError(error)} (a name without .json is one the model carries, e.g. "documents")`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as CalibrationFile;
+  } catch (error) {
+    throw new LoadFailure(`the calibration file "${value}" is not JSON (${(error as Error).message}): write it with zsre calibrate or fitCalibration`, { cause: error });
   }
 }
 

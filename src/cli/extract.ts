@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
-import { isBlank, lineId, openExtractor, openNoneExamples, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
+import { isBlank, lineId, openCalibration, openExtractor, openNoneExamples, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
 import { lockOutput, removeStalePartials } from './outputLock.js';
 import { createProgress, labelIndexProgress } from './progress.js';
 import { outputFormats, prepareTarget, type OutputFormat, type OutputSink } from './sinks.js';
@@ -58,10 +58,11 @@ Options:
   --model DIR                model directory (default: the bundled default model)
   --top-k N                  candidates re-scored by the cross-encoder (default: from the model)
   --threshold X              probability below which the answer is "no relation" (0..1)
-  --calibration NAME         a "no relation" calibration the model carries: "documents" (the
-                             shipped model) for knowledge-graph extraction from text where most
-                             pairs hold none of the Wikidata relations; turns away relations
-                             outside the 96 DocRED ones (see README, "No relation")
+  --calibration NAME|FILE    a "no relation" calibration: a name the model carries, "documents"
+                             (the shipped model) for knowledge-graph extraction from text where
+                             most pairs hold none of the Wikidata relations (it turns away
+                             relations outside the 96 DocRED ones; README, "No relation"); or a
+                             .json file fitted on your own labelled pairs by zsre calibrate
   --none-examples FILE       sentences whose pair holds none of the relations (.json array or
                              .jsonl, one {"text", "head", "tail"} per line): they sharpen
                              "no relation" for the relations taught by examples
@@ -173,7 +174,7 @@ async function extractLocked(settings: ExtractSettings): Promise<number> {
   const extractorOptions = {
     relations,
     ...(noneExamples === undefined ? {} : { noneExamples }),
-    ...(values.calibration === undefined ? {} : { calibration: values.calibration }),
+    ...(values.calibration === undefined ? {} : { calibration: await openCalibration(values.calibration) }),
     ...(values.model === undefined ? {} : { model: values.model }),
     ...(topK === undefined ? {} : { topK }),
     ...(threshold === undefined ? {} : { threshold }),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isZsreError } from '../errors.js';
 import { packageRoot } from '../relations/packageRoot.js';
 import { exitCodes, UsageError } from './args.js';
+import { runCalibrate } from './calibrate-command.js';
 import { runDemo } from './demo.js';
 import { runExtract } from './extract.js';
 import { runIndex } from './index-command.js';
@@ -10,6 +11,7 @@ import { runQueue } from './queue-command.js';
 import { describeError, LoadFailure } from '../batch/index.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
+  calibrate: { run: runCalibrate, summary: 'fit a "no relation" calibration on pairs labelled with your relations' },
   demo: { run: runDemo, summary: 'run built-in example sentences and print the predictions' },
   extract: { run: runExtract, summary: 'classify every line of a JSONL file (resumable)' },
   index: { run: runIndex, summary: 'precompute and persist the label index of a relation set' },
@@ -24,7 +26,7 @@ with calibrated probabilities, or answer "no relation".
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, command]) => `  ${name.padEnd(9)}${command.summary}`)
+  .map(([name, command]) => `  ${name.padEnd(11)}${command.summary}`)
   .join('\n')}
 
 Options:

@@ -3,6 +3,9 @@
 export { createExtractor, extractRelations } from './createExtractor.js';
 export type { WebExtractorOptions } from './options.js';
 export type { DownloadProgress } from './download.js';
+// Platform-neutral: fits on the extractor's own pipeline (src/calibration/).
+export { fitCalibration, type FitCalibrationOptions, type FitCalibrationProgress, type LabelledPair } from '../calibration/fitCalibration.js';
+export { calibrationFileSchema, type CalibrationFile } from '../calibration/calibrationFile.js';
 export { ZsreError, isZsreError, type ZsreErrorCode, type ZsreErrorOptions } from '../errors.js';
 export type { LabelIndexProgress } from '../labels/exactIndex.js';
 export type { SkippedPair } from '../pairs/pairEntities.js';

@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { openExtractor } from '../batch/index.js';
+import type { LabelledPair } from '../calibration/fitCalibration.js';
+import { exitCodes, parseCommandArgs, probability, requireOption, UsageError } from './args.js';
+import { labelIndexProgress } from './progress.js';
+
+export const calibrateHelp = `Usage: zsre calibrate --relations FILE|wikidata --input FILE --output FILE [--model DIR]
+       [--precision X] [--overwrite]
+
+Fits a "no relation" calibration on entity pairs you labelled with your own relations, for text
+where most pairs hold none of them (a knowledge graph built from documents). The model's own
+calibration was fitted where every sentence holds some relation and answers far too often there;
+one fitted on another relation set carries over little. Every pair is scored with the model, a
+"no relation" vector is fitted on the sentence vectors, and the threshold is the smallest that
+reaches --precision on pairs held out from the fit. Use the file with
+  zsre extract --calibration FILE ...   or   createExtractor({ relations, calibration })
+with the same model and relations (anything else is refused).
+
+Input (.jsonl), one labelled pair per line: an extract line ({"text","head","tail"} or
+{"tokens","head","tail"}) plus "relation": a relation id, a list of ids, or null when the pair holds
+none of them; optionally "group" (e.g. the document's id: folds keep a group together; default the
+text). Label every pair of entities you would extract from, related or not: a few thousand pairs
+from a few dozen documents are enough to start.
+
+Options:
+  --relations FILE|wikidata  the relation set you will extract with (.json or .jsonl, or "wikidata")
+  --input FILE               labelled pairs (.jsonl)
+  --output FILE              where the calibration goes (.json); an existing file is kept unless
+                             --overwrite
+  --model DIR                model directory (default: the bundled default model)
+  --precision X              precision the threshold must reach on held-out pairs (default 0.7)
+  --overwrite                replace an existing --output
+  -h, --help                 show this help
+
+Exit codes: 0 ok; 2 usage error (or an existing --output); 3 the model, the relation set or the
+labelled pairs failed to load or fit.
+`;
+
+const options = {
+  relations: { type: 'string' },
+  input: { type: 'string' },
+  output: { type: 'string' },
+  model: { type: 'string' },
+  precision: { type: 'string' },
+  overwrite: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function runCalibrate(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, options);
+  if (values.help === true) {
+    process.stdout.write(calibrateHelp);
+    return exitCodes.ok;
+  }
+  const relations = requireOption(values.relations, '--relations');
+  const input = requireOption(values.input, '--input');
+  const output = requireOption(values.output, '--output');
+  const precision = probability(values.precision, '--precision') ?? 0.7;
+  if (precision <= 0 || precision >= 1) throw new UsageError(`--precision must lie strictly between 0 and 1, received "${values.precision}"`);
+  if (!output.toLowerCase().endsWith('.json')) throw new UsageError(`--output must name a .json file (what --calibration reads as a file), received "${output}"`);
+  // Never replace a file this command was not asked to replace.
+  if (existsSync(output) && values.overwrite !== true) {
+    throw new UsageError(`--output ${output} exists: pass --overwrite to replace it, or another --output`);
+  }
+  const { pairs, lines } = await readLabelledPairs(input);
+  const extractor = await openExtractor({ relations, ...(values.model === undefined ? {} : { model: values.model }), onProgress: labelIndexProgress() });
+  try {
+    const { fitCalibration } = await import('../calibration/fitCalibration.js');
+    let shown = '';
+    const calibration = await fitCalibration(extractor, pairs, {
+      precision,
+      onProgress: ({ stage, done, total }) => {
+        const line = `${stage === 'score' ? 'scoring pairs' : 'fitting'}: ${Math.floor((100 * done) / total)}%`;
+        if (line !== shown) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+        shown = line;
+      },
+    }).catch((error: unknown) => {
+      // "labelled pair N" / "Item N" count pairs from 0: say which line of --input that is.
+      const match = error instanceof Error ? /^(?:labelled pair|Item) (\d+)/i.exec(error.message) : null;
+      const line = match === null ? undefined : lines[Number(match[1])];
+      if (line !== undefined && error instanceof Error) error.message = `${error.message} (--input ${input} line ${line})`;
+      throw error;
+    });
+    // Written whole or not at all: a temporary file renamed into place.
+    const partial = `${output}.partial`;
+    await writeFile(partial, `${JSON.stringify(calibration, null, 2)}\n`);
+    await rename(partial, output);
+    const held = calibration.fittedOn['outOfFold'] as { fused: { atThreshold: { precision: number; recall: number } } };
+    process.stdout.write(
+      `wrote ${output}: ${calibration.fittedOn['pairs']} pairs (${calibration.fittedOn['related']} related); threshold ${calibration.threshold.toFixed(3)}, ` +
+        `on held-out pairs precision ${(100 * held.fused.atThreshold.precision).toFixed(1)}%, recall ${(100 * held.fused.atThreshold.recall).toFixed(1)}%\n`,
+    );
+    return exitCodes.ok;
+  } finally {
+    await extractor.dispose();
+  }
+}
+
+/** The labelled pairs of a .jsonl file; a line that is not JSON is an error naming it. */
+async function readLabelledPairs(path: string): Promise<{ pairs: LabelledPair[]; lines: number[] }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --input ${path}: ${(error as Error).message}`);
+  }
+  const pairs: LabelledPair[] = [];
+  const lines: number[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      pairs.push(JSON.parse(line) as LabelledPair);
+      lines.push(index + 1);
+    } catch (error) {
+      throw new UsageError(`--input ${path} line ${index + 1} is not JSON (${(error as Error).message}): one labelled pair per line`);
+    }
+  });
+  if (pairs.length === 0) throw new UsageError(`--input ${path} holds no labelled pairs`);
+  return { pairs, lines };
+}
