@@ -71,6 +71,27 @@ describe('zsre calibrate', () => {
     }
   }, 300_000);
 
+  it('takes labelled documents too: every pair extract would classify, labelled by its triples', async () => {
+    const document = {
+      text: 'Marie Curie was born in Warsaw in 1867. She studied at the University of Paris, where she met Pierre Curie. Their daughter Irène Joliot-Curie won a Nobel Prize.',
+      entities: ['Marie Curie', 'Warsaw', 'University of Paris', 'Pierre Curie', 'Irène Joliot-Curie'],
+      triples: [
+        { head: 'Marie Curie', tail: 'Warsaw', relation: 'P19' },
+        { head: 'Irène Joliot-Curie', tail: 'Marie Curie', relation: 'P26' },
+      ],
+    };
+    const mixed = workspace.file('mixed.jsonl', [...labelled.map((line) => JSON.stringify(line)), JSON.stringify(document)].join('\n'));
+    const outcome = await workspace.zsre('calibrate', '--relations', relations, '--input', mixed, '--output', join(workspace.work, 'mixed.json'), '--precision', '0.6');
+    expect(outcome.code, outcome.stderr).toBe(0);
+    // 16 pairs + the document's 4 sentence pairs (Marie Curie / Warsaw, University of Paris / Pierre Curie, both ways), 1 related.
+    expect(outcome.stdout).toMatch(/20 pairs \(10 related\)/);
+    expect(outcome.stderr).toMatch(/1 labelled triple\(s\) are between entities the document lines do not pair/);
+    const bad = workspace.file('bad-document.jsonl', [JSON.stringify(labelled[0]), JSON.stringify({ ...document, entities: ['Marie Curie'] })].join('\n'));
+    const refused = await workspace.zsre('calibrate', '--relations', relations, '--input', bad, '--output', join(workspace.work, 'bad.json'));
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/line 2: .*triple 0's tail "Warsaw" .* is not one of the document's entities/);
+  }, 300_000);
+
   it('keeps an existing output unless --overwrite', async () => {
     const before = readFileSync(output, 'utf8');
     const outcome = await workspace.zsre('calibrate', '--relations', relations, '--input', input, '--output', output);

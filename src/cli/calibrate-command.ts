@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { openExtractor } from '../batch/index.js';
+import { describeError, LoadFailure, openExtractor } from '../batch/index.js';
+import { labelDocument, type LabelledDocumentInput } from '../documents/labelDocument.js';
 import type { LabelledPair } from '../calibration/fitCalibration.js';
 import { exitCodes, parseCommandArgs, probability, requireOption, UsageError } from './args.js';
 import { labelIndexProgress } from './progress.js';
@@ -17,11 +18,16 @@ reaches --precision on pairs held out from the fit. Use the file with
   zsre extract --calibration FILE ...   or   createExtractor({ relations, calibration })
 with the same model and relations (anything else is refused).
 
-Input (.jsonl), one labelled pair per line: an extract line ({"text","head","tail"} or
-{"tokens","head","tail"}) plus "relation": a relation id, a list of ids, or null when the pair holds
-none of them; optionally "group" (e.g. the document's id: folds keep a group together; default the
-text). Label every pair of entities you would extract from, related or not: a few thousand pairs
-from a few dozen documents are enough to start.
+Input (.jsonl), one per line, either
+- a labelled pair: an extract line ({"text","head","tail"} or {"tokens","head","tail"}) plus
+  "relation": a relation id, a list of ids, or null when the pair holds none of them; optionally
+  "group" (e.g. the document's id: folds keep a group together; default the text); or
+- a labelled document: {"text", "entities", "triples": [{"head","tail","relation"}, ...]} (and
+  optionally "pairs", "windowSentences", "maxTokenDistance", "directions" as in extract's document
+  lines): every pair zsre extract would classify in it is labelled with the triples between its
+  entities, or null (labelDocument in zsre/kg).
+Label every pair of entities you would extract from, related or not: a few thousand pairs from a
+few dozen documents are enough to start.
 
 Options:
   --relations FILE|wikidata  the relation set you will extract with (.json or .jsonl, or "wikidata")
@@ -107,15 +113,34 @@ async function readLabelledPairs(path: string): Promise<{ pairs: LabelledPair[];
   }
   const pairs: LabelledPair[] = [];
   const lines: number[] = [];
+  let unpaired = 0;
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
+    let parsed: unknown;
     try {
-      pairs.push(JSON.parse(line) as LabelledPair);
-      lines.push(index + 1);
+      parsed = JSON.parse(line);
     } catch (error) {
-      throw new UsageError(`--input ${path} line ${index + 1} is not JSON (${(error as Error).message}): one labelled pair per line`);
+      throw new UsageError(`--input ${path} line ${index + 1} is not JSON (${(error as Error).message}): one labelled pair or document per line`);
     }
+    if (typeof parsed === 'object' && parsed !== null && 'triples' in parsed) {
+      // A labelled document: its pairs as zsre extract pairs a document line, each labelled.
+      let labelled: ReturnType<typeof labelDocument>;
+      try {
+        labelled = labelDocument({ group: `line ${index + 1}`, ...(parsed as LabelledDocumentInput) });
+      } catch (error) {
+        throw new LoadFailure(`--input ${path} line ${index + 1}: ${describeError(error)}`, { cause: error });
+      }
+      pairs.push(...labelled.pairs);
+      labelled.pairs.forEach(() => lines.push(index + 1));
+      unpaired += labelled.unpaired.length;
+      return;
+    }
+    pairs.push(parsed as LabelledPair);
+    lines.push(index + 1);
   });
   if (pairs.length === 0) throw new UsageError(`--input ${path} holds no labelled pairs`);
+  if (unpaired > 0) {
+    process.stderr.write(`zsre: ${unpaired} labelled triple(s) are between entities the document lines do not pair (further apart than their "pairs" reaches): left out\n`);
+  }
   return { pairs, lines };
 }

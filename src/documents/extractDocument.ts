@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ZsreError } from '../errors.js';
 import { classifyPairs } from '../pairs/classifyPairs.js';
-import { pairEntities, type SkippedPair } from '../pairs/pairEntities.js';
+import { pairEntities, type Pairing, type SkippedPair } from '../pairs/pairEntities.js';
 import { sentencePairing, type PairScopeOptions } from '../pairs/sentences.js';
 import { entityRefSchema, parseInput, type EntityRef, type ExtractBatchOptions, type Extractor, type ExtractResult, type Span, type Triple } from '../schemas.js';
 import { findEntities } from './findEntities.js';
@@ -30,16 +30,15 @@ export interface DocumentInput extends PairScopeOptions {
 }
 
 /** What extractDocument accepts: DocumentInput, every field checked, an unknown one refused. */
-const documentInputSchema: z.ZodType<DocumentInput> = z
-  .object({
-    text: z.string(),
-    entities: z.array(entityRefSchema).optional(),
-    pairs: z.enum(['sentence', 'window', 'all']).optional(),
-    windowSentences: z.number().int().positive().optional(),
-    maxTokenDistance: z.number().int().nonnegative().optional(),
-    directions: z.enum(['both', 'forward']).optional(),
-  })
-  .strict();
+export const documentInputShape = {
+  text: z.string(),
+  entities: z.array(entityRefSchema).optional(),
+  pairs: z.enum(['sentence', 'window', 'all']).optional(),
+  windowSentences: z.number().int().positive().optional(),
+  maxTokenDistance: z.number().int().nonnegative().optional(),
+  directions: z.enum(['both', 'forward']).optional(),
+};
+const documentInputSchema: z.ZodType<DocumentInput> = z.object(documentInputShape).strict();
 
 export interface DocumentResult {
   /** The distinct entity spans used, in text order. */
@@ -77,17 +76,26 @@ export async function extractDocument(
     );
   }
   input = parseInput(documentInputSchema, input, 'extractDocument input');
+  const pairing = documentPairing(input);
+  const { results, refused } = await classifyPairs(extractor, input.text, pairing.pairs, options);
+  return { entities: pairing.entities, results, triples: distinctTriples(results), skipped: [...pairing.skipped, ...refused] };
+}
+
+/**
+ * The pairs extractDocument classifies for a checked input: its entities (or those findEntities
+ * finds), paired by `pairs`, `maxTokenDistance` and `directions`. labelDocument.ts pairs labelled
+ * documents with it, so that a calibration is fitted on the very pairs extraction sees.
+ */
+export function documentPairing(input: DocumentInput): Pairing {
   const { text } = input;
   const refs: EntityRef[] = input.entities ?? findEntities(text).map(({ start, end, kind }) => ({ start, end, type: kind }));
   const spans = refs.map((ref, position) => ({ ...locateEntity(text, ref, `entity ${position}`), type: entityTypeOf(ref) }));
   const sentences = sentencePairing(text, input);
-  const pairing = pairEntities(text, spans, {
+  return pairEntities(text, spans, {
     maxWordsBetween: input.maxTokenDistance ?? defaultMaxDistance,
     directions: input.directions ?? 'both',
     ...(sentences === undefined ? {} : { sentences }),
   });
-  const { results, refused } = await classifyPairs(extractor, text, pairing.pairs, options);
-  return { entities: pairing.entities, results, triples: distinctTriples(results), skipped: [...pairing.skipped, ...refused] };
 }
 
 /** The results with a relation, as triples, without repeats of (head span, tail span, relation). */

@@ -53,7 +53,7 @@ export async function classifyPairs(
 }
 
 /** The item for one pair: its context (sentences) when it has one, else the whole text. */
-function pairItem(text: string, { head, tail, context, headType, tailType }: EntityPair): TextItem {
+export function pairItem(text: string, { head, tail, context, headType, tailType }: EntityPair): TextItem {
   const from = context?.start ?? 0;
   return {
     text: context === undefined ? text : text.slice(context.start, context.end),
