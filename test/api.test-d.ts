@@ -8,6 +8,10 @@ import {
   type Extractor,
   type ExtractorOptions,
   extractRelations,
+  fitCalibration,
+  type CalibrationFile,
+  type FitCalibrationOptions,
+  type LabelledPair,
   isZsreError,
   loadRelations,
   type ExtractAllOptions,
@@ -20,6 +24,13 @@ import {
 } from '../src/index.js';
 
 describe('public API types (docs/api.md)', () => {
+  it('fitCalibration takes an extractor and labelled pairs and resolves to a calibration createExtractor takes', () => {
+    expectTypeOf(fitCalibration).parameters.toEqualTypeOf<[Extractor, readonly LabelledPair[], FitCalibrationOptions?]>();
+    expectTypeOf(fitCalibration).returns.resolves.toEqualTypeOf<CalibrationFile>();
+    expectTypeOf<CalibrationFile>().toMatchTypeOf<NonNullable<ExtractorOptions['calibration']>>();
+    expectTypeOf<{ text: string; head: string; tail: string; relation: null }>().toMatchTypeOf<LabelledPair>();
+  });
+
   it('createExtractor takes options and resolves to an Extractor', () => {
     expectTypeOf(createExtractor).parameter(0).toEqualTypeOf<ExtractorOptions>();
     expectTypeOf(createExtractor).returns.resolves.toEqualTypeOf<Extractor>();
