@@ -28,6 +28,7 @@ import { documentsChart, documentsMarkdown, isDocumentsResult } from './lib/docu
 import { isWebResult, webMarkdown } from './lib/webReport.js';
 import { graphsMarkdown, isGraphsResult } from './lib/graphsReport.js';
 import { noneTrainingMarkdown, readNoneTrainingResults } from './lib/noneTrainingReport.js';
+import { calibrationCurveMarkdown } from './lib/calibrationCurveReport.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
@@ -158,6 +159,15 @@ if (documentsReadme.length > 0) {
 
 for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !isSpeedResult(x) && !isDocumentsResult(x) && !isWebResult(x) && !isGraphsResult(x))) {
   lines.push(`## ${r.benchmark}`, '', '```json', JSON.stringify(r, null, 2), '```', '');
+}
+
+{
+  // How much to label for a calibration of one's own (bench:fit-calibration runs): the README's table.
+  const readme = join(resultsDir, '..', '..', 'README.md');
+  const text = readmeText.get(readme) ?? readFileSync(readme, 'utf8');
+  const section = /(<!-- calibration-curve:start[^>]*-->\n)[\s\S]*?(<!-- calibration-curve:end -->)/;
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- calibration-curve:start --> ... <!-- calibration-curve:end --> section to fill`);
+  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${calibrationCurveMarkdown(resultsDir).join('\n')}\n${end}`));
 }
 
 {
