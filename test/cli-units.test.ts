@@ -135,6 +135,20 @@ describe('progress', () => {
     expect(out.text()).not.toContain('\r');
   });
 
+  it('does not print the final state twice when the last advance already printed it', () => {
+    let time = 0;
+    const out = capture(false);
+    const progress = createProgress({ total: 5, label: 'extract', stream: out.stream, now: () => time });
+    time = 1000;
+    progress.advance(5); // the first advance prints, and it is already the final state
+    progress.finish();
+    expect(out.text()).toBe('extract 5/5 (100.0%) 5.0/s ETA 0s\n');
+    const again = capture(false);
+    const second = createProgress({ total: 0, label: 'extract', stream: again.stream, now: () => time });
+    second.finish(); // nothing advanced: finish still prints the (empty) final state once
+    expect(again.text()).toBe('extract 0/0 (100.0%) 0.0/s ETA 0s\n');
+  });
+
   it('redraws in place on a terminal and keeps log lines readable', () => {
     let time = 0;
     const out = capture(true);

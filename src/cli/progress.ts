@@ -32,6 +32,9 @@ export function createProgress(options: ProgressOptions): Progress {
   let done = 0;
   let lastDraw = -Infinity;
   let barVisible = false;
+  // Plain mode: the count of the last line printed, so that finish() after a last advance that
+  // already printed the final state (a short job's first line) does not print it twice.
+  let lastPrintedDone: number | null = null;
 
   const render = (): string => {
     const elapsed = (now() - started) / 1000;
@@ -53,7 +56,9 @@ export function createProgress(options: ProgressOptions): Progress {
       barVisible = true;
     } else {
       if (!force && time - lastDraw < plainIntervalMs) return;
+      if (force && lastPrintedDone === done) return;
       stream.write(`${render()}\n`);
+      lastPrintedDone = done;
     }
     lastDraw = time;
   };
