@@ -1,0 +1,149 @@
+"""Would per-relation biases improve the `documents` calibration? (issue 21, a trial; nothing shipped)
+
+The shipped named calibration moves only the "no relation" logit, with the sentence's vector
+(zsre_train.none_vector): it never reorders the relations. training/abstention_ceiling.py found
+that knowing *which* relation is the top-1 adds a few points of best F1 to an abstainer: some
+relations are answered right far more often than others. This trial adds one bias per relation id
+to the relation logits of the fusion softmax,
+
+    logit_j = biWeight * bi_j (+ crossWeight * cross_j) + beta[relation of candidate j]
+
+fitted jointly with the none vector by maximum likelihood (L2 on both), on the calibration
+documents' sentence pairs (candidates and scores from fit_none_vector.py's cache: the top-k of the
+96 DocRED relations, with the cross-encoder's scores), and compares it with the none vector alone,
+out of fold (4 folds by document, as fit_none_vector.py reads its threshold): best F1, and the
+threshold for precision 0.7 read off those probabilities with its recall and F1. Unlike the none
+vector, the biases can change which relation is the top-1: the share of related pairs whose gold
+is the top-1 is reported too. Only the documents' pairs are fitted here (fit_none_vector.py also
+adds the FewRel-style abstention set), so the no-bias row is this trial's own baseline.
+
+    python training/relation_bias_trial.py --model models/zsre-minilm-l6-general --cache DIR [--record FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from evaluate_fewrel import _commit  # noqa: E402
+from zsre_train import fusion, none_vector, redocred  # noqa: E402
+from zsre_train.machine import cpu_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PRECISION = 0.7
+FOLDS = 4
+VECTOR_L2 = 1e-5  # the shipped calibration's choice for both blocks' vectors (fit record)
+BIAS_L2 = (1e-4, 1e-3, 1e-2)
+
+
+def fit(vectors: torch.Tensor, logits: torch.Tensor, columns: torch.Tensor, target: torch.Tensor, none_logit: float,
+        relations: int, bias_l2: float | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(weights, bias, beta): the none vector and, unless bias_l2 is None, one bias per relation."""
+    weights = torch.zeros(vectors.shape[1], dtype=torch.float64, requires_grad=True)
+    bias = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    beta = torch.zeros(relations, dtype=torch.float64, requires_grad=bias_l2 is not None)
+    optimiser = torch.optim.LBFGS([weights, bias] + ([beta] if bias_l2 is not None else []), lr=0.5, max_iter=300,
+                                  line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad()
+        none = none_logit + vectors @ weights + bias
+        z = logits + beta[columns]
+        loss = torch.nn.functional.cross_entropy(torch.cat([none[:, None], z], dim=1), target) + VECTOR_L2 * (weights @ weights)
+        if bias_l2 is not None:
+            loss = loss + bias_l2 * (beta @ beta)
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    return weights.detach(), bias.detach(), beta.detach()
+
+
+def probabilities(vectors, logits, columns, none_logit, weights, bias, beta) -> np.ndarray:
+    none = (none_logit + vectors @ weights + bias).numpy()
+    z = (logits + beta[columns]).numpy()
+    all_logits = np.concatenate([none[:, None], z], axis=1)
+    all_logits -= all_logits.max(axis=1, keepdims=True)
+    p = np.exp(all_logits)
+    return (p / p.sum(axis=1, keepdims=True))[:, 1:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--cache", type=Path, required=True, help="fit_none_vector.py's --cache folder")
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--record", type=Path)
+    args = parser.parse_args(argv)
+    manifest = json.loads((args.model / "manifest.json").read_text(encoding="utf-8"))
+    files = sorted((args.cache / manifest["manifestSha256"][:12]).glob("documents-*.npz"))
+    if not files:
+        raise SystemExit(f"error: no documents-*.npz under {args.cache}: run fit_none_vector.py with --cache first")
+    parts = [np.load(file) for file in files]
+    rows = {key: np.concatenate([p[key] for p in parts]) for key in ("vectors", "columns", "bi", "cross", "gold", "groups")}
+    _, ids = redocred.load_documents(args.data_dir)
+    gold = [set(g.split("|")) - {""} for g in rows["gold"]]
+    right = np.array([[ids[c] in gold[i] for c in row] for i, row in enumerate(rows["columns"])])
+    target = np.where(right.any(axis=1), right.argmax(axis=1), -1)
+    related = int(sum(1 for g in gold if g))
+    groups = rows["groups"]
+    folds = np.array_split(np.random.default_rng(0).permutation(np.unique(groups)), FOLDS)
+    vectors = torch.tensor(rows["vectors"], dtype=torch.float64)
+    columns = torch.tensor(rows["columns"])
+    y = torch.tensor(target + 1)
+
+    results = []
+    for block_name, use_cross in (("fused", True), ("biOnly", False)):
+        block = manifest["fusion"]["biOnly"] if block_name == "biOnly" else manifest["fusion"]
+        logits = block["biWeight"] * torch.tensor(rows["bi"], dtype=torch.float64)
+        if use_cross:
+            logits = logits + block["crossWeight"] * torch.tensor(rows["cross"], dtype=torch.float64)
+        for bias_l2 in (None, *BIAS_L2):
+            probs = np.zeros(rows["bi"].shape)
+            for part in folds:
+                held = np.isin(groups, part)
+                train = torch.tensor(~held)
+                fitted = fit(vectors[train], logits[train], columns[train], y[train], block["noneLogit"], len(ids), bias_l2)
+                probs[held] = probabilities(vectors[torch.tensor(held)], logits[torch.tensor(held)], columns[torch.tensor(held)],
+                                            block["noneLogit"], *fitted)
+            _, best = none_vector.best_f1(probs, right, related)
+            threshold = none_vector.threshold_for_precision(probs, right, related, PRECISION)
+            p, r, f = none_vector.answered_f1(probs, right, related, threshold) if threshold is not None else (0.0, 0.0, 0.0)
+            top1 = probs.argmax(axis=1)
+            results.append({"block": block_name, "relationBiases": bias_l2 is not None, "biasL2": bias_l2,
+                            "outOfFoldBestF1": round(best, 4),
+                            f"thresholdForPrecision{PRECISION}": None if threshold is None else round(threshold, 4),
+                            "atThatThreshold": {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)},
+                            "top1RightOfRelated": round(float(right[np.arange(len(top1)), top1].sum() / related), 4)})
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+
+    model = args.model.resolve()
+    record = {
+        "benchmark": "none-vector", "event": "relation-bias-trial",
+        "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else model.name,
+        "manifestSha256": manifest["manifestSha256"],
+        "pairs": {"sentencePairs": len(target), "related": related, "documents": len(np.unique(groups)), "candidatesPerPair": int(rows["columns"].shape[1])},
+        "settings": {"folds": FOLDS, "vectorL2": VECTOR_L2, "precision": PRECISION,
+                     "fitted": "calibration documents' sentence pairs only (no abstention set)"},
+        "results": results,
+        "environment": {"commit": _commit(), "machine": cpu_model(), "cpus": os.cpu_count(), "torch": torch.__version__,
+                        "date": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+    }
+    text = json.dumps(record, indent=2)
+    if args.record is not None:
+        args.record.parent.mkdir(parents=True, exist_ok=True)
+        args.record.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
