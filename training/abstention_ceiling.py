@@ -47,6 +47,7 @@ from zsre_train import redocred  # noqa: E402
 from zsre_train.backbone import load_tokenizer  # noqa: E402
 from zsre_train.encode import description_vectors, prepare_descriptions  # noqa: E402
 from zsre_train.machine import cpu_model  # noqa: E402
+from zsre_train.manifest import emit_record  # noqa: E402
 from zsre_train.onnx_graphs import ort_bi_runner, session  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,23 +62,19 @@ def structure_features(documents: list[dict], calibration: list[int]) -> np.ndar
     rows = []
     for index in calibration:
         document = documents[index]
-        for s, words in enumerate(document["sents"]):
+        for pair in redocred.sentence_pairs(document, index):
+            (head, tail), s = pair.entities, pair.sentence
+            a = (pair.instance.head[0], pair.instance.head[-1] + 1)
+            b = (pair.instance.tail[0], pair.instance.tail[-1] + 1)
             mentions = [(m["pos"], e) for e, ms in enumerate(document["vertexSet"]) for m in ms if m["sent_id"] == s]
-            first = {}
-            for entity, ms in enumerate(document["vertexSet"]):
-                here = sorted((m for m in ms if m["sent_id"] == s), key=lambda m: m["pos"][0])
-                if here:
-                    first[entity] = here[0]
-            for head, hm in first.items():
-                for tail, tm in first.items():
-                    a, b = hm["pos"], tm["pos"]
-                    if head == tail or not redocred._apart_or_nested(a, b):
-                        continue
-                    low, high = min(a[1], b[1]), max(a[0], b[0])
-                    between = sum(1 for p, e in mentions if p[0] >= low and p[1] <= high and e not in (head, tail))
-                    types = np.zeros(len(ENTITY_TYPES) ** 2)
-                    types[ENTITY_TYPES.index(hm["type"]) * len(ENTITY_TYPES) + ENTITY_TYPES.index(tm["type"])] = 1
-                    rows.append(np.concatenate([[np.log1p(max(0, high - low)), between, np.log1p(len(words)), float(a[0] < b[0])], types]))
+            low, high = min(a[1], b[1]), max(a[0], b[0])
+            between = sum(1 for p, e in mentions if p[0] >= low and p[1] <= high and e not in (head, tail))
+
+            def type_of(entity: int) -> str:  # of its first mention in the sentence, the one marked
+                return min((m for m in document["vertexSet"][entity] if m["sent_id"] == s), key=lambda m: m["pos"][0])["type"]
+            types = np.zeros(len(ENTITY_TYPES) ** 2)
+            types[ENTITY_TYPES.index(type_of(head)) * len(ENTITY_TYPES) + ENTITY_TYPES.index(type_of(tail))] = 1
+            rows.append(np.concatenate([[np.log1p(max(0, high - low)), between, np.log1p(len(pair.instance.tokens)), float(a[0] < b[0])], types]))
     return np.array(rows)
 
 
@@ -226,11 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         "environment": {"commit": _commit(), "machine": cpu_model(), "cpus": os.cpu_count(), "torch": torch.__version__,
                         "date": datetime.now(timezone.utc).isoformat(timespec="seconds")},
     }
-    text = json.dumps(record, indent=2)
-    if args.record is not None:
-        args.record.parent.mkdir(parents=True, exist_ok=True)
-        args.record.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    emit_record(record, args.record)
     return 0
 
 

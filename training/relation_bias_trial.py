@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate_fewrel import _commit  # noqa: E402
 from zsre_train import fusion, none_vector, redocred  # noqa: E402
 from zsre_train.machine import cpu_model  # noqa: E402
+from zsre_train.manifest import emit_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PRECISION = 0.7
@@ -137,11 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         "environment": {"commit": _commit(), "machine": cpu_model(), "cpus": os.cpu_count(), "torch": torch.__version__,
                         "date": datetime.now(timezone.utc).isoformat(timespec="seconds")},
     }
-    text = json.dumps(record, indent=2)
-    if args.record is not None:
-        args.record.parent.mkdir(parents=True, exist_ok=True)
-        args.record.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    emit_record(record, args.record)
     return 0
 
 

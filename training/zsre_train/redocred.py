@@ -86,6 +86,8 @@ class SentencePair:
     document: int
     instance: Instance
     gold: tuple[str, ...]  # empty: the sentence states no relation for the pair
+    entities: tuple[int, int] = (-1, -1)  # head and tail: their indices in the document's vertexSet
+    sentence: int = -1  # the sentence both are marked in (sentence_pairs); -1 for window pairs
 
 
 def _apart_or_nested(a: list[int], b: list[int]) -> bool:
@@ -114,7 +116,7 @@ def sentence_pairs(document: dict, index: int) -> list[SentencePair]:
                     continue
                 gold = sorted({l["r"] for l in labels.get((head, tail), []) if not l["evidence"] or s in l["evidence"]})
                 instance = Instance(tuple(words), tuple(range(*a)), tuple(range(*b)), gold[0] if gold else "Na", "redocred")
-                pairs.append(SentencePair(index, instance, tuple(gold)))
+                pairs.append(SentencePair(index, instance, tuple(gold), (head, tail), s))
     return pairs
 
 
