@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -40,13 +38,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate_fewrel import _commit  # noqa: E402
 from fit_none_vector import builtin_relations  # noqa: E402
 from none_vector_relation_holdout import load_rows  # noqa: E402
 from zsre_train import redocred  # noqa: E402
 from zsre_train.backbone import load_tokenizer  # noqa: E402
 from zsre_train.encode import description_vectors, prepare_descriptions  # noqa: E402
-from zsre_train.machine import cpu_model  # noqa: E402
+from zsre_train.machine import repository_path, run_environment  # noqa: E402
 from zsre_train.manifest import emit_record  # noqa: E402
 from zsre_train.onnx_graphs import ort_bi_runner, session  # noqa: E402
 
@@ -209,10 +206,9 @@ def main(argv: list[str] | None = None) -> int:
                              **curve(probabilities, part["right"], measured_related)})
             print(json.dumps(examples[-1]), file=sys.stderr, flush=True)
 
-    model = args.model.resolve()
     record = {
         "benchmark": "none-vector", "event": "abstention-ceiling",
-        "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else model.name,
+        "model": repository_path(args.model),
         "manifestSha256": manifest["manifestSha256"],
         "pairs": {"sentencePairs": len(vectors), "related": n_related, "documents": len(halves),
                   "top1RightOfRelated": round(float(base["right"].sum() / n_related), 4)},
@@ -220,8 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                      "examplesPool": f"sentence pairs of the first {len(halves) // 2} calibration documents",
                      "examplesMeasured": f"sentence pairs of the other {len(halves) - len(halves) // 2} ({measured_related} related)"},
         "abstainers": abstainers, "examples": examples,
-        "environment": {"commit": _commit(), "machine": cpu_model(), "cpus": os.cpu_count(), "torch": torch.__version__,
-                        "date": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+        "environment": run_environment(torch=torch.__version__),
     }
     emit_record(record, args.record)
     return 0

@@ -46,11 +46,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PRECISION = 0.7
 
 
-def load_rows(cache: Path) -> dict:
+def load_rows(cache: Path, extra: tuple[str, ...] = ()) -> dict:
+    """The cached sentence pairs: vectors, document of each, gold sets, and any `extra` arrays (columns, bi, cross)."""
     parts = [np.load(file) for file in sorted(cache.glob("documents-*.npz"))]
     if not parts:
         raise SystemExit(f"error: no documents-*.npz in {cache}: run fit_none_vector.py with --cache first")
-    return {"vectors": np.concatenate([p["vectors"] for p in parts]), "groups": np.concatenate([p["groups"] for p in parts]),
+    return {**{key: np.concatenate([p[key] for p in parts]) for key in ("vectors", "groups", *extra)},
             "gold": [set(g.split("|")) - {""} for p in parts for g in p["gold"]]}
 
 

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +31,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate_fewrel import _commit  # noqa: E402
-from zsre_train import fusion, none_vector, redocred  # noqa: E402
-from zsre_train.machine import cpu_model  # noqa: E402
+from none_vector_relation_holdout import load_rows  # noqa: E402
+from zsre_train import none_vector, redocred  # noqa: E402
+from zsre_train.machine import repository_path, run_environment  # noqa: E402
 from zsre_train.manifest import emit_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,13 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", type=Path)
     args = parser.parse_args(argv)
     manifest = json.loads((args.model / "manifest.json").read_text(encoding="utf-8"))
-    files = sorted((args.cache / manifest["manifestSha256"][:12]).glob("documents-*.npz"))
-    if not files:
-        raise SystemExit(f"error: no documents-*.npz under {args.cache}: run fit_none_vector.py with --cache first")
-    parts = [np.load(file) for file in files]
-    rows = {key: np.concatenate([p[key] for p in parts]) for key in ("vectors", "columns", "bi", "cross", "gold", "groups")}
+    rows = load_rows(args.cache / manifest["manifestSha256"][:12], extra=("columns", "bi", "cross"))
     _, ids = redocred.load_documents(args.data_dir)
-    gold = [set(g.split("|")) - {""} for g in rows["gold"]]
+    gold = rows["gold"]
     right = np.array([[ids[c] in gold[i] for c in row] for i, row in enumerate(rows["columns"])])
     target = np.where(right.any(axis=1), right.argmax(axis=1), -1)
     related = int(sum(1 for g in gold if g))
@@ -126,17 +120,15 @@ def main(argv: list[str] | None = None) -> int:
                             "top1RightOfRelated": round(float(right[np.arange(len(top1)), top1].sum() / related), 4)})
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
 
-    model = args.model.resolve()
     record = {
         "benchmark": "none-vector", "event": "relation-bias-trial",
-        "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else model.name,
+        "model": repository_path(args.model),
         "manifestSha256": manifest["manifestSha256"],
         "pairs": {"sentencePairs": len(target), "related": related, "documents": len(np.unique(groups)), "candidatesPerPair": int(rows["columns"].shape[1])},
         "settings": {"folds": FOLDS, "vectorL2": VECTOR_L2, "precision": PRECISION,
                      "fitted": "calibration documents' sentence pairs only (no abstention set)"},
         "results": results,
-        "environment": {"commit": _commit(), "machine": cpu_model(), "cpus": os.cpu_count(), "torch": torch.__version__,
-                        "date": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+        "environment": run_environment(torch=torch.__version__),
     }
     emit_record(record, args.record)
     return 0

@@ -1,8 +1,10 @@
 """The processor a result was measured on, for the machine block of result files."""
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -28,3 +30,16 @@ def source_state() -> dict:
             return None
     status = git("status", "--porcelain", "--untracked-files=no")
     return {"commit": git("rev-parse", "HEAD"), "dirty": bool(status)}
+
+
+def repository_path(path: Path) -> str:
+    """A path as a result file records it: relative to the repository, or its name only (never a
+    scratch folder of the machine it ran on)."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPO_ROOT)) if resolved.is_relative_to(REPO_ROOT) else resolved.name
+
+
+def run_environment(**extra: object) -> dict:
+    """A trial record's environment: commit, processor, cores, date, plus `extra` (library versions)."""
+    return {"commit": source_state()["commit"], "machine": cpu_model(), "cpus": os.cpu_count(), **extra,
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
