@@ -19,6 +19,11 @@ interface FusionCase {
   cross: number[][];
   probabilities: number[][];
   biOnlyProbabilities: number[][];
+  relationBiases: number[];
+  /** per candidate, its relation's index into relationBiases; -1 for a relation without one. */
+  columns: number[][];
+  biasedProbabilities: number[][];
+  biasedBiOnlyProbabilities: number[][];
 }
 const fixture = JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures', 'none-vector-fusion.json'), 'utf8')) as FusionCase;
 
@@ -33,6 +38,29 @@ describe('fusion with a none vector', () => {
       fused.probabilities.forEach((p, j) => expect(Math.abs(p - (fixture.probabilities[row]?.[j] as number))).toBeLessThan(1e-12));
       biOnly.probabilities.forEach((p, j) => expect(Math.abs(p - (fixture.biOnlyProbabilities[row]?.[j] as number))).toBeLessThan(1e-12));
     });
+  });
+
+  it('gives the Python reference\'s probabilities with relation biases, 0 for a relation without one', () => {
+    const params = { ...fixture.params, relationBiases: fixture.relationBiases };
+    // A relation the calibration has no bias for: an index past its biases.
+    const relationOf = (column: number): number => (column < 0 ? fixture.relationBiases.length : column);
+    fixture.vectors.forEach((vector, row) => {
+      const sentence = Float32Array.from(vector);
+      const bi = fixture.bi[row] as number[];
+      const cross = fixture.cross[row] as number[];
+      const columns = fixture.columns[row] as number[];
+      const fused = fuse(bi.map((biScore, j) => ({ biScore, crossScore: cross[j] as number, relation: relationOf(columns[j] as number) })), params, sentence);
+      const biOnly = fuse(bi.map((biScore, j) => ({ biScore, crossScore: null, relation: relationOf(columns[j] as number) })), params, sentence);
+      fused.probabilities.forEach((p, j) => expect(Math.abs(p - (fixture.biasedProbabilities[row]?.[j] as number))).toBeLessThan(1e-12));
+      biOnly.probabilities.forEach((p, j) => expect(Math.abs(p - (fixture.biasedBiOnlyProbabilities[row]?.[j] as number))).toBeLessThan(1e-12));
+      // The biases change the probabilities (the fixture would not test them otherwise).
+      expect(Math.abs((fused.probabilities[0] as number) - (fixture.probabilities[row]?.[0] as number))).toBeGreaterThan(1e-3);
+    });
+  });
+
+  it('refuses relation biases for candidates without a relation index', () => {
+    const params = { biWeight: 10, crossWeight: 0, noneLogit: 2, threshold: 0.5, relationBiases: [1] };
+    expect(() => fuse([{ biScore: 0.5, crossScore: null }], params)).toThrow(/relation index/);
   });
 
   it('moves the none share, never the order of the relations', () => {
@@ -150,7 +178,18 @@ describe.skipIf(!fixtureReady)('a model directory with none vectors', () => {
       await editManifest(calibratedDir, (manifest) => {
         const fusion = manifest.fusion as Record<string, unknown>;
         for (const block of [fusion, fusion.biOnly as Record<string, unknown>]) block.threshold = LOW_THRESHOLD;
-        fusion.calibrations = { documents: calibration(80) };
+        // relationBiases by id: "employer" pushed far down, an id these relations lack (ignored), and
+        // an empty set (the same as none).
+        const withBiases = (relationBiases: Record<string, number>) => {
+          const block = { ...calibration(0).biOnly, relationBiases };
+          return { ...block, biOnly: block, fittedOn: { data: 'test' } };
+        };
+        fusion.calibrations = {
+          documents: calibration(80),
+          // one per relation, pushing it far down; P17, an id these relations lack, is ignored
+          ...Object.fromEntries(relations.map(({ id }) => [`down-${id}`, withBiases({ [id]: -50, P17: 3 })])),
+          unbiased: withBiases({}),
+        };
       });
     });
     const runWith = async (options: { calibration?: string; threshold?: number }, mode: 'cross' | 'bi') => {
@@ -167,6 +206,20 @@ describe.skipIf(!fixtureReady)('a model directory with none vectors', () => {
       expect(await runWith({ calibration: 'documents' }, mode)).toEqual(await run(noneDir, mode));
     });
 
+    it.each(['cross', 'bi'] as const)('adds its relation biases by relation id (%s)', async (mode) => {
+      const plain = await run(plainDir, mode);
+      expect(await runWith({ calibration: 'unbiased' }, mode)).toEqual(plain);
+      const answered = plain[0]?.relation?.id as string;
+      const biased = await runWith({ calibration: `down-${answered}` }, mode);
+      biased.forEach((result, row) => {
+        expect(result.relation?.id).not.toBe(answered);
+        expect(result.candidates.at(-1)?.id).toBe(answered);
+        // The others keep their order.
+        const others = (list: readonly { id: string }[]) => list.map((c) => c.id).filter((id) => id !== answered);
+        expect(others(result.candidates)).toEqual(others(plain[row]?.candidates ?? []));
+      });
+    });
+
     it('gives way to an explicit threshold', async () => {
       const results = await runWith({ calibration: 'documents', threshold: 0 }, 'bi');
       expect(results.every((result) => result.relation !== null)).toBe(true);
@@ -176,7 +229,7 @@ describe.skipIf(!fixtureReady)('a model directory with none vectors', () => {
     it('an unknown name is INVALID_INPUT listing the model\'s calibrations', async () => {
       const error = await createExtractor({ model: calibratedDir, relations, calibration: 'news' }).then(() => null, (e: unknown) => e);
       expect(isZsreError(error) && error.code).toBe('INVALID_INPUT');
-      expect((error as Error).message).toMatch(/calibration "news".*only "documents"/);
+      expect((error as Error).message).toMatch(/calibration "news".*only "documents", "down-spouse"/);
       const none = await createExtractor({ model: plainDir, relations, calibration: 'documents' }).then(() => null, (e: unknown) => e);
       expect((none as Error).message).toMatch(/no named calibrations/);
     });
@@ -185,6 +238,7 @@ describe.skipIf(!fixtureReady)('a model directory with none vectors', () => {
       ['a vector of the wrong size', { ...calibration(0), noneVector: { weights: [1, 2], bias: 0 } }, 'fusion.calibrations.documents.noneVector.weights has 2 numbers'],
       ['an unknown field', { ...calibration(0), scale: 2 }, 'scale'],
       ['a block without its threshold', { ...calibration(0), biOnly: { noneVector: calibration(0).noneVector } }, 'threshold'],
+      ['a relation bias that is not a number', { ...calibration(0), relationBiases: { employer: 'low' } }, 'relationBiases'],
     ])('%s is MODEL_INVALID', async (_, documents, message) => {
       const dir = await copyFixture();
       await editManifest(dir, (manifest) => {

@@ -17,8 +17,10 @@ relations as candidates (the built-in Wikidata names and descriptions, as the be
 them); and the FewRel-style abstention set fusion was fitted on (manifest.fusion.fittedOn, half
 the sentences without their gold candidate). Both are scored with the model's int8 graphs, as the
 runtime scores them. For each fusion block (with the cross-encoder, and biOnly) the none vector
-is fitted (zsre_train.none_vector), its L2 strength chosen on a quarter of the calibration
-documents held out by document, and the block's threshold refitted: the smallest that meets both
+is fitted (zsre_train.none_vector), with one bias per DocRED relation unless --no-relation-biases
+(a relation's logit moves by its bias: some relations are answered right far more often than
+others at the same score), each L2 strength chosen on a quarter of the calibration documents held
+out by document, and the block's threshold refitted: the smallest that meets both
 the model card's precision target on the abstention set and --document-precision on the
 documents (read off out-of-fold probabilities: each document scored by a vector fitted without it); the calibration holds both blocks' vectors and thresholds. Scores are cached per chunk of documents in --cache (an interrupted run resumes).
 Nothing in the directory changes unless every step succeeds; a sealed manifest is resealed.
@@ -139,28 +141,49 @@ def score_abstention(manifest: dict, config, data_dir: Path, runners, tokenizer)
     target = targets[0]
     right = np.zeros(s.bi.shape, dtype=bool)
     right[target >= 0, target[target >= 0]] = True
-    return {"vectors": s.sentence_vectors, "bi": s.bi, "cross": s.cross, "target": target, "right": right}
+    return {"vectors": s.sentence_vectors, "bi": s.bi, "cross": s.cross, "target": target, "right": right,
+            "relationIds": np.array([r.id for r in relations])[s.columns]}
 
 
 def _rounded(x: float) -> float:
     return float(f"{x:.{SIGNIFICANT}g}")
 
 
+def bias_columns(relation_ids: np.ndarray, ids: list[str]) -> np.ndarray:
+    """Each candidate's relation as an index into the calibration's relation ids, -1 where it is not
+    one of them (such a relation gets no bias, at run time too: the runtime matches biases by id)."""
+    index = {relation_id: i for i, relation_id in enumerate(ids)}
+    return np.vectorize(lambda r: index.get(r, -1), otypes=[np.int64])(relation_ids)
+
+
+def relation_bias_of(block: dict, columns: np.ndarray, ids: list[str]) -> np.ndarray | None:
+    """(n, k) the block's relation bias per candidate (bias_columns' indices), None without biases."""
+    biases = block.get("relationBiases")
+    if biases is None:
+        return None
+    return np.array([biases.get(i, 0.0) for i in ids] + [0.0])[columns]
+
+
 def fit_block(name: str, block: dict, cross_weight_used: bool, docs: dict, abstention: dict, target_precision: float,
-              document_precision: float, seed: int, threshold_pairs: str = "sentence") -> tuple[dict, float, dict]:
+              document_precision: float, seed: int, threshold_pairs: str = "sentence",
+              relation_biases: bool = True) -> tuple[dict, float, dict]:
     params = fusion.FusionParams(block["biWeight"], block.get("crossWeight", 0.0) if cross_weight_used else 0.0, block["noneLogit"], 0.0)
     cross = (lambda part: part["cross"]) if cross_weight_used else (lambda part: None)
-    doc_rows = none_vector.FitRows(docs["vectors"], docs["bi"], cross(docs), docs["target"])
-    abs_rows = none_vector.FitRows(abstention["vectors"], abstention["bi"], cross(abstention), abstention["target"])
+    ids = docs["ids"] if relation_biases else []
+    columns = (lambda part: part["biasColumns"]) if relation_biases else (lambda part: None)
+    doc_rows = none_vector.FitRows(docs["vectors"], docs["bi"], cross(docs), docs["target"], columns(docs))
+    abs_rows = none_vector.FitRows(abstention["vectors"], abstention["bi"], cross(abstention), abstention["target"], columns(abstention))
     l2, l2_report = none_vector.choose_l2(doc_rows, docs["right"], docs["related"], docs["groups"], abs_rows, params, seed)
-    weights, bias = none_vector.fit(none_vector.FitRows.join([doc_rows, abs_rows]), params, l2)
-    weights = np.array([_rounded(w) for w in weights])
-    bias = _rounded(bias)
+    bias_l2, bias_l2_report = (none_vector.choose_bias_l2(doc_rows, docs["right"], docs["related"], docs["groups"], abs_rows, params, seed, l2, len(ids))
+                               if relation_biases else (None, None))
+    fitted = none_vector.fit_block(none_vector.FitRows.join([doc_rows, abs_rows]), params, l2, bias_l2, len(ids))
+    # The figures below are computed from the kept (rounded) values, as the runtime reads them.
+    kept = none_vector.NoneFit(np.array([_rounded(w) for w in fitted.weights]), _rounded(fitted.bias),
+                               None if fitted.relation_biases is None else np.array([_rounded(b) for b in fitted.relation_biases]))
     related = int(docs["related"].sum())
 
     def probs(part: dict, rows: none_vector.FitRows, with_vector: bool) -> np.ndarray:
-        shift = none_vector.none_shift(rows.vectors, weights, bias) if with_vector else None
-        return fusion.probabilities(rows.bi, rows.cross, params, shift)
+        return kept.probabilities(rows, params) if with_vector else fusion.probabilities(rows.bi, rows.cross, params)
 
     doc_probs, abs_probs = probs(docs, doc_rows, True), probs(abstention, abs_rows, True)
     abs_threshold = fusion.smallest_threshold(abs_probs, abstention["target"], target_precision)
@@ -168,7 +191,8 @@ def fit_block(name: str, block: dict, cross_weight_used: bool, docs: dict, abste
     # of the sentence pairs only by default: what extractDocument pairs unless told otherwise. Window
     # pairs, far more often "none", would otherwise push it up (fitted with --window 1 on all pairs,
     # 0.706: precision 76.9, recall 12.6 on the measuring documents' sentence pairs).
-    oof_probs = none_vector.out_of_fold_probabilities(doc_rows, docs["groups"], abs_rows, params, l2, seed)
+    oof_probs = none_vector.out_of_fold_probabilities(doc_rows, docs["groups"], abs_rows, params, l2, seed,
+                                                      bias_l2=bias_l2, relations=len(ids))
     rows = docs["sentencePair"] if threshold_pairs == "sentence" else np.ones(len(docs["target"]), dtype=bool)
     doc_threshold = none_vector.threshold_for_precision(oof_probs[rows], docs["right"][rows], int(docs["related"][rows].sum()), document_precision)
     if doc_threshold is None:
@@ -190,6 +214,8 @@ def fit_block(name: str, block: dict, cross_weight_used: bool, docs: dict, abste
 
     report = {
         "l2": l2, "l2Choices": l2_report,
+        **({} if bias_l2 is None else {"relationBiasL2": bias_l2, "relationBiasL2Choices": bias_l2_report,
+                                        "relationBiasRange": [round(float(kept.relation_biases.min()), 4), round(float(kept.relation_biases.max()), 4)]}),
         "abstentionSet": {"before": answered(fusion.probabilities(abs_rows.bi, abs_rows.cross, params), block["threshold"]),
                           "after": answered(abs_probs, threshold)},
         "thresholdForAbstentionSet": round(abs_threshold, 4), "thresholdForDocuments": round(doc_threshold, 4),
@@ -213,13 +239,16 @@ def fit_block(name: str, block: dict, cross_weight_used: bool, docs: dict, abste
             "afterOutOfFold": {"atNewThreshold": sentence_point(oof_probs, threshold),
                                "bestF1": sentence_point(oof_probs, none_vector.best_f1(oof_probs[sentence], docs["right"][sentence], sentence_related)[0])},
         }
-    return {"weights": weights.tolist(), "bias": bias}, threshold, report
+    vector = {"weights": kept.weights.tolist(), "bias": kept.bias}
+    biases = None if kept.relation_biases is None else dict(zip(ids, kept.relation_biases.tolist()))
+    return {"noneVector": vector, **({} if biases is None else {"relationBiases": biases})}, threshold, report
 
 
 def adaptive_checks(plain_fused: dict, plain_bi_only: dict, block: dict, docs: dict, abstention: dict) -> dict:
     """The adaptive path (crossGate) before and after: closed-set top-1 on the held-out sentences whose
-    gold is among the candidates (the relations' order never moves, but a row the gate now skips
-    takes the bi-only order), and the share of rows that skip the cross-encoder."""
+    gold is among the candidates (a row the gate now skips takes the bi-only order, and relation
+    biases reorder the relations that share an id with the calibration's), and the share of rows
+    that skip the cross-encoder."""
     gate = block.get("crossGate", {}).get("minConfidence")
 
     def params(b: dict, cross: bool) -> fusion.FusionParams:
@@ -231,7 +260,9 @@ def adaptive_checks(plain_fused: dict, plain_bi_only: dict, block: dict, docs: d
 
     def run(fused: dict, bi_only: dict, part: dict):
         return none_vector.adaptive(part["bi"], part["cross"], params(fused, True), params(bi_only, False), gate,
-                                    shift(fused, part), shift(bi_only, part))
+                                    shift(fused, part), shift(bi_only, part),
+                                    relation_bias_of(fused, part["biasColumns"], docs["ids"]),
+                                    relation_bias_of(bi_only, part["biasColumns"], docs["ids"]))
 
     has_gold = abstention["target"] >= 0
     out = {"heldOutClosedSet": {"sentences": int(has_gold.sum())}, "documentsSkippingCrossEncoder": {}}
@@ -245,7 +276,7 @@ def adaptive_checks(plain_fused: dict, plain_bi_only: dict, block: dict, docs: d
 
 
 def fit(model: Path, data_dir: Path, documents: int, document_precision: float, cache: Path, threads: int, log,
-        calibration: str = "documents", window: int = 0, threshold_pairs: str = "sentence") -> dict:
+        calibration: str = "documents", window: int = 0, threshold_pairs: str = "sentence", relation_biases: bool = True) -> dict:
     """Fits the named calibration and writes it to manifest.fusion.calibrations[calibration]; the
     model's own fusion blocks (what every relation set gets by default) are left as they are."""
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
@@ -266,13 +297,16 @@ def fit(model: Path, data_dir: Path, documents: int, document_precision: float, 
         b.pop("noneVector", None)
     docs = score_documents(manifest, data_dir, documents, cache / manifest.get("manifestSha256", "unsealed")[:12], runners, tokenizer, log, window)
     abstention = score_abstention(manifest, config, data_dir, runners, tokenizer)
+    docs["biasColumns"] = docs["columns"]  # the documents' candidates are the calibration's relations
+    abstention["biasColumns"] = bias_columns(abstention["relationIds"], docs["ids"])
     target_precision = block["fittedOn"]["targetPrecision"]
     plain_fused, plain_bi_only = copy.deepcopy(block), copy.deepcopy(block["biOnly"])
     reports = {}
     for name, b, with_cross in (("fused", block, True), ("biOnly", block["biOnly"], False)):
-        vector, threshold, reports[name] = fit_block(name, b, with_cross, docs, abstention, target_precision, document_precision, config.seed, threshold_pairs)
+        fitted, threshold, reports[name] = fit_block(name, b, with_cross, docs, abstention, target_precision, document_precision,
+                                                     config.seed, threshold_pairs, relation_biases)
         reports[name]["oldThreshold"] = b["threshold"]
-        b["noneVector"] = vector
+        b.update(fitted)
         b["threshold"] = threshold
         log(f"{name}: {json.dumps(reports[name]['calibrationDocuments'])}")
     checks = adaptive_checks(plain_fused, plain_bi_only, block, docs, abstention)
@@ -291,14 +325,17 @@ def fit(model: Path, data_dir: Path, documents: int, document_precision: float, 
                       **({} if docs["windowPairs"] is None else {"windowPairs": docs["windowPairs"]})},
         "abstentionSentences": int(len(abstention["target"])),
         "thresholdPairs": threshold_pairs,
+        # One per DocRED relation id: they reorder relations, so they hold for that relation set only.
+        "relationBiases": relation_biases,
         "targetPrecision": target_precision, "documentPrecision": document_precision,
         "precision": "int8", "script": "training/fit_none_vector.py",
         "fittedAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    def calibrated(b: dict) -> dict:
+        return {"noneVector": b["noneVector"], "threshold": b["threshold"],
+                **({"relationBiases": b["relationBiases"]} if "relationBiases" in b else {})}
     manifest["fusion"].setdefault("calibrations", {})[calibration] = {
-        "noneVector": block["noneVector"], "threshold": block["threshold"],
-        "biOnly": {"noneVector": block["biOnly"]["noneVector"], "threshold": block["biOnly"]["threshold"]},
-        "fittedOn": fitted_on,
+        **calibrated(block), "biOnly": calibrated(block["biOnly"]), "fittedOn": fitted_on,
     }
     write_edited_manifest(model, manifest)
     return {"calibration": calibration, "fit": fitted_on, **reports, **checks}
@@ -318,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold-pairs", choices=("sentence", "all"), default="sentence",
                         help="pairs the documents' threshold is read off: the sentence pairs (default; what extractDocument pairs "
                              "unless told otherwise) or all the pairs fitted on, window pairs included")
+    parser.add_argument("--relation-biases", action=argparse.BooleanOptionalAction, default=True,
+                        help="also fit one bias per DocRED relation (default; they reorder relations, so the calibration then suits "
+                             "that relation set only): --no-relation-biases for the none vectors alone")
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[a-z][a-z0-9-]*", args.calibration):
         parser.error(f"--calibration must be a lower-case name (letters, digits, '-'), received {args.calibration!r}")
@@ -329,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--documents must lie between 4 and {redocred.DEFAULT_CALIBRATION_SIZE}, received {args.documents}")
     try:
         record = fit(args.model, args.data_dir, args.documents, args.document_precision, args.cache, args.threads,
-                     lambda m: print(m, file=sys.stderr, flush=True), args.calibration, args.window, args.threshold_pairs)
+                     lambda m: print(m, file=sys.stderr, flush=True), args.calibration, args.window, args.threshold_pairs,
+                     args.relation_biases)
     except (ExportError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -32,7 +32,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from none_vector_relation_holdout import load_rows  # noqa: E402
-from zsre_train import none_vector, redocred  # noqa: E402
+from zsre_train import fusion, none_vector, redocred  # noqa: E402
 from zsre_train.machine import repository_path, run_environment  # noqa: E402
 from zsre_train.manifest import emit_record  # noqa: E402
 
@@ -41,38 +41,6 @@ PRECISION = 0.7
 FOLDS = 4
 VECTOR_L2 = 1e-5  # the shipped calibration's choice for both blocks' vectors (fit record)
 BIAS_L2 = (1e-4, 1e-3, 1e-2)
-
-
-def fit(vectors: torch.Tensor, logits: torch.Tensor, columns: torch.Tensor, target: torch.Tensor, none_logit: float,
-        relations: int, bias_l2: float | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(weights, bias, beta): the none vector and, unless bias_l2 is None, one bias per relation."""
-    weights = torch.zeros(vectors.shape[1], dtype=torch.float64, requires_grad=True)
-    bias = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    beta = torch.zeros(relations, dtype=torch.float64, requires_grad=bias_l2 is not None)
-    optimiser = torch.optim.LBFGS([weights, bias] + ([beta] if bias_l2 is not None else []), lr=0.5, max_iter=300,
-                                  line_search_fn="strong_wolfe")
-
-    def closure() -> torch.Tensor:
-        optimiser.zero_grad()
-        none = none_logit + vectors @ weights + bias
-        z = logits + beta[columns]
-        loss = torch.nn.functional.cross_entropy(torch.cat([none[:, None], z], dim=1), target) + VECTOR_L2 * (weights @ weights)
-        if bias_l2 is not None:
-            loss = loss + bias_l2 * (beta @ beta)
-        loss.backward()
-        return loss
-
-    optimiser.step(closure)
-    return weights.detach(), bias.detach(), beta.detach()
-
-
-def probabilities(vectors, logits, columns, none_logit, weights, bias, beta) -> np.ndarray:
-    none = (none_logit + vectors @ weights + bias).numpy()
-    z = (logits + beta[columns]).numpy()
-    all_logits = np.concatenate([none[:, None], z], axis=1)
-    all_logits -= all_logits.max(axis=1, keepdims=True)
-    p = np.exp(all_logits)
-    return (p / p.sum(axis=1, keepdims=True))[:, 1:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,24 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     related = int(sum(1 for g in gold if g))
     groups = rows["groups"]
     folds = np.array_split(np.random.default_rng(0).permutation(np.unique(groups)), FOLDS)
-    vectors = torch.tensor(rows["vectors"], dtype=torch.float64)
-    columns = torch.tensor(rows["columns"])
-    y = torch.tensor(target + 1)
 
     results = []
     for block_name, use_cross in (("fused", True), ("biOnly", False)):
         block = manifest["fusion"]["biOnly"] if block_name == "biOnly" else manifest["fusion"]
-        logits = block["biWeight"] * torch.tensor(rows["bi"], dtype=torch.float64)
-        if use_cross:
-            logits = logits + block["crossWeight"] * torch.tensor(rows["cross"], dtype=torch.float64)
+        params = fusion.FusionParams(block["biWeight"], block["crossWeight"] if use_cross else 0.0, block["noneLogit"], 0.0)
+        fit_rows = none_vector.FitRows(rows["vectors"], rows["bi"], rows["cross"] if use_cross else None, target, rows["columns"])
         for bias_l2 in (None, *BIAS_L2):
             probs = np.zeros(rows["bi"].shape)
             for part in folds:
                 held = np.isin(groups, part)
-                train = torch.tensor(~held)
-                fitted = fit(vectors[train], logits[train], columns[train], y[train], block["noneLogit"], len(ids), bias_l2)
-                probs[held] = probabilities(vectors[torch.tensor(held)], logits[torch.tensor(held)], columns[torch.tensor(held)],
-                                            block["noneLogit"], *fitted)
+                fitted = none_vector.fit_block(fit_rows.take(~held), params, VECTOR_L2, bias_l2, len(ids))
+                probs[held] = fitted.probabilities(fit_rows.take(held), params)
             _, best = none_vector.best_f1(probs, right, related)
             threshold = none_vector.threshold_for_precision(probs, right, related, PRECISION)
             p, r, f = none_vector.answered_f1(probs, right, related, threshold) if threshold is not None else (0.0, 0.0, 0.0)

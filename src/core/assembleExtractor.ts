@@ -87,7 +87,7 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
     });
   }
   const calibrated = settings.calibration === undefined || typeof settings.calibration === 'string'
-    ? calibratedBlocks(manifest, settings.calibration)
+    ? calibratedBlocks(manifest, settings.calibration, relations)
     : fittedBlocks(manifest, settings.calibration, relations);
   const biOnlyFusion: FusionParams = { ...calibrated.biOnly, crossWeight: 0, threshold: settings.threshold ?? calibrated.biOnly.threshold };
   const unscoredCrossScore = manifest.fusion.crossGate?.unscoredCrossScore;
@@ -303,7 +303,7 @@ function reportSkipped(skipped: SkippedPair[], onSkipped: ExtractAllOptions['onS
  * The fusion blocks with a calibration fitted on the user's labelled pairs (src/calibration/): it
  * must be this model's and this relation set's, else an error that says how to get one.
  */
-function fittedBlocks(manifest: Manifest, calibration: CalibrationFile, relations: readonly Relation[]): { fused: Manifest['fusion']; biOnly: Manifest['fusion']['biOnly'] } {
+function fittedBlocks(manifest: Manifest, calibration: CalibrationFile, relations: readonly Relation[]): CalibratedBlocks {
   const digest = 'manifestSha256' in manifest ? manifest.manifestSha256 : null;
   if (calibration.model.manifestSha256 !== digest || calibration.model.name !== manifest.name) {
     throw new ZsreError(
@@ -343,7 +343,7 @@ function fittedBlocks(manifest: Manifest, calibration: CalibrationFile, relation
  * model's none vectors and thresholds; without a name, the model's own blocks. An unknown name is
  * an error listing the model's calibrations, never a silent fallback.
  */
-function calibratedBlocks(manifest: Manifest, name: string | undefined): { fused: Manifest['fusion']; biOnly: Manifest['fusion']['biOnly'] } {
+function calibratedBlocks(manifest: Manifest, name: string | undefined, relations: readonly Relation[]): CalibratedBlocks {
   const { fusion } = manifest;
   if (name === undefined) return { fused: fusion, biOnly: fusion.biOnly };
   const calibrations = fusion.calibrations ?? {};
@@ -358,7 +358,28 @@ function calibratedBlocks(manifest: Manifest, name: string | undefined): { fused
     );
   }
   return {
-    fused: { ...fusion, noneVector: calibration.noneVector, threshold: calibration.threshold },
-    biOnly: { ...fusion.biOnly, noneVector: calibration.biOnly.noneVector, threshold: calibration.biOnly.threshold },
+    fused: { ...fusion, noneVector: calibration.noneVector, threshold: calibration.threshold, relationBiases: biasesByIndex(calibration.relationBiases, relations) },
+    biOnly: {
+      ...fusion.biOnly,
+      noneVector: calibration.biOnly.noneVector,
+      threshold: calibration.biOnly.threshold,
+      relationBiases: biasesByIndex(calibration.biOnly.relationBiases, relations),
+    },
   };
+}
+
+/** The fusion blocks an extractor runs: the model's, or a calibration's (with its relation biases, per relation index). */
+interface CalibratedBlocks {
+  fused: Manifest['fusion'] & { relationBiases?: readonly number[] | undefined };
+  biOnly: Manifest['fusion']['biOnly'] & { relationBiases?: readonly number[] | undefined };
+}
+
+/**
+ * A calibration's relation biases (by relation id) as the fusion reads them: one per relation of
+ * the extractor, by index, 0 for a relation the calibration has none for (a relation outside its
+ * set keeps the fit's prior, 0). Undefined without biases.
+ */
+function biasesByIndex(biases: Readonly<Record<string, number>> | undefined, relations: readonly Relation[]): number[] | undefined {
+  if (biases === undefined) return undefined;
+  return relations.map((relation) => (Object.hasOwn(biases, relation.id) ? (biases[relation.id] as number) : 0));
 }

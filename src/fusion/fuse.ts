@@ -4,7 +4,11 @@
  *   p = softmax([noneLogit, z_1, ..., z_k]);  relation = argmax_j p_j if p_j >= threshold else none.
  * With a learned none vector (training/fit_none_vector.py) noneLogit is per sentence:
  *   noneLogit + bias + weights . v,   v the sentence's bi-encoder vector,
- * which moves only the "no relation" share, never the order of the relations.
+ * which moves only the "no relation" share, never the order of the relations. A named calibration
+ * may also carry relation biases (manifest fusion.calibrations[NAME].relationBiases, by relation
+ * id): z_j + relationBias[relation of j], 0 for a relation without one. These do reorder relations
+ * (some are answered right far more often than others at the same score), so they come only with
+ * a calibration fitted on that relation set.
  * A candidate without a cross score in a sentence whose other candidates have one (left unscored
  * under the adaptive gate's candidate floor, src/pipeline/crossGate.ts) takes the smallest cross
  * term (crossWeight * crossScore) among them, and at most crossWeight * unscoredCrossScore where
@@ -27,12 +31,16 @@ export interface FusionParams {
   noneVector?: { weights: readonly number[]; bias: number } | undefined;
   /** the cross score an unscored candidate is taken to have at most (manifest fusion.crossGate.unscoredCrossScore). */
   unscoredCrossScore?: number | undefined;
+  /** per relation, by its index in the extractor's relations: added to its logit (0 where absent). */
+  relationBiases?: readonly number[] | undefined;
 }
 
 export interface ScoredCandidate {
   biScore: number;
   /** null in bi-encoder-only mode. */
   crossScore: number | null;
+  /** the candidate's relation, as an index into the extractor's relations: needed with relationBiases. */
+  relation?: number | undefined;
 }
 
 export interface FusionResult {
@@ -53,8 +61,9 @@ export function fuse(
   const crossTerms = candidates.flatMap(({ crossScore }) => (crossScore === null ? [] : [params.crossWeight * crossScore]));
   const cap = params.unscoredCrossScore === undefined ? Number.POSITIVE_INFINITY : params.crossWeight * params.unscoredCrossScore;
   const unscoredTerm = crossTerms.length === 0 ? 0 : Math.min(...crossTerms, cap);
-  const logits = candidates.map(({ biScore, crossScore }) =>
-    crossScore === null ? params.biWeight * biScore + unscoredTerm : params.biWeight * biScore + params.crossWeight * crossScore,
+  const logits = candidates.map(({ biScore, crossScore, relation }) =>
+    (crossScore === null ? params.biWeight * biScore + unscoredTerm : params.biWeight * biScore + params.crossWeight * crossScore) +
+    relationBias(params, relation),
   );
   const [none, ...probabilities] = softmax([noneLogit(params, sentence), ...logits]);
   let best: number | null = null;
@@ -68,6 +77,14 @@ export function fuse(
     noneProbability: none ?? 1,
     best: best !== null && bestProbability >= params.threshold ? best : null,
   };
+}
+
+/** A candidate's relation bias: 0 without biases, or for a relation the calibration has none for. */
+function relationBias(params: FusionParams, relation: number | undefined): number {
+  const biases = params.relationBiases;
+  if (biases === undefined) return 0;
+  if (relation === undefined) throw new Error('relation biases need each candidate\'s relation index');
+  return biases[relation] ?? 0;
 }
 
 /** The sentence's "no relation" logit: the constant, moved by the none vector where the model has one. */

@@ -40,14 +40,20 @@ const noneVectorSchema = z.object({ weights: z.array(z.number()).min(1), bias: z
 
 // A named calibration of "no relation" (training/fit_none_vector.py --calibration NAME), chosen
 // with createExtractor({ calibration: NAME }): it replaces the none vector and the threshold of
-// both fusion blocks, and nothing else (weights, ranking and the cross gate stay the model's).
+// both fusion blocks and, where it has them, adds relation biases (one per relation id, added to
+// that relation's logit; src/fusion/fuse.ts); the weights and the cross gate stay the model's.
 // Fitted where most pairs hold none of a given relation schema (documents: Re-DocRED, the 96
 // DocRED relations), so it also turns away relations outside that schema: opt-in, never a default.
+export const relationBiasesSchema = z.record(z.string().min(1), z.number());
+const calibratedBlockShape = {
+  noneVector: noneVectorSchema,
+  threshold: z.number().min(0).max(1),
+  relationBiases: relationBiasesSchema.optional(),
+};
 const calibrationSchema = z
   .object({
-    noneVector: noneVectorSchema,
-    threshold: z.number().min(0).max(1),
-    biOnly: z.object({ noneVector: noneVectorSchema, threshold: z.number().min(0).max(1) }).strict(),
+    ...calibratedBlockShape,
+    biOnly: z.object(calibratedBlockShape).strict(),
     fittedOn: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();

@@ -14,7 +14,7 @@ import type { Hit } from '../labels/topK.js';
  */
 export function biOnlyFused(hits: readonly Hit[], biOnly: FusionParams, sentence?: Float32Array): FusionResult {
   return fuse(
-    hits.map((hit) => ({ biScore: hit.score, crossScore: null })),
+    hits.map((hit) => ({ biScore: hit.score, crossScore: null, relation: hit.index })),
     biOnly,
     sentence,
   );

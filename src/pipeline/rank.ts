@@ -21,7 +21,11 @@ export function rankCandidates(
   sentence?: Float32Array,
   admissible: Admissible = null,
 ): ExtractResult {
-  const scored = hits.map((hit, position) => ({ biScore: hit.score, crossScore: crossScores === null ? null : (crossScores[position] ?? null) }));
+  const scored = hits.map((hit, position) => ({
+    biScore: hit.score,
+    crossScore: crossScores === null ? null : (crossScores[position] ?? null),
+    relation: hit.index,
+  }));
   const answerable = admissible === null ? undefined : (position: number) => admissible((hits[position] as Hit).index);
   const fused = fuse(scored, params, sentence, answerable);
   const candidates: Candidate[] = hits.map((hit, position) => {

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from zsre_train import none_vector, redocred
 from zsre_train.fusion import FusionParams, probabilities
@@ -23,12 +24,19 @@ def fixture_case() -> dict:
     bias = -0.75
     params = FusionParams(20.0, 0.5, 8.0, 0.4)
     shift = none_vector.none_shift(vectors, weights, bias)
+    # A calibration's relation biases: candidates' relations by index, -1 for one without a bias.
+    relation_biases = np.array([0.8, -1.25, 0.3])
+    columns = np.array([[0, 1, 2], [2, -1, 0], [1, 0, -1], [0, 2, 1]])
+    relation_bias = none_vector.NoneFit(weights, bias, relation_biases).relation_bias(columns)
     return {
         "params": {"biWeight": params.bi_weight, "crossWeight": params.cross_weight, "noneLogit": params.none_logit,
                    "threshold": params.threshold, "noneVector": {"weights": weights.tolist(), "bias": bias}},
         "vectors": vectors.tolist(), "bi": bi.tolist(), "cross": cross.tolist(),
         "probabilities": probabilities(bi, cross, params, shift).tolist(),
         "biOnlyProbabilities": probabilities(bi, None, params, shift).tolist(),
+        "relationBiases": relation_biases.tolist(), "columns": columns.tolist(),
+        "biasedProbabilities": probabilities(bi, cross, params, shift, relation_bias).tolist(),
+        "biasedBiOnlyProbabilities": probabilities(bi, None, params, shift, relation_bias).tolist(),
     }
 
 
@@ -37,7 +45,7 @@ def test_the_committed_fixture_is_what_the_reference_computes():
     committed = json.loads(FIXTURE.read_text(encoding="utf-8"))
     fresh = fixture_case()
     assert committed.keys() == fresh.keys()
-    for key in ("probabilities", "biOnlyProbabilities"):
+    for key in ("probabilities", "biOnlyProbabilities", "biasedProbabilities", "biasedBiOnlyProbabilities"):
         assert np.allclose(committed[key], fresh[key], rtol=0, atol=1e-12)
 
 
@@ -185,9 +193,75 @@ def test_the_documents_threshold_is_read_off_sentence_pairs_unless_told_otherwis
                                                     docs["groups"], abstention_rows, params, report["l2"], 3)
         return none_vector.threshold_for_precision(oof[on], docs["right"][on], int(docs["related"][on].sum()), 0.9)
 
-    _, threshold, report = fit_none_vector.fit_block("biOnly", block, False, docs, abstention, 0.01, 0.9, 3)
+    _, threshold, report = fit_none_vector.fit_block("biOnly", block, False, docs, abstention, 0.01, 0.9, 3, relation_biases=False)
     assert report["thresholdPairs"] == "sentence" and "calibrationSentencePairs" in report
     assert threshold == fit_none_vector._rounded(by_hand(report, docs["sentencePair"]))
-    _, threshold_all, report_all = fit_none_vector.fit_block("biOnly", block, False, docs, abstention, 0.01, 0.9, 3, "all")
+    _, threshold_all, report_all = fit_none_vector.fit_block("biOnly", block, False, docs, abstention, 0.01, 0.9, 3, "all", relation_biases=False)
     assert threshold_all == fit_none_vector._rounded(by_hand(report_all, np.ones(480, dtype=bool)))
     assert threshold_all > threshold  # the window pairs' many look-alike "none" rows push it up
+
+
+def _biased_rows(seed: int) -> none_vector.FitRows:
+    """Two candidates per row from three relations (plus, in the second slot of some rows, one
+    outside the calibration's set: column -1); the first candidate always stands out and is the
+    answer, unless it is relation 2, which is always "none" here. Vectors are noise."""
+    rng = np.random.default_rng(seed)
+    n, relations = 600, 3
+    columns = np.stack([rng.permutation(relations)[:2] for _ in range(n)])
+    columns[rng.random(n) < 0.2, 1] = -1
+    bi = np.tile([0.2, 0.0], (n, 1))
+    target = np.where(columns[:, 0] == 2, -1, 0)
+    return none_vector.FitRows(rng.normal(0, 0.1, (n, 4)), bi, None, target, columns)
+
+
+def test_relation_biases_push_a_relation_that_is_never_right_below_none():
+    rows = _biased_rows(0)
+    params = FusionParams(10.0, 0.0, 1.0, 0.0)
+    fitted = none_vector.fit_block(rows, params, l2=1e-4, bias_l2=1e-4, relations=3)
+    assert fitted.relation_biases is not None and fitted.relation_biases.shape == (3,)
+    assert fitted.relation_biases[2] < min(fitted.relation_biases[:2]) - 1
+    test = _biased_rows(1)
+    probs = fitted.probabilities(test, params)
+    first_is_2 = test.columns[:, 0] == 2
+    assert probs[first_is_2, 0].max() < 0.5 < probs[~first_is_2, 0].min()
+    # A candidate outside the set (column -1) gets no bias: its probability is what the vector alone gives it.
+    outside = np.argwhere(test.columns[:, 1] == -1)[0, 0]
+    plain = none_vector.NoneFit(fitted.weights, fitted.bias).probabilities(test.take(np.array([outside])), params)
+    biased = fitted.probabilities(test.take(np.array([outside])), params)
+    z_first = 10 * 0.2 + fitted.relation_biases[test.columns[outside, 0]]
+    assert np.isclose(biased[0, 1] / biased[0, 0], np.exp(0.0 - z_first))
+    assert not np.isclose(plain[0, 0], biased[0, 0])
+    # Without biases the none vector alone cannot tell those rows apart.
+    alone = none_vector.fit_block(rows, params, l2=1e-4)
+    assert alone.relation_biases is None
+    plain = alone.probabilities(test, params)
+    assert abs(plain[first_is_2, 0].mean() - plain[~first_is_2, 0].mean()) < 0.05
+
+
+def test_relation_biases_need_the_candidates_columns():
+    rows = _biased_rows(0)
+    with pytest.raises(ValueError, match="columns"):
+        none_vector.fit_block(none_vector.FitRows(rows.vectors, rows.bi, None, rows.target), FusionParams(10.0, 0.0, 1.0, 0.0), 1e-4, 1e-4, 3)
+
+
+def test_a_calibration_block_keeps_its_relation_biases_by_id():
+    import fit_none_vector
+
+    rows, test = _biased_rows(0), _biased_rows(1)
+    right = np.zeros(rows.bi.shape, dtype=bool)
+    right[rows.target >= 0, 0] = True
+    docs = {"vectors": rows.vectors, "bi": rows.bi, "target": rows.target, "right": right, "related": rows.target >= 0,
+            "groups": np.repeat(np.arange(60), 10), "sentencePair": np.ones(600, dtype=bool),
+            "ids": ["P1", "P2", "P3"], "biasColumns": rows.columns}
+    # The abstention set's relations: P3 is one of the calibration's (column 2), "Q9" is not (-1).
+    abstention = {"vectors": test.vectors[:60], "bi": test.bi[:60], "target": np.zeros(60, dtype=int),
+                  "biasColumns": fit_none_vector.bias_columns(np.array([["P3", "Q9"]] * 60), docs["ids"])}
+    assert (abstention["biasColumns"] == [2, -1]).all()
+    block = {"biWeight": 10.0, "noneLogit": 1.0, "threshold": 0.5}
+    fitted, _, report = fit_none_vector.fit_block("biOnly", block, False, docs, abstention, 0.01, 0.7, 3)
+    biases = fitted["relationBiases"]
+    assert list(biases) == ["P1", "P2", "P3"] and biases["P3"] < min(biases["P1"], biases["P2"])
+    assert report["relationBiasL2"] in none_vector.BIAS_L2_CHOICES and len(report["relationBiasL2Choices"]) == len(none_vector.BIAS_L2_CHOICES)
+    # relation_bias_of reads them back per candidate, 0 for a relation without one.
+    per_candidate = fit_none_vector.relation_bias_of(fitted, np.array([[2, -1]]), docs["ids"])
+    assert per_candidate.tolist() == [[biases["P3"], 0.0]]

@@ -4,6 +4,8 @@ z_j = biWeight * biScore_j + crossWeight * crossScore_j; softmax over [noneLogit
 the best candidate wins if its probability >= threshold, else "no relation". A block with a
 learned none vector (zsre_train.none_vector) moves noneLogit per sentence: noneLogit + bias +
 weights . v, where v is the bi-encoder's sentence vector; `none_shift` carries bias + weights . v.
+A named calibration may also carry relation biases: one number per relation id, added to that
+relation's logit z_j (`relation_bias` carries them per candidate; 0 for a relation without one).
 """
 from __future__ import annotations
 
@@ -22,13 +24,16 @@ class FusionParams:
 
 
 def probabilities(bi: np.ndarray, cross: np.ndarray | None, params: FusionParams,
-                  none_shift: np.ndarray | None = None) -> np.ndarray:
+                  none_shift: np.ndarray | None = None, relation_bias: np.ndarray | None = None) -> np.ndarray:
     """(n, k) candidate probabilities; 1 - row sum is the share of "no relation".
 
-    none_shift: (n,) per-sentence addition to noneLogit (a learned none vector), or None."""
+    none_shift: (n,) per-sentence addition to noneLogit (a learned none vector), or None.
+    relation_bias: (n, k) per-candidate addition to its logit (a calibration's relation biases), or None."""
     z = params.bi_weight * bi
     if cross is not None:
         z = z + params.cross_weight * cross
+    if relation_bias is not None:
+        z = z + np.asarray(relation_bias, dtype=np.float64)
     none = np.full((z.shape[0], 1), params.none_logit)
     if none_shift is not None:
         none = none + np.asarray(none_shift, dtype=np.float64).reshape(-1, 1)
