@@ -60,7 +60,14 @@ describe('fitCalibration', () => {
     expect(outOfFold.fused.atThreshold.precision).toBeGreaterThanOrEqual(0.9);
     expect(outOfFold.biOnly.atThreshold.precision).toBeGreaterThanOrEqual(0.9);
     expect(progress).toContain('score 100/100');
-    expect(progress.at(-1)).toBe('fit 42/42');
+    // 2 blocks x (5 none-vector L2 + 5 relation-bias L2 strengths) x 4 folds, and each block's final fit.
+    expect(progress.at(-1)).toBe('fit 82/82');
+    // Relation biases are kept only where they raised the held-out best F1; then they are the fitted relations'.
+    const biasL2 = calibration.fittedOn['relationBiasL2'] as Record<'fused' | 'biOnly', number | null>;
+    for (const [name, block] of [['fused', calibration], ['biOnly', calibration.biOnly]] as const) {
+      expect(block.relationBiases === undefined).toBe(biasL2[name] === null);
+      for (const id of Object.keys(block.relationBiases ?? {})) expect(ids.has(id)).toBe(true);
+    }
   });
 
   it('is used by createExtractor({ calibration }): fewer wrong answers on sentences it never saw', async () => {
@@ -90,6 +97,9 @@ describe('fitCalibration', () => {
     expect(model.message).toMatch(/fitted for model zsre-minilm-l6-general \(manifest ffffffffffff\).*fit it again with this model/);
     const unknown = await rejection(createExtractor({ relations, cacheDir, index: 'exact', calibration: { ...calibration, thresholds: 0.5 } as CalibrationFile }));
     expect(unknown.message).toMatch(/thresholds/);
+    const strayBias = await rejection(createExtractor({ relations, cacheDir, index: 'exact', calibration: { ...calibration, biOnly: { ...calibration.biOnly, relationBiases: { P999: -1 } } } }));
+    expect(strayBias.code).toBe('INVALID_INPUT');
+    expect(strayBias.message).toMatch(/P999.*not one of the file's relations/);
   });
 
   it('refuses bad labelled pairs with the pair and the fix named', async () => {

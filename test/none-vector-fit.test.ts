@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { fitNoneVector, lossAndGradient, noneShifts, type FitRows } from '../src/calibration/noneVectorFit.js';
+import {
+  biasedLossAndGradient,
+  biasedProbabilities,
+  fitNoneVector,
+  fitRelationBiases,
+  lossAndGradient,
+  noneShifts,
+  takeBiasedRows,
+  type BiasedFitRows,
+  type FitRows,
+} from '../src/calibration/noneVectorFit.js';
 import { atThreshold, bestF1, thresholdForPrecision } from '../src/calibration/operatingPoint.js';
 
 /**
@@ -52,6 +62,68 @@ describe('none vector fit', () => {
     expect(Math.abs(strong.weights[0] as number)).toBeLessThan(Math.abs(vector.weights[0] as number));
     const shifts = noneShifts(data.vectors.subarray(0, 6), 6, vector);
     expect(shifts[0]).toBeCloseTo(vector.bias + vector.weights.reduce((sum, w, i) => sum + w * (data.vectors[i] as number), 0), 10);
+  });
+});
+
+/**
+ * Two candidates per pair from three relations; the first always stands out and is the answer,
+ * unless it is relation 2, which is always "none" here (training/tests/test_none_vector.py's case).
+ * Vectors are noise, so only a relation bias can tell those pairs apart.
+ */
+function biasedRows(n: number, seed: number): BiasedFitRows {
+  let state = seed;
+  const random = (): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  const dim = 4;
+  const vectors = Float32Array.from({ length: n * dim }, () => (random() - 0.5) * 0.2);
+  const relations = new Int32Array(n * 2);
+  const logits = new Float64Array(n * 2);
+  const target = new Int32Array(n);
+  for (let row = 0; row < n; row += 1) {
+    const first = Math.floor(random() * 3);
+    relations[row * 2] = first;
+    relations[row * 2 + 1] = (first + 1 + Math.floor(random() * 2)) % 3;
+    logits[row * 2] = 2;
+    target[row] = first === 2 ? -1 : 0;
+  }
+  return { vectors, dim, k: 2, noneLogits: new Float64Array(n).fill(1), logits, relations, relationCount: 3, target };
+}
+
+describe('none vector fit with relation biases', () => {
+  it('has the gradient its loss has (finite differences)', () => {
+    const data = biasedRows(40, 5);
+    const theta = Float64Array.from([0.3, -0.2, 0.1, 0.5, -0.4, 0.7, -1.1, 0.2]);
+    const { gradient } = biasedLossAndGradient(data, 0.01, 0.05, theta);
+    for (let i = 0; i < theta.length; i += 1) {
+      const up = Float64Array.from(theta);
+      const down = Float64Array.from(theta);
+      up[i] = (up[i] as number) + 1e-6;
+      down[i] = (down[i] as number) - 1e-6;
+      const numeric = (biasedLossAndGradient(data, 0.01, 0.05, up).loss - biasedLossAndGradient(data, 0.01, 0.05, down).loss) / 2e-6;
+      expect(gradient[i]).toBeCloseTo(numeric, 6);
+    }
+  });
+
+  it('pushes a relation that is never right below "none", which the vector alone cannot', () => {
+    const data = biasedRows(600, 7);
+    const fitted = fitRelationBiases(data, 1e-4, 1e-4);
+    const { gradient } = biasedLossAndGradient(data, 1e-4, 1e-4, Float64Array.from([...fitted.weights, fitted.bias, ...fitted.relationBiases]));
+    expect(Math.max(...Array.from(gradient, Math.abs))).toBeLessThan(1e-6);
+    const [b0, b1, b2] = fitted.relationBiases as [number, number, number];
+    expect(b2).toBeLessThan(Math.min(b0, b1) - 1);
+    const test = biasedRows(300, 99);
+    const probabilities = biasedProbabilities(test, fitted);
+    probabilities.forEach((p, row) => {
+      // The first candidate wins where it is right, and "none" outweighs it where it is relation 2.
+      if (test.relations[row * 2] === 2) expect(p[1]).toBeLessThan(0.5);
+      else expect(p[1]).toBeGreaterThan(0.5);
+    });
+    // Rows taken keep their candidates and labels.
+    const taken = takeBiasedRows(test, [3, 1]);
+    expect(Array.from(taken.relations)).toEqual([test.relations[6], test.relations[7], test.relations[2], test.relations[3]]);
+    expect(Array.from(taken.target)).toEqual([test.target[3], test.target[1]]);
   });
 });
 

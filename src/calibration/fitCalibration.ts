@@ -4,7 +4,17 @@ import type { FusionParams } from '../fusion/fuse.js';
 import { runPipeline, type ScoredItem } from '../pipeline/runBatch.js';
 import type { ExtractItem, Extractor } from '../schemas.js';
 import type { CalibrationFile } from './calibrationFile.js';
-import { fitNoneVector, type FitRows, type NoneVector, noneShifts, takeRows } from './noneVectorFit.js';
+import {
+  type BiasedFitRows,
+  biasedProbabilities,
+  fitNoneVector,
+  fitRelationBiases,
+  type FitRows,
+  type NoneVector,
+  noneShifts,
+  takeBiasedRows,
+  takeRows,
+} from './noneVectorFit.js';
 import { bestF1, type OperatingPoint, type Scored, thresholdForPrecision } from './operatingPoint.js';
 
 /**
@@ -19,6 +29,11 @@ import { bestF1, type OperatingPoint, type Scored, thresholdForPrecision } from 
  * (noneVectorFit.ts), its L2 strength chosen by best F1 on pairs held out by text or group (folds), and the
  * block's threshold set to the smallest that reaches `precision` on those held-out probabilities
  * (what new text will see; read off the pairs a vector was fitted on, a threshold is optimistic).
+ * Then relation biases (one per relation, added to its logit; noneVectorFit.ts) are tried at each
+ * of BIAS_L2_CHOICES with the vector's chosen L2, and kept where they raise that held-out best F1:
+ * on Re-DocRED's calibration documents they lower relations answered wrongly more often than their
+ * scores say (benchmarks/results/none-vector/relation-bias-trial.json); with few labels per
+ * relation they may not, and then the calibration has none.
  */
 
 /** Fields a labelled pair may have: an extract() item's, plus relation and group. */
@@ -47,6 +62,8 @@ export interface FitCalibrationOptions {
 }
 
 export const L2_CHOICES = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1] as const;
+/** the relation biases' L2 strengths tried (training/zsre_train/none_vector.py BIAS_L2_CHOICES). */
+export const BIAS_L2_CHOICES = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2] as const;
 const MIN_GROUPS = 8;
 
 interface BlockRows {
@@ -55,6 +72,21 @@ interface BlockRows {
   bestShare: Float64Array;
   bestRight: Uint8Array;
   related: number;
+  /** the same pairs for the fit with relation biases (the whole softmax). */
+  biased: BiasedFitRows;
+  /** n x k: candidate j of pair i is one of its gold relations. */
+  right: Uint8Array;
+}
+
+interface FittedBlock {
+  noneVector: NoneVector;
+  /** by relation id; absent where relation biases did not help on held-out pairs. */
+  relationBiases?: Record<string, number>;
+  threshold: number;
+  l2: number;
+  biasL2: number | null;
+  outOfFold: OperatingPoint;
+  outOfFoldBestF1: OperatingPoint;
 }
 
 export async function fitCalibration(extractor: Extractor, pairs: readonly LabelledPair[], options: FitCalibrationOptions = {}): Promise<CalibrationFile> {
@@ -116,17 +148,17 @@ export async function fitCalibration(extractor: Extractor, pairs: readonly Label
   const blocks = {
     // A pair with a relation taught by examples among its candidates skips the cross-encoder
     // (rerank.ts) and is fused bi-only at run time: so here too.
-    fused: blockRows(scored, gold, (item) => (item.crossScores === null ? pipeline.biOnlyFusion : pipeline.fusion), manifest.vectorSize, idOf),
-    biOnly: blockRows(scored.map((item) => ({ ...item, crossScores: null })), gold, () => pipeline.biOnlyFusion, manifest.vectorSize, idOf),
+    fused: blockRows(scored, gold, (item) => (item.crossScores === null ? pipeline.biOnlyFusion : pipeline.fusion), manifest.vectorSize, idOf, pipeline.relations.length),
+    biOnly: blockRows(scored.map((item) => ({ ...item, crossScores: null })), gold, () => pipeline.biOnlyFusion, manifest.vectorSize, idOf, pipeline.relations.length),
   };
   const foldOf = foldsByText(groups, folds);
-  const totalFits = 2 * (L2_CHOICES.length * folds + 1);
+  const totalFits = 2 * ((L2_CHOICES.length + BIAS_L2_CHOICES.length) * folds + 1);
   let fits = 0;
   const progress = (): void => {
     fits += 1;
     options.onProgress?.({ stage: 'fit', done: fits, total: totalFits });
   };
-  const fitted = {} as Record<'fused' | 'biOnly', { noneVector: NoneVector; threshold: number; l2: number; outOfFold: OperatingPoint; outOfFoldBestF1: OperatingPoint }>;
+  const fitted = {} as Record<'fused' | 'biOnly', FittedBlock>;
   for (const name of ['fused', 'biOnly'] as const) {
     checkNotAborted(options.signal);
     const block = blocks[name];
@@ -137,7 +169,13 @@ export async function fitCalibration(extractor: Extractor, pairs: readonly Label
       // Among equal F1 the stronger L2: the simpler vector.
       if (chosen === null || f1 >= chosen.f1) chosen = { l2, f1, probabilities };
     }
-    const picked = chosen as { l2: number; f1: number; probabilities: Scored };
+    let picked = chosen as { l2: number; f1: number; probabilities: Scored; biasL2?: number };
+    for (const biasL2 of BIAS_L2_CHOICES) {
+      const probabilities = outOfFoldBiased(block, foldOf, folds, picked.l2, biasL2, progress);
+      const { f1 } = bestF1(probabilities);
+      // Only where they do better than the vector alone; among equal F1 the stronger L2.
+      if (f1 > picked.f1 || (picked.biasL2 !== undefined && f1 >= picked.f1)) picked = { l2: picked.l2, f1, probabilities, biasL2 };
+    }
     const at = thresholdForPrecision(picked.probabilities, precision);
     if (at === null) {
       throw new ZsreError(
@@ -146,9 +184,16 @@ export async function fitCalibration(extractor: Extractor, pairs: readonly Label
           'label more pairs, or ask for a lower precision.',
       );
     }
-    const noneVector = fitNoneVector(block.rows, picked.l2);
+    const common = { threshold: at.threshold, l2: picked.l2, outOfFold: at, outOfFoldBestF1: bestF1(picked.probabilities) };
+    if (picked.biasL2 === undefined) {
+      fitted[name] = { ...common, noneVector: fitNoneVector(block.rows, picked.l2), biasL2: null };
+    } else {
+      const { relationBiases, ...noneVector } = fitRelationBiases(block.biased, picked.l2, picked.biasL2);
+      // Only the relations the pairs had among their candidates moved; the others' biases stay 0 and are left out.
+      const byId = Object.fromEntries(relationBiases.flatMap((bias, relation) => (bias === 0 ? [] : [[idOf(relation), bias] as const])));
+      fitted[name] = { ...common, noneVector, relationBiases: byId, biasL2: picked.biasL2 };
+    }
     progress();
-    fitted[name] = { noneVector, threshold: at.threshold, l2: picked.l2, outOfFold: at, outOfFoldBestF1: bestF1(picked.probabilities) };
   }
   const round = (point: OperatingPoint): OperatingPoint => ({
     threshold: point.threshold,
@@ -163,7 +208,8 @@ export async function fitCalibration(extractor: Extractor, pairs: readonly Label
     relations: pipeline.relations.map((relation) => relation.id),
     noneVector: fitted.fused.noneVector,
     threshold: fitted.fused.threshold,
-    biOnly: { noneVector: fitted.biOnly.noneVector, threshold: fitted.biOnly.threshold },
+    ...biasesOf(fitted.fused),
+    biOnly: { noneVector: fitted.biOnly.noneVector, threshold: fitted.biOnly.threshold, ...biasesOf(fitted.biOnly) },
     fittedOn: {
       pairs: items.length,
       related,
@@ -171,6 +217,8 @@ export async function fitCalibration(extractor: Extractor, pairs: readonly Label
       precisionTarget: precision,
       folds,
       l2: { fused: fitted.fused.l2, biOnly: fitted.biOnly.l2 },
+      // null: relation biases did not raise the held-out best F1, and the block has none.
+      relationBiasL2: { fused: fitted.fused.biasL2, biOnly: fitted.biOnly.biasL2 },
       // Held-out pairs (each fold scored by vectors fitted without it): what new text should see.
       outOfFold: {
         fused: { atThreshold: round(fitted.fused.outOfFold), bestF1: round(fitted.fused.outOfFoldBestF1) },
@@ -179,6 +227,10 @@ export async function fitCalibration(extractor: Extractor, pairs: readonly Label
       fittedAt: new Date().toISOString(),
     },
   };
+}
+
+function biasesOf(block: FittedBlock): { relationBiases?: Record<string, number> } {
+  return block.relationBiases === undefined ? {} : { relationBiases: block.relationBiases };
 }
 
 /**
@@ -208,6 +260,7 @@ function blockRows(
   paramsFor: (item: ScoredItem) => FusionParams,
   dim: number,
   idOf: (relation: number) => string,
+  relationCount: number,
 ): BlockRows {
   const n = scored.length;
   const vectors = new Float32Array(n * dim);
@@ -215,6 +268,13 @@ function blockRows(
   const none = new Uint8Array(n);
   const bestShare = new Float64Array(n);
   const bestRight = new Uint8Array(n);
+  // Every pair has the extractor's topK candidates; a shorter list is padded with candidates of
+  // logit -Infinity (probability 0: they move nothing).
+  const k = scored.reduce((most, item) => Math.max(most, item.hits.length), 0);
+  const logitsAll = new Float64Array(n * k).fill(Number.NEGATIVE_INFINITY);
+  const relations = new Int32Array(n * k);
+  const right = new Uint8Array(n * k);
+  const targets = new Int32Array(n);
   scored.forEach((item, row) => {
     vectors.set(item.vector, row * dim);
     const params = paramsFor(item);
@@ -226,13 +286,49 @@ function blockRows(
     const logSum = max + Math.log(logits.reduce((sum, logit) => sum + Math.exp(logit - max), 0));
     const best = logits.indexOf(max);
     offsets[row] = params.noneLogit - logSum;
+    logitsAll.set(logits, row * k);
+    item.hits.forEach((hit, position) => {
+      relations[row * k + position] = hit.index;
+      right[row * k + position] = (gold[row] as Set<string>).has(idOf(hit.index)) ? 1 : 0;
+    });
     bestShare[row] = Math.exp(max - logSum);
     const labels = gold[row] as Set<string>;
     const target = item.hits.findIndex((hit) => labels.has(idOf(hit.index)));
     none[row] = target < 0 ? 1 : 0;
+    targets[row] = target;
     bestRight[row] = labels.has(idOf((item.hits[best] as { index: number }).index)) ? 1 : 0;
   });
-  return { rows: { vectors, dim, offsets, none }, bestShare, bestRight, related: gold.filter((labels) => labels.size > 0).length };
+  const noneLogits = Float64Array.from(scored, (item) => paramsFor(item).noneLogit);
+  return {
+    rows: { vectors, dim, offsets, none },
+    bestShare,
+    bestRight,
+    related: gold.filter((labels) => labels.size > 0).length,
+    biased: { vectors, dim, k, noneLogits, logits: logitsAll, relations, relationCount, target: targets },
+    right,
+  };
+}
+
+/** As outOfFold, with relation biases: the best candidate can change, so it is read per pair. */
+function outOfFoldBiased(block: BlockRows, foldOf: Int32Array, folds: number, l2: number, biasL2: number, progress: () => void): Scored {
+  const best = new Float64Array(foldOf.length);
+  const bestRight = new Uint8Array(foldOf.length);
+  const { k } = block.biased;
+  for (let fold = 0; fold < folds; fold += 1) {
+    const held: number[] = [];
+    const kept: number[] = [];
+    foldOf.forEach((value, row) => (value === fold ? held : kept).push(row));
+    const fitted = fitRelationBiases(takeBiasedRows(block.biased, kept), l2, biasL2);
+    progress();
+    biasedProbabilities(takeBiasedRows(block.biased, held), fitted).forEach((p, position) => {
+      const row = held[position] as number;
+      let top = 1;
+      for (let j = 2; j <= k; j += 1) if ((p[j] as number) > (p[top] as number)) top = j;
+      best[row] = p[top] as number;
+      bestRight[row] = block.right[row * k + top - 1] as number;
+    });
+  }
+  return { best, bestRight, related: block.related };
 }
 
 /** Each pair's best-candidate probability under vectors fitted without its fold. */

@@ -11,6 +11,12 @@
  * left is a logistic regression of "none" on v with a per-pair offset noneLogit - logsumexp(z):
  *   loss = mean(softplus(s) - y s) + l2 |weights|^2,   s = offset + bias + weights . v.
  * Convex; minimized with L-BFGS.
+ *
+ * With relation biases (training/zsre_train/none_vector.py fit_block, bias_l2) each candidate's
+ * logit also moves by its relation's bias, z_j + beta[r_j]; the likelihood no longer splits, so
+ * fitRelationBiases minimizes the full softmax loss, with an L2 penalty on the biases too:
+ *   loss = mean(logsumexp([s_none, z + beta[r]]) - s_label) + l2 |weights|^2 + biasL2 |beta|^2.
+ * Also convex, and minimized with the same L-BFGS.
  */
 
 export interface FitRows {
@@ -26,6 +32,29 @@ export interface FitRows {
 export interface NoneVector {
   weights: number[];
   bias: number;
+}
+
+/** What the fit with relation biases reads per pair: the whole fusion softmax. */
+export interface BiasedFitRows {
+  /** n x d sentence vectors, row-major. */
+  vectors: Float32Array;
+  dim: number;
+  /** candidates per pair. */
+  k: number;
+  /** per pair: the block's none logit (before the vector). */
+  noneLogits: Float64Array;
+  /** n x k fused logits before biases, row-major. */
+  logits: Float64Array;
+  /** n x k: each candidate's relation, an index below `relationCount`. */
+  relations: Int32Array;
+  relationCount: number;
+  /** per pair: the gold candidate's position, or -1 for "none". */
+  target: Int32Array;
+}
+
+export interface BiasedNoneVector extends NoneVector {
+  /** per relation index. */
+  relationBiases: number[];
 }
 
 const MEMORY = 10;
@@ -64,6 +93,94 @@ function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
+/** rows restricted to `keep` (indices). */
+export function takeBiasedRows(rows: BiasedFitRows, keep: readonly number[]): BiasedFitRows {
+  const { dim, k } = rows;
+  const vectors = new Float32Array(keep.length * dim);
+  const logits = new Float64Array(keep.length * k);
+  const relations = new Int32Array(keep.length * k);
+  keep.forEach((row, position) => {
+    vectors.set(rows.vectors.subarray(row * dim, (row + 1) * dim), position * dim);
+    logits.set(rows.logits.subarray(row * k, (row + 1) * k), position * k);
+    relations.set(rows.relations.subarray(row * k, (row + 1) * k), position * k);
+  });
+  const pick = <T extends Float64Array | Int32Array>(values: T, make: (length: number) => T): T => {
+    const out = make(keep.length);
+    keep.forEach((row, position) => (out[position] = values[row] as number));
+    return out;
+  };
+  return {
+    ...rows,
+    vectors,
+    logits,
+    relations,
+    noneLogits: pick(rows.noneLogits, (length) => new Float64Array(length)),
+    target: pick(rows.target, (length) => new Int32Array(length)),
+  };
+}
+
+/** Per pair: the fused probabilities [none, candidates...] under a fit with relation biases. */
+export function biasedProbabilities(rows: BiasedFitRows, fitted: BiasedNoneVector): Float64Array[] {
+  const shifts = noneShifts(rows.vectors, rows.dim, fitted);
+  return Array.from(shifts, (shift, row) => softmaxRow(rows, row, (rows.noneLogits[row] as number) + shift, fitted.relationBiases));
+}
+
+function softmaxRow(rows: BiasedFitRows, row: number, noneLogit: number, biases: ArrayLike<number>): Float64Array {
+  const { k } = rows;
+  const logits = new Float64Array(k + 1);
+  logits[0] = noneLogit;
+  for (let j = 0; j < k; j += 1) {
+    const at = row * k + j;
+    logits[j + 1] = (rows.logits[at] as number) + (biases[rows.relations[at] as number] as number);
+  }
+  const max = logits.reduce((most, value) => Math.max(most, value), Number.NEGATIVE_INFINITY);
+  let sum = 0;
+  for (let j = 0; j <= k; j += 1) {
+    logits[j] = Math.exp((logits[j] as number) - max);
+    sum += logits[j] as number;
+  }
+  return logits.map((value) => value / sum);
+}
+
+/** Loss and gradient at theta = [weights (d), bias, relation biases (relationCount)]. */
+export function biasedLossAndGradient(rows: BiasedFitRows, l2: number, biasL2: number, theta: Float64Array): { loss: number; gradient: Float64Array } {
+  const { dim, k, vectors, target, relationCount } = rows;
+  const n = target.length;
+  const gradient = new Float64Array(dim + 1 + relationCount);
+  const biases = theta.subarray(dim + 1);
+  let loss = 0;
+  for (let row = 0; row < n; row += 1) {
+    const base = row * dim;
+    let s = (rows.noneLogits[row] as number) + (theta[dim] as number);
+    for (let i = 0; i < dim; i += 1) s += (theta[i] as number) * (vectors[base + i] as number);
+    const p = softmaxRow(rows, row, s, biases);
+    const label = (target[row] as number) + 1; // 0 is "none"
+    loss -= Math.log(Math.max(p[label] as number, Number.MIN_VALUE));
+    const noneResidual = (p[0] as number) - (label === 0 ? 1 : 0);
+    for (let i = 0; i < dim; i += 1) gradient[i] = (gradient[i] as number) + noneResidual * (vectors[base + i] as number);
+    gradient[dim] = (gradient[dim] as number) + noneResidual;
+    for (let j = 0; j < k; j += 1) {
+      const slot = dim + 1 + (rows.relations[row * k + j] as number);
+      gradient[slot] = (gradient[slot] as number) + (p[j + 1] as number) - (label === j + 1 ? 1 : 0);
+    }
+  }
+  const scale = 1 / Math.max(1, n);
+  let penalty = 0;
+  for (let i = 0; i < gradient.length; i += 1) {
+    const strength = i < dim ? l2 : i === dim ? 0 : biasL2;
+    gradient[i] = (gradient[i] as number) * scale + 2 * strength * (theta[i] as number);
+    penalty += strength * (theta[i] as number) * (theta[i] as number);
+  }
+  return { loss: loss * scale + penalty, gradient };
+}
+
+/** The (weights, bias, relation biases) minimizing biasedLossAndGradient's loss, from zero. */
+export function fitRelationBiases(rows: BiasedFitRows, l2: number, biasL2: number, options: { maxIterations?: number; tolerance?: number } = {}): BiasedNoneVector {
+  const { dim } = rows;
+  const theta = minimize((point) => biasedLossAndGradient(rows, l2, biasL2, point), new Float64Array(dim + 1 + rows.relationCount), options);
+  return { weights: Array.from(theta.subarray(0, dim)), bias: theta[dim] as number, relationBiases: Array.from(theta.subarray(dim + 1)) };
+}
+
 /** Loss and gradient at theta = [weights (d), bias]. */
 export function lossAndGradient(rows: FitRows, l2: number, theta: Float64Array): { loss: number; gradient: Float64Array } {
   const { dim, vectors, offsets, none } = rows;
@@ -97,20 +214,33 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /**
- * The (weights, bias) minimizing the loss above: L-BFGS (two-loop recursion) with a backtracking
- * line search, from zero or from `start` (a fit at a neighbouring L2 strength); stops when the
- * gradient's largest component is below `tolerance` or after `maxIterations`.
+ * The (weights, bias) minimizing the loss above, from zero or from `start` (a fit at a
+ * neighbouring L2 strength).
  */
 export function fitNoneVector(rows: FitRows, l2: number, options: { maxIterations?: number; tolerance?: number; start?: NoneVector } = {}): NoneVector {
   const { dim } = rows;
+  const start = new Float64Array(dim + 1);
+  if (options.start !== undefined) {
+    start.set(options.start.weights);
+    start[dim] = options.start.bias;
+  }
+  const theta = minimize((point) => lossAndGradient(rows, l2, point), start, options);
+  return { weights: Array.from(theta.subarray(0, dim)), bias: theta[dim] as number };
+}
+
+/**
+ * L-BFGS (two-loop recursion) with a backtracking line search from `start`; stops when the
+ * gradient's largest component is below `tolerance` or after `maxIterations`.
+ */
+function minimize(
+  evaluate: (theta: Float64Array) => { loss: number; gradient: Float64Array },
+  start: Float64Array,
+  options: { maxIterations?: number; tolerance?: number },
+): Float64Array {
   const maxIterations = options.maxIterations ?? 300;
   const tolerance = options.tolerance ?? 1e-7;
-  let theta = new Float64Array(dim + 1);
-  if (options.start !== undefined) {
-    theta.set(options.start.weights);
-    theta[dim] = options.start.bias;
-  }
-  let { loss, gradient } = lossAndGradient(rows, l2, theta);
+  let theta = start;
+  let { loss, gradient } = evaluate(theta);
   const steps: Float64Array[] = [];
   const changes: Float64Array[] = [];
   for (let iteration = 0; iteration < maxIterations; iteration += 1) {
@@ -151,7 +281,7 @@ export function fitNoneVector(rows: FitRows, l2: number, options: { maxIteration
     let accepted = false;
     for (let tries = 0; tries < 40; tries += 1) {
       next = theta.map((value, i) => value + step * (direction[i] as number));
-      trial = lossAndGradient(rows, l2, next);
+      trial = evaluate(next);
       if (trial.loss <= loss + 1e-4 * step * slope) {
         accepted = true;
         break;
@@ -174,5 +304,5 @@ export function fitNoneVector(rows: FitRows, l2: number, options: { maxIteration
     ({ loss, gradient } = trial);
     if (improvement < 1e-12 * Math.max(1, Math.abs(loss))) break;
   }
-  return { weights: Array.from(theta.subarray(0, dim)), bias: theta[dim] as number };
+  return theta;
 }

@@ -333,8 +333,13 @@ function fittedBlocks(manifest: Manifest, calibration: CalibrationFile, relation
   }
   const { fusion } = manifest;
   return {
-    fused: { ...fusion, noneVector: calibration.noneVector, threshold: calibration.threshold },
-    biOnly: { ...fusion.biOnly, noneVector: calibration.biOnly.noneVector, threshold: calibration.biOnly.threshold },
+    fused: { ...fusion, noneVector: calibration.noneVector, threshold: calibration.threshold, relationBiases: biasesByIndex(calibration.relationBiases, relations) },
+    biOnly: {
+      ...fusion.biOnly,
+      noneVector: calibration.biOnly.noneVector,
+      threshold: calibration.biOnly.threshold,
+      relationBiases: biasesByIndex(calibration.biOnly.relationBiases, relations),
+    },
   };
 }
 
