@@ -126,7 +126,7 @@ function labelledTypes(docs: readonly number[]): Map<string, { head: Set<string>
 }
 
 const extractor = await createExtractor({ model, relations, threads, cacheDir: join(repoRoot, '.zsre-cache'), ...(calibrationName === undefined ? {} : { calibration: calibrationName }), ...(calibrationFile === undefined ? {} : { calibration: calibrationFile }) });
-interface CalibrationBlock { threshold: number; fittedOn?: { documents?: { calibrationDocuments: number; pairs: number }; documentPrecision?: number } }
+interface CalibrationBlock { threshold: number; relationBiases?: Record<string, number>; fittedOn?: { documents?: { calibrationDocuments: number; pairs: number }; documentPrecision?: number } }
 const manifest = extractor.model.manifest as { manifestSha256?: string; fusion: { threshold: number; topK: number; calibrations?: Record<string, CalibrationBlock> } };
 const calibrationBlock = calibrationName === undefined ? undefined : manifest.fusion.calibrations?.[calibrationName];
 // The threshold the extractor answers at: the calibration's when one is named.
@@ -302,12 +302,17 @@ const paragraphTriples = (threshold: number): Record<string, string[]> =>
   );
 
 /** What the results need of the none vector fit in use (training/fit_none_vector.py): the named calibration's, or an older top-level one; null: none. */
-function noneVectorSummary(manifestOfModel: unknown): { calibrationDocuments: number; pairs: number; documentPrecision: number } | null {
+function noneVectorSummary(manifestOfModel: unknown): { calibrationDocuments: number; pairs: number; documentPrecision: number; relationBiases: boolean } | null {
   const fit = calibrationBlock?.fittedOn ?? (manifestOfModel as { fusion: { noneVectorFit?: CalibrationBlock['fittedOn'] } }).fusion.noneVectorFit;
   const documentsFit = fit?.documents;
   return documentsFit === undefined || fit?.documentPrecision === undefined
     ? null
-    : { calibrationDocuments: documentsFit.calibrationDocuments, pairs: documentsFit.pairs, documentPrecision: fit.documentPrecision };
+    : {
+        calibrationDocuments: documentsFit.calibrationDocuments,
+        pairs: documentsFit.pairs,
+        documentPrecision: fit.documentPrecision,
+        relationBiases: calibrationBlock?.relationBiases !== undefined,
+      };
 }
 
 const environment = runEnvironment();

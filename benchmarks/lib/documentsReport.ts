@@ -33,7 +33,7 @@ export interface DocumentsResult {
   measuring: { sentencePairs: Part; windowPairs: Part | null };
   time: { wallSeconds: number; cpuSeconds: number; modelSeconds?: Record<string, number> };
   /** The model's learned none vectors (training/fit_none_vector.py); absent or null: a constant none logit. */
-  noneVector?: { calibrationDocuments: number; pairs: number; documentPrecision: number } | null;
+  noneVector?: { calibrationDocuments: number; pairs: number; documentPrecision: number; relationBiases?: boolean } | null;
   paragraph?: {
     text: string;
     entities: string[];
@@ -104,7 +104,7 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
   rows(`sentence (${measuring.sentencePairs.pairs}, ${pct(measuring.sentencePairs.relatedShare)}% related)`, measuring.sentencePairs);
   const comparable = before !== undefined && sameDocuments(before.settings.measuringDocuments, settings.measuringDocuments);
   if (before !== undefined && comparable) {
-    const label = `sentence, the run of ${before.environment.date.slice(0, 10)} (commit ${before.environment.commit.slice(0, 8)}, ${before.noneVector ? 'with' : 'no'} none vector)`;
+    const label = `sentence, the run of ${before.environment.date.slice(0, 10)} (commit ${before.environment.commit.slice(0, 8)}, ${before.noneVector ? `with none vector${before.noneVector.relationBiases === true ? ' and relation biases' : ''}` : 'no none vector'})`;
     lines.push(
       `| ${label} | default threshold (that model's) | ${cells(before.measuring.sentencePairs.probability.atDefaultThreshold)} |`,
       `| ${label} | \`threshold\` for best F1 (fitted on calibration) | ${cells(before.measuring.sentencePairs.probability.atCalibrationBestF1Threshold)} |`,
@@ -125,7 +125,7 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
   lines.push(
     '',
     (vector && named !== null
-      ? `The extractor ran with the model's named calibration "${named}" (\`calibration: '${named}'\`): learned none vectors (training/fit_none_vector.py) move the "no relation" logit with the sentence's bi-encoder vector, fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. ${inSample(vector.calibrationDocuments)}`
+      ? `The extractor ran with the model's named calibration "${named}" (\`calibration: '${named}'\`): learned none vectors (training/fit_none_vector.py) move the "no relation" logit with the sentence's bi-encoder vector${vector.relationBiases === true ? ', and relation biases (one per DocRED relation, added to its logit) lower the relations answered wrongly more often than their scores say; both' : ','} fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. ${inSample(vector.calibrationDocuments)}`
       : vector
       ? `The model carries learned none vectors (training/fit_none_vector.py): the "no relation" logit moves with the sentence's bi-encoder vector, fitted on ${vector.pairs} sentence pairs of the first ${vector.calibrationDocuments} calibration documents (none of the measuring ones), and its default threshold is the smallest reaching precision ${pct(vector.documentPrecision)}% there. ${inSample(vector.calibrationDocuments)}`
       : 'The model has a constant "no relation" logit (no none vector). ') +
