@@ -331,16 +331,7 @@ function fittedBlocks(manifest: Manifest, calibration: CalibrationFile, relation
       { context: { missing, extra } },
     );
   }
-  const { fusion } = manifest;
-  return {
-    fused: { ...fusion, noneVector: calibration.noneVector, threshold: calibration.threshold, relationBiases: biasesByIndex(calibration.relationBiases, relations) },
-    biOnly: {
-      ...fusion.biOnly,
-      noneVector: calibration.biOnly.noneVector,
-      threshold: calibration.biOnly.threshold,
-      relationBiases: biasesByIndex(calibration.biOnly.relationBiases, relations),
-    },
-  };
+  return withCalibration(manifest.fusion, calibration, relations);
 }
 
 /**
@@ -362,15 +353,23 @@ function calibratedBlocks(manifest: Manifest, name: string | undefined, relation
       { context: { calibration: name, known } },
     );
   }
-  return {
-    fused: { ...fusion, noneVector: calibration.noneVector, threshold: calibration.threshold, relationBiases: biasesByIndex(calibration.relationBiases, relations) },
-    biOnly: {
-      ...fusion.biOnly,
-      noneVector: calibration.biOnly.noneVector,
-      threshold: calibration.biOnly.threshold,
-      relationBiases: biasesByIndex(calibration.biOnly.relationBiases, relations),
-    },
-  };
+  return withCalibration(fusion, calibration, relations);
+}
+
+/** A calibration's block in place of each fusion block's none vector and threshold, with its relation biases. */
+interface CalibrationBlock {
+  noneVector: NonNullable<Manifest['fusion']['noneVector']>;
+  threshold: number;
+  relationBiases?: Readonly<Record<string, number>> | undefined;
+}
+function withCalibration(fusion: Manifest['fusion'], calibration: CalibrationBlock & { biOnly: CalibrationBlock }, relations: readonly Relation[]): CalibratedBlocks {
+  const calibrated = <Block extends object>(block: Block, replacement: CalibrationBlock) => ({
+    ...block,
+    noneVector: replacement.noneVector,
+    threshold: replacement.threshold,
+    relationBiases: biasesByIndex(replacement.relationBiases, relations),
+  });
+  return { fused: calibrated(fusion, calibration), biOnly: calibrated(fusion.biOnly, calibration.biOnly) };
 }
 
 /** The fusion blocks an extractor runs: the model's, or a calibration's (with its relation biases, per relation index). */
