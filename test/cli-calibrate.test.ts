@@ -48,7 +48,7 @@ describe('zsre calibrate', () => {
   it('writes a calibration that zsre extract --calibration FILE and createExtractor use alike', async () => {
     const outcome = await workspace.zsre('calibrate', '--relations', relations, '--input', input, '--output', output, '--precision', '0.6');
     expect(outcome.code, outcome.stderr).toBe(0);
-    expect(outcome.stdout).toMatch(/wrote .*calibration\.json: 16 pairs \(9 related\); threshold 0\.\d+, on held-out pairs precision \d+\.\d%/);
+    expect(outcome.stdout).toMatch(/wrote .*calibration\.json: 16 pairs \(9 related\); threshold 0\.\d+, on held-out pairs precision \d+\.\d%, recall \d+\.\d%; relation biases (none|for \d+ relations)/);
     expect(outcome.stderr).toMatch(/fitting: 100%/);
     expect(outcome.stderr).toMatch(/only 9 related pairs: the threshold may miss its precision on new text/);
     const calibration = JSON.parse(readFileSync(output, 'utf8')) as CalibrationFile;
