@@ -28,7 +28,6 @@ under the manifest digest); nothing is scored here but the 96 descriptions.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -39,7 +38,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fit_none_vector import builtin_relations  # noqa: E402
-from none_vector_relation_holdout import load_rows  # noqa: E402
+from none_vector_relation_holdout import trial_inputs, trial_parser  # noqa: E402
 from zsre_train import redocred  # noqa: E402
 from zsre_train.backbone import load_tokenizer  # noqa: E402
 from zsre_train.encode import description_vectors, prepare_descriptions  # noqa: E402
@@ -133,14 +132,8 @@ def curve(scores: np.ndarray, right: np.ndarray, related: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--cache", type=Path, required=True, help="fit_none_vector.py's --cache folder")
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--record", type=Path)
-    args = parser.parse_args(argv)
-    manifest = json.loads((args.model / "manifest.json").read_text(encoding="utf-8"))
-    rows = load_rows(args.cache / manifest["manifestSha256"][:12])
+    args = trial_parser(__doc__).parse_args(argv)
+    manifest, rows = trial_inputs(args)
     documents, ids = redocred.load_documents(args.data_dir)
     calibration, _ = redocred.split_documents(len(documents), redocred.DEFAULT_SEED, redocred.DEFAULT_CALIBRATION_SIZE)
     calibration = calibration[:len(np.unique(rows["groups"]))]

@@ -46,6 +46,22 @@ ROOT = Path(__file__).resolve().parent.parent
 PRECISION = 0.7
 
 
+def trial_parser(doc: str) -> argparse.ArgumentParser:
+    """The arguments every trial on fit_none_vector.py's cached pairs takes; a trial adds its own."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--cache", type=Path, required=True, help="fit_none_vector.py's --cache folder")
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--record", type=Path)
+    return parser
+
+
+def trial_inputs(args: argparse.Namespace, extra: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    """The model's manifest and its cached pairs (load_rows), from trial_parser's arguments."""
+    manifest = json.loads((args.model / "manifest.json").read_text(encoding="utf-8"))
+    return manifest, load_rows(args.cache / manifest["manifestSha256"][:12], extra)
+
+
 def load_rows(cache: Path, extra: tuple[str, ...] = ()) -> dict:
     """The cached sentence pairs: vectors, document of each, gold sets, and any `extra` arrays (columns, bi, cross)."""
     parts = [np.load(file) for file in sorted(cache.glob("documents-*.npz"))]
@@ -77,18 +93,13 @@ def features_of(rows: dict, part: dict, kind: str) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--cache", type=Path, required=True, help="fit_none_vector.py's --cache folder")
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = trial_parser(__doc__)
     parser.add_argument("--fit-documents", type=int, default=150, help="calibration documents the vectors are fitted on; the rest are measured")
     parser.add_argument("--seed", type=int, default=0, help="draw of the relation halves")
     parser.add_argument("--l2", type=float, default=1e-6, help="L2 strength of the vectors (the shipped calibration's biOnly choice)")
     parser.add_argument("--features", choices=("sentence", "sentence+top1"), default="sentence")
-    parser.add_argument("--record", type=Path)
     args = parser.parse_args(argv)
-    manifest = json.loads((args.model / "manifest.json").read_text(encoding="utf-8"))
-    rows = load_rows(args.cache / manifest["manifestSha256"][:12])
+    manifest, rows = trial_inputs(args)
     _, ids = redocred.load_documents(args.data_dir)
     tokenizer = load_tokenizer()
     bi_run = ort_bi_runner(session(args.model / manifest["graphs"]["biEncoder"]["files"]["int8"]["file"], 2))

@@ -1,4 +1,5 @@
-"""Would per-relation biases improve the `documents` calibration? (issue 21, a trial; nothing shipped)
+"""Would per-relation biases improve the `documents` calibration? (issue 21: the trial that led to
+fit_none_vector.py fitting them, and to the shipped calibration carrying them)
 
 The shipped named calibration moves only the "no relation" logit, with the sentence's vector
 (zsre_train.none_vector): it never reorders the relations. training/abstention_ceiling.py found
@@ -21,7 +22,6 @@ adds the FewRel-style abstention set), so the no-bias row is this trial's own ba
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -31,7 +31,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from none_vector_relation_holdout import load_rows  # noqa: E402
+from none_vector_relation_holdout import trial_inputs, trial_parser  # noqa: E402
 from zsre_train import fusion, none_vector, redocred  # noqa: E402
 from zsre_train.machine import repository_path, run_environment  # noqa: E402
 from zsre_train.manifest import emit_record  # noqa: E402
@@ -44,14 +44,8 @@ BIAS_L2 = (1e-4, 1e-3, 1e-2)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--cache", type=Path, required=True, help="fit_none_vector.py's --cache folder")
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--record", type=Path)
-    args = parser.parse_args(argv)
-    manifest = json.loads((args.model / "manifest.json").read_text(encoding="utf-8"))
-    rows = load_rows(args.cache / manifest["manifestSha256"][:12], extra=("columns", "bi", "cross"))
+    args = trial_parser(__doc__).parse_args(argv)
+    manifest, rows = trial_inputs(args, ("columns", "bi", "cross"))
     _, ids = redocred.load_documents(args.data_dir)
     gold = rows["gold"]
     right = np.array([[ids[c] in gold[i] for c in row] for i, row in enumerate(rows["columns"])])
