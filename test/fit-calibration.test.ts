@@ -22,6 +22,8 @@ const ids = new Set(relations.map((relation) => relation.id));
 const labelled: LabelledPair[] = fixture.items.map(({ tokens, head, tail, gold }) => ({ tokens, head, tail, relation: ids.has(gold) ? gold : null }));
 const fitPart = labelled.filter((_, index) => index % 2 === 0);
 const checkPart = labelled.filter((_, index) => index % 2 === 1);
+// fewer cross-scored pairs than this and the fused block could not be fitted on its own (MIN_GROUPS in fitCalibration.ts is 8).
+const MIN_FUSED = 8;
 
 async function rejection(work: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -118,4 +120,53 @@ describe('fitCalibration', () => {
     const precision = await rejection(fitCalibration(plain, fitPart, { precision: 1.5 }));
     expect(precision.message).toMatch(/precision must lie between 0 and 1/);
   });
+});
+
+describe('fitCalibration with relations taught by examples', () => {
+  // A pair with a taught relation among its candidates is fused bi-only at run time (rerank.ts),
+  // with the bi-only block: so the fused block is fitted on the other pairs only.
+  const unlabelled = fitPart.map(({ relation: _relation, ...item }) => item);
+  const examplesOf = (id: string) =>
+    fitPart
+      .filter((pair) => pair.relation === id)
+      .slice(0, 2)
+      .map(({ relation: _relation, ...item }) => item);
+  let cacheDir: string;
+  beforeAll(async () => {
+    cacheDir = await mkdtemp(path.join(tmpdir(), 'zsre-fit-calibration-taught-'));
+  });
+
+  it('fits the fused block on the pairs the cross-encoder scores; the others count for the bi-only block only', async () => {
+    const first = relations[0] as Relation;
+    const taught = relations.map((relation) => (relation.id === first.id ? { ...relation, examples: examplesOf(first.id) } : relation));
+    const extractor = await createExtractor({ relations: taught, cacheDir, index: 'exact', rerank: 'always' });
+    try {
+      const reranked = (await extractor.extractBatch(unlabelled)).filter((result) => result.reranked).length;
+      // Some pairs have the taught relation among their candidates, some do not.
+      expect(reranked).toBeGreaterThan(MIN_FUSED);
+      expect(reranked).toBeLessThan(fitPart.length);
+      const calibration = await fitCalibration(extractor, fitPart, { precision: 0.8 });
+      expect(calibration.fittedOn).toMatchObject({ pairs: fitPart.length, fusedPairs: reranked });
+      expect(calibration.noneVector).not.toEqual(calibration.biOnly.noneVector);
+    } finally {
+      await extractor.dispose();
+    }
+  }, 600_000);
+
+  it('with every relation taught, the fused block is the bi-only block', async () => {
+    const taught = relations.map((relation) => ({ ...relation, examples: examplesOf(relation.id) }));
+    const extractor = await createExtractor({ relations: taught, cacheDir, index: 'exact' });
+    try {
+      const progress: string[] = [];
+      const calibration = await fitCalibration(extractor, fitPart, { precision: 0.8, onProgress: ({ stage, done, total }) => progress.push(`${stage} ${done}/${total}`) });
+      expect(calibration.fittedOn['fusedPairs']).toBe(0);
+      expect(calibration.noneVector).toEqual(calibration.biOnly.noneVector);
+      expect(calibration.threshold).toBe(calibration.biOnly.threshold);
+      expect(calibration.relationBiases).toEqual(calibration.biOnly.relationBiases);
+      // One block fitted: (5 none-vector L2 + 5 relation-bias L2 strengths) x 4 folds, and its final fit.
+      expect(progress.at(-1)).toBe('fit 41/41');
+    } finally {
+      await extractor.dispose();
+    }
+  }, 600_000);
 });

@@ -145,56 +145,44 @@ export async function fitCalibration(extractor: Extractor, pairs: readonly Label
     throw new ZsreError('INVALID_INPUT', `fitCalibration needs both pairs that hold a relation and pairs labelled null (none), received ${related} of ${items.length} related.`);
   }
   const idOf = (relation: number): string => pipeline.relations[relation]?.id ?? '';
-  const blocks = {
-    // A pair with a relation taught by examples among its candidates skips the cross-encoder
-    // (rerank.ts) and is fused bi-only at run time: so here too.
-    fused: blockRows(scored, gold, (item) => (item.crossScores === null ? pipeline.biOnlyFusion : pipeline.fusion), manifest.vectorSize, idOf, pipeline.relations.length),
-    biOnly: blockRows(scored.map((item) => ({ ...item, crossScores: null })), gold, () => pipeline.biOnlyFusion, manifest.vectorSize, idOf, pipeline.relations.length),
+  // A pair with a relation taught by examples among its candidates skips the cross-encoder
+  // (rerank.ts) and is fused bi-only at run time, with the bi-only block's vector, biases and
+  // threshold: so it counts for the bi-only block only. The fused block is fitted on the pairs the
+  // cross-encoder scored; where those are too few to fit (every relation taught, say), the fused
+  // block is the bi-only block's fit, which is what such pairs meet at run time anyway.
+  const crossScored = scored.flatMap((item, row) => (item.crossScores === null ? [] : [row]));
+  const fusedSubset = {
+    scored: crossScored.map((row) => scored[row] as ScoredItem),
+    gold: crossScored.map((row) => gold[row] as Set<string>),
+    groups: crossScored.map((row) => groups[row] as string),
   };
-  const foldOf = foldsByText(groups, folds);
-  const totalFits = 2 * ((L2_CHOICES.length + BIAS_L2_CHOICES.length) * folds + 1);
+  const fusedFittable =
+    crossScored.length === scored.length ||
+    (new Set(fusedSubset.groups).size >= Math.max(MIN_GROUPS, folds) && fusedSubset.gold.some((labels) => labels.size > 0) && fusedSubset.gold.some((labels) => labels.size === 0));
+  const blockNames = fusedFittable ? (['fused', 'biOnly'] as const) : (['biOnly'] as const);
+  const totalFits = blockNames.length * ((L2_CHOICES.length + BIAS_L2_CHOICES.length) * folds + 1);
   let fits = 0;
   const progress = (): void => {
     fits += 1;
     options.onProgress?.({ stage: 'fit', done: fits, total: totalFits });
   };
+  const blockInputs = {
+    fused: () => ({
+      block: blockRows(fusedSubset.scored, fusedSubset.gold, () => pipeline.fusion, manifest.vectorSize, idOf, pipeline.relations.length),
+      foldOf: foldsByText(fusedSubset.groups, folds),
+    }),
+    biOnly: () => ({
+      block: blockRows(scored.map((item) => ({ ...item, crossScores: null })), gold, () => pipeline.biOnlyFusion, manifest.vectorSize, idOf, pipeline.relations.length),
+      foldOf: foldsByText(groups, folds),
+    }),
+  };
   const fitted = {} as Record<'fused' | 'biOnly', FittedBlock>;
-  for (const name of ['fused', 'biOnly'] as const) {
+  for (const name of blockNames) {
     checkNotAborted(options.signal);
-    const block = blocks[name];
-    let chosen: { l2: number; f1: number; probabilities: Scored } | null = null;
-    for (const l2 of L2_CHOICES) {
-      const probabilities = outOfFold(block, foldOf, folds, l2, progress);
-      const { f1 } = bestF1(probabilities);
-      // Among equal F1 the stronger L2: the simpler vector.
-      if (chosen === null || f1 >= chosen.f1) chosen = { l2, f1, probabilities };
-    }
-    let picked = chosen as { l2: number; f1: number; probabilities: Scored; biasL2?: number };
-    for (const biasL2 of BIAS_L2_CHOICES) {
-      const probabilities = outOfFoldBiased(block, foldOf, folds, picked.l2, biasL2, progress);
-      const { f1 } = bestF1(probabilities);
-      // Only where they do better than the vector alone; among equal F1 the stronger L2.
-      if (f1 > picked.f1 || (picked.biasL2 !== undefined && f1 >= picked.f1)) picked = { l2: picked.l2, f1, probabilities, biasL2 };
-    }
-    const at = thresholdForPrecision(picked.probabilities, precision);
-    if (at === null) {
-      throw new ZsreError(
-        'INVALID_INPUT',
-        `fitCalibration: no threshold reaches precision ${precision} on the held-out labelled pairs (${name} block; best F1 ${picked.f1.toFixed(3)}): ` +
-          'label more pairs, or ask for a lower precision.',
-      );
-    }
-    const common = { threshold: at.threshold, l2: picked.l2, outOfFold: at, outOfFoldBestF1: bestF1(picked.probabilities) };
-    if (picked.biasL2 === undefined) {
-      fitted[name] = { ...common, noneVector: fitNoneVector(block.rows, picked.l2), biasL2: null };
-    } else {
-      const { relationBiases, ...noneVector } = fitRelationBiases(block.biased, picked.l2, picked.biasL2);
-      // Only the relations the pairs had among their candidates moved; the others' biases stay 0 and are left out.
-      const byId = Object.fromEntries(relationBiases.flatMap((bias, relation) => (bias === 0 ? [] : [[idOf(relation), bias] as const])));
-      fitted[name] = { ...common, noneVector, relationBiases: byId, biasL2: picked.biasL2 };
-    }
-    progress();
+    const { block, foldOf } = blockInputs[name]();
+    fitted[name] = fitBlock(name, block, foldOf, folds, precision, idOf, progress);
   }
+  if (!fusedFittable) fitted.fused = fitted.biOnly;
   const round = (point: OperatingPoint): OperatingPoint => ({
     threshold: point.threshold,
     precision: Number(point.precision.toFixed(4)),
@@ -219,6 +207,9 @@ export async function fitCalibration(extractor: Extractor, pairs: readonly Label
       l2: { fused: fitted.fused.l2, biOnly: fitted.biOnly.l2 },
       // null: relation biases did not raise the held-out best F1, and the block has none.
       relationBiasL2: { fused: fitted.fused.biasL2, biOnly: fitted.biOnly.biasL2 },
+      // The pairs the fused block was fitted on: those the cross-encoder scored (a pair with a taught
+      // relation among its candidates is not); 0 when too few to fit, and the fused block is the bi-only block's.
+      fusedPairs: fusedFittable ? crossScored.length : 0,
       // Held-out pairs (each fold scored by vectors fitted without it): what new text should see.
       outOfFold: {
         fused: { atThreshold: round(fitted.fused.outOfFold), bestF1: round(fitted.fused.outOfFoldBestF1) },
@@ -227,6 +218,52 @@ export async function fitCalibration(extractor: Extractor, pairs: readonly Label
       fittedAt: new Date().toISOString(),
     },
   };
+}
+
+/** One block's none vector (L2 chosen on held-out folds), its relation biases where they help, and its threshold. */
+function fitBlock(
+  name: 'fused' | 'biOnly',
+  block: BlockRows,
+  foldOf: Int32Array,
+  folds: number,
+  precision: number,
+  idOf: (relation: number) => string,
+  progress: () => void,
+): FittedBlock {
+  let chosen: { l2: number; f1: number; probabilities: Scored } | null = null;
+  for (const l2 of L2_CHOICES) {
+    const probabilities = outOfFold(block, foldOf, folds, l2, progress);
+    const { f1 } = bestF1(probabilities);
+    // Among equal F1 the stronger L2: the simpler vector.
+    if (chosen === null || f1 >= chosen.f1) chosen = { l2, f1, probabilities };
+  }
+  let picked = chosen as { l2: number; f1: number; probabilities: Scored; biasL2?: number };
+  for (const biasL2 of BIAS_L2_CHOICES) {
+    const probabilities = outOfFoldBiased(block, foldOf, folds, picked.l2, biasL2, progress);
+    const { f1 } = bestF1(probabilities);
+    // Only where they do better than the vector alone; among equal F1 the stronger L2.
+    if (f1 > picked.f1 || (picked.biasL2 !== undefined && f1 >= picked.f1)) picked = { l2: picked.l2, f1, probabilities, biasL2 };
+  }
+  const at = thresholdForPrecision(picked.probabilities, precision);
+  if (at === null) {
+    throw new ZsreError(
+      'INVALID_INPUT',
+      `fitCalibration: no threshold reaches precision ${precision} on the held-out labelled pairs (${name} block; best F1 ${picked.f1.toFixed(3)}): ` +
+        'label more pairs, or ask for a lower precision.',
+    );
+  }
+  const common = { threshold: at.threshold, l2: picked.l2, outOfFold: at, outOfFoldBestF1: bestF1(picked.probabilities) };
+  let result: FittedBlock;
+  if (picked.biasL2 === undefined) {
+    result = { ...common, noneVector: fitNoneVector(block.rows, picked.l2), biasL2: null };
+  } else {
+    const { relationBiases, ...noneVector } = fitRelationBiases(block.biased, picked.l2, picked.biasL2);
+    // Only the relations the pairs had among their candidates moved; the others' biases stay 0 and are left out.
+    const byId = Object.fromEntries(relationBiases.flatMap((bias, relation) => (bias === 0 ? [] : [[idOf(relation), bias] as const])));
+    result = { ...common, noneVector, relationBiases: byId, biasL2: picked.biasL2 };
+  }
+  progress();
+  return result;
 }
 
 function biasesOf(block: FittedBlock): { relationBiases?: Record<string, number> } {

@@ -108,6 +108,15 @@ export async function runCalibrate(args: string[]): Promise<number> {
         `on held-out pairs precision ${(100 * held.fused.atThreshold.precision).toFixed(1)}%, recall ${(100 * held.fused.atThreshold.recall).toFixed(1)}%; ` +
         `relation biases ${calibration.relationBiases === undefined ? 'none (they did not help on held-out pairs)' : `for ${Object.keys(calibration.relationBiases).length} relations`}\n`,
     );
+    const fusedPairs = calibration.fittedOn['fusedPairs'] as number;
+    if (fusedPairs < (calibration.fittedOn['pairs'] as number)) {
+      // Pairs with a relation taught by examples among their candidates are fused bi-only (rerank.ts).
+      process.stdout.write(
+        fusedPairs === 0
+          ? 'zsre: too few pairs without a taught relation among their candidates to fit the cross-encoder block: it is the bi-only block\n'
+          : `zsre: the cross-encoder block was fitted on the ${fusedPairs} pairs without a taught relation among their candidates (the others are answered bi-only)\n`,
+      );
+    }
     return exitCodes.ok;
   } finally {
     await extractor.dispose();
