@@ -63,9 +63,10 @@ def macro_scores(gold: list[str], predicted: list[str]) -> dict:
     return {key: round(100 * scores[key], 2) for key in ("precision", "recall", "f1", "accuracy", "macroF1")}
 
 
-def held_out_sentences(config: Config, data_dir: Path, per_relation: int) -> tuple[list[Instance], list[RelationInfo]]:
-    """The first `per_relation` sentences (file order) of each test relation of the run's split."""
-    test = read_split(split_path(config, data_dir))["test"]
+def held_out_sentences(config: Config, data_dir: Path, per_relation: int, part: str = "test") -> tuple[list[Instance], list[RelationInfo]]:
+    """The first `per_relation` sentences (file order) of each relation of the run's split `part`
+    ("test"; "eval" for a split without test relations, as the shipped model's)."""
+    test = read_split(split_path(config, data_dir))[part]
     by_relation: dict[str, list[Instance]] = {}
     for name in config.data.files:
         for pid, rows in read_fewrel(data_dir / name).items():
