@@ -62,7 +62,7 @@ def dequantized(init: dict[str, np.ndarray], name: str) -> np.ndarray:
     return (q - zero) * scale
 
 
-def graph_weights(graph: onnx.GraphProto, max_description_length: int) -> dict[str, np.ndarray]:
+def graph_weights(graph: onnx.GraphProto, max_description_length: int, hidden: int) -> dict[str, np.ndarray]:
     """The BiEncoder state dict's entries, by parameter name, read off the graph."""
     init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     weights: dict[str, np.ndarray] = {}
@@ -81,8 +81,9 @@ def graph_weights(graph: onnx.GraphProto, max_description_length: int) -> dict[s
         # Named parameters: embeddings, LayerNorms, the biases of fp32 layers, pool_weight.
         if (name.startswith("encoder.") or name == "pool_weight") and not name.endswith(("_scale", "_zero_point")):
             weights[name.removesuffix("_quantized")] = dequantized(init, name)
+    # pool_bias padded to the maximum positions (2 x 512): the only other 2-row float table is pool_weight (2 x hidden).
     padded = [a for a in init.values() if a.ndim == 2 and a.shape[0] == 2 and a.shape[1] >= max_description_length and a.dtype == np.float32
-              and a.shape[1] != 384]
+              and a.shape[1] != hidden]
     if len(padded) != 1:
         raise SystemExit(f"error: expected one padded pool bias (2 x max positions) in the graph, found {len(padded)}")
     weights["pool_bias"] = padded[0][:, :max_description_length]
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(args.config)
     bi, cross = build_models(config)
     state = bi.state_dict()
-    weights = graph_weights(onnx.load(str(graph_file)).graph, config.model.max_description_length)
+    weights = graph_weights(onnx.load(str(graph_file)).graph, config.model.max_description_length, bi.hidden_size)
     missing, unknown = sorted(set(state) - set(weights)), sorted(set(weights) - set(state))
     if missing or unknown:
         raise SystemExit(f"error: the graph's weights do not fit the recipe's BiEncoder: missing {missing[:5]}, unknown {unknown[:5]}")
