@@ -6,6 +6,7 @@
  *   npm run bench:documents -- [--data-dir ../shared/data] [--model DIR] [--seed 21]
  *     [--calibration-size 200] [--calibration-docs N] [--max-docs N] [--window 1] [--window-docs N]
  *     [--precision-target 0.7] [--threads 2] [--scores-dir DIR] [--calibration NAME | --calibration-file FILE]
+ *     [--types] [--relations docred|wikidata|wikidata-no-ids]
  *
  * The 500 dev documents are shuffled by --seed and cut by document: the first --calibration-size
  * form the calibration part (abstention fitted there only), the rest the measuring part (every
@@ -28,6 +29,11 @@
  * documents (Re-DocRED's PER, ORG, LOC, TIME, NUM, MISC; a relation never labelled there declares
  * none), and every pair passes its two gold mention types; the result goes to
  * documents_<model>[_<NAME>]_types.json.
+ * --relations wikidata makes every relation of the built-in set (11,665) a candidate, as a
+ * knowledge-graph pipeline with Wikidata relations runs the library (wikidata-no-ids: the built-in
+ * set without identifier properties, 3,398); Re-DocRED labels only its 96, so answers outside
+ * them are left out of the scores (the pipeline keeping those 96) and counted apart; the result
+ * goes to documents_<model>[_<NAME>][_types]_<SET>.json.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -38,6 +44,7 @@ import {
   curve,
   fitLogistic,
   logisticScore,
+  onlyAmong,
   operatingPoint,
   probabilityScore,
   round,
@@ -52,7 +59,8 @@ import { repoPath, repoRoot, runEnvironment, writeResult } from './lib/environme
 import { documentPairs, splitDocuments, type DocumentPair, type PairCounts, type RedocredDocument } from './lib/redocred.js';
 
 const usage = `Usage: npm run bench:documents -- [--data-dir DIR] [--model DIR] [--seed N] [--calibration-size N]
-  [--calibration-docs N] [--max-docs N] [--window N] [--window-docs N] [--precision-target X] [--threads N] [--scores-dir DIR] [--calibration NAME | --calibration-file FILE]`;
+  [--calibration-docs N] [--max-docs N] [--window N] [--window-docs N] [--precision-target X] [--threads N] [--scores-dir DIR] [--calibration NAME | --calibration-file FILE]
+  [--types] [--relations docred|wikidata|wikidata-no-ids]`;
 const flags = parseFlags(usage, {
   'data-dir': { type: 'string' },
   model: { type: 'string' },
@@ -68,8 +76,14 @@ const flags = parseFlags(usage, {
   calibration: { type: 'string' },
   'calibration-file': { type: 'string' },
   types: { type: 'boolean', default: false },
+  relations: { type: 'string', default: 'docred' },
 });
 const useTypes = flags.values.types === true;
+const relationSet = flags.values.relations;
+if (relationSet !== 'docred' && relationSet !== 'wikidata' && relationSet !== 'wikidata-no-ids') {
+  flags.fail(`--relations must be docred (the 96 DocRED relations), wikidata or wikidata-no-ids (built-in sets), received "${relationSet}"`);
+}
+const wikidataSet = relationSet !== 'docred';
 const calibrationName = flags.values.calibration;
 // A calibration fitted on labelled pairs (fitCalibration; `npm run bench:fit-calibration`): its
 // runs are trials of that feature, written beside the other none-vector trials, not in the table.
@@ -104,7 +118,10 @@ const wikidata = new Map((await loadRelations('wikidata')).map((relation) => [re
 const missing = pids.filter((id) => !wikidata.has(id));
 if (missing.length > 0) throw new Error(`relations missing from the built-in wikidata set: ${missing.join(', ')}`);
 const declaredTypes = useTypes ? labelledTypes(split.calibration) : new Map<string, { head: Set<string>; tail: Set<string> }>();
-const relations = pids.map((id) => {
+// --relations wikidata: every relation of the built-in set is a candidate, as a knowledge-graph
+// pipeline with Wikidata relations runs it; Re-DocRED can judge only answers among its 96.
+const schema = new Set(pids);
+const relations = (wikidataSet ? (await loadRelations(relationSet)).map((relation) => relation.id) : pids).map((id) => {
   const relation = wikidata.get(id) as NonNullable<ReturnType<typeof wikidata.get>>;
   const types = declaredTypes.get(id);
   return types === undefined ? relation : { ...relation, headTypes: [...types.head].sort(), tailTypes: [...types.tail].sort() };
@@ -133,7 +150,7 @@ const calibrationBlock = calibrationName === undefined ? undefined : manifest.fu
 const defaultThreshold = calibrationFile?.threshold ?? calibrationBlock?.threshold ?? manifest.fusion.threshold;
 const modelName = basename(model);
 const calibrationLabel = calibrationFilePath === undefined ? calibrationName : `file-${basename(calibrationFilePath, '.json')}`;
-const runName = `${calibrationLabel === undefined ? modelName : `${modelName}_${calibrationLabel}`}${useTypes ? '_types' : ''}`;
+const runName = `${calibrationLabel === undefined ? modelName : `${modelName}_${calibrationLabel}`}${useTypes ? '_types' : ''}${wikidataSet ? `_${relationSet}` : ''}`;
 const scoresDir = resolve(flags.values['scores-dir'] ?? join(repoRoot, '.zsre-cache', 'bench-documents', `${runName}-${(manifest.manifestSha256 ?? 'unsealed').slice(0, 12)}`));
 mkdirSync(scoresDir, { recursive: true });
 
@@ -224,11 +241,17 @@ const paragraphRuns = await Promise.all(
 await extractor.dispose();
 const cpu = process.cpuUsage(cpuStarted);
 
+// With --relations wikidata an answer outside the 96 DocRED relations cannot be judged against
+// Re-DocRED's labels: it is left out of the answers (as if the pipeline kept only those 96) and
+// counted apart (outsideSchema below); a related pair answered so counts as missed.
+const judged = (score: Score): Score => (wikidataSet ? onlyAmong(schema, score) : score);
+const answerProbability = judged(probabilityScore);
+
 // Abstention fitted on the calibration part only.
-const fittedThreshold = thresholdForPrecision(calibration.scores, probabilityScore, precisionTarget);
-const calibrationBest = bestF1(calibration.scores, probabilityScore);
+const fittedThreshold = thresholdForPrecision(calibration.scores, answerProbability, precisionTarget);
+const calibrationBest = bestF1(calibration.scores, answerProbability);
 const logistic = fitLogistic(calibration.scores);
-const logisticScored: Score = logisticScore(logistic);
+const logisticScored: Score = judged(logisticScore(logistic));
 const logisticThreshold = thresholdForPrecision(calibration.scores, logisticScored, precisionTarget);
 const logisticBest = bestF1(calibration.scores, logisticScored);
 
@@ -248,11 +271,11 @@ const typed = (score: Score): Score => (pair) => {
   const { headType, tailType } = pair as PairScore;
   return allowedTypes.has(`${pair.top1}:${headType}:${tailType}`) ? score(pair) : -1;
 };
-const typedProbability = typed(probabilityScore);
+const typedProbability = typed(answerProbability);
 const typedBest = bestF1(calibration.scores, typedProbability);
 const typedThreshold = thresholdForPrecision(calibration.scores, typedProbability, precisionTarget);
 const precisionLadder = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
-const ladderThresholds = precisionLadder.map((target) => ({ target, fitted: thresholdForPrecision(calibration.scores, probabilityScore, target) }));
+const ladderThresholds = precisionLadder.map((target) => ({ target, fitted: thresholdForPrecision(calibration.scores, answerProbability, target) }));
 
 const brief = (point: Operating | null): Record<string, number> | null =>
   point === null ? null : { threshold: round(point.threshold), answered: point.answered, right: point.right, precision: round(point.precision), recall: round(point.recall), f1: round(point.f1), factPrecision: round(point.factPrecision) };
@@ -269,24 +292,45 @@ function report(scores: readonly PairScore[]): Record<string, unknown> {
     top1RightAmongRelated: round(top1Right / Math.max(related.length, 1)),
     rerankedShare: round(scores.filter((pair) => pair.reranked).length / Math.max(scores.length, 1)),
     probability: {
-      atDefaultThreshold: brief(operatingPoint(scores, probabilityScore, defaultThreshold)),
-      atCalibratedThreshold: fittedThreshold === null ? null : brief(operatingPoint(scores, probabilityScore, fittedThreshold.threshold)),
-      atCalibrationBestF1Threshold: brief(operatingPoint(scores, probabilityScore, calibrationBest.threshold)),
-      bestF1Here: brief(bestF1(scores, probabilityScore)),
-      curve: thinCurve(curve(scores, probabilityScore)).map(brief),
+      atDefaultThreshold: brief(operatingPoint(scores, answerProbability, defaultThreshold)),
+      atCalibratedThreshold: fittedThreshold === null ? null : brief(operatingPoint(scores, answerProbability, fittedThreshold.threshold)),
+      atCalibrationBestF1Threshold: brief(operatingPoint(scores, answerProbability, calibrationBest.threshold)),
+      bestF1Here: brief(bestF1(scores, answerProbability)),
+      curve: thinCurve(curve(scores, answerProbability)).map(brief),
     },
-    byPrecisionTarget: ladderThresholds.map(({ target, fitted }) => ({ target, fittedOnCalibration: brief(fitted), here: fitted === null ? null : brief(operatingPoint(scores, probabilityScore, fitted.threshold)) })),
+    byPrecisionTarget: ladderThresholds.map(({ target, fitted }) => ({ target, fittedOnCalibration: brief(fitted), here: fitted === null ? null : brief(operatingPoint(scores, answerProbability, fitted.threshold)) })),
     typeFilter: {
       atDefaultThreshold: brief(operatingPoint(scores, typedProbability, defaultThreshold)),
       atCalibratedThreshold: typedThreshold === null ? null : brief(operatingPoint(scores, typedProbability, typedThreshold.threshold)),
       atCalibrationBestF1Threshold: brief(operatingPoint(scores, typedProbability, typedBest.threshold)),
     },
+    outsideSchema: wikidataSet ? outsideSchema(scores) : null,
     logistic: {
       atCalibratedThreshold: logisticThreshold === null ? null : brief(operatingPoint(scores, logisticScored, logisticThreshold.threshold)),
       atCalibrationBestF1Threshold: brief(operatingPoint(scores, logisticScored, logisticBest.threshold)),
       bestF1Here: brief(bestF1(scores, logisticScored)),
       curve: thinCurve(curve(scores, logisticScored)).map(brief),
     },
+  };
+}
+
+/** --relations wikidata: the answers (top-1 at the default threshold) Re-DocRED cannot judge, outside its 96 relations. */
+function outsideSchema(scores: readonly PairScore[]): Record<string, unknown> {
+  const answered = scores.filter((pair) => pair.p1 >= defaultThreshold);
+  const outside = answered.filter((pair) => !schema.has(pair.top1));
+  const counts = new Map<string, number>();
+  for (const pair of outside) counts.set(pair.top1, (counts.get(pair.top1) ?? 0) + 1);
+  const related = scores.filter((pair) => pair.gold.length > 0);
+  return {
+    note: 'answers outside the 96 DocRED relations at the default threshold: not scored above (Re-DocRED labels only those 96); relatedPairs: of them, pairs Re-DocRED labels with one of its relations (often a near-synonym answered instead)',
+    answersAtDefaultThreshold: answered.length,
+    outsideAtDefaultThreshold: outside.length,
+    relatedPairs: outside.filter((pair) => pair.gold.length > 0).length,
+    relatedPairsWithTop1Outside: related.filter((pair) => !schema.has(pair.top1)).length,
+    mostFrequent: [...counts]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 15)
+      .map(([id, count]) => ({ id, name: wikidata.get(id)?.name ?? id, count })),
   };
 }
 
@@ -338,7 +382,10 @@ const result = {
     measuringDocuments: measuringDocs,
     windowDocuments: windowDocs,
     window,
-    candidates: `${relations.length} DocRED relations (rel2id.json without Na), names and descriptions from the built-in wikidata set`,
+    candidates: wikidataSet
+      ? `the ${relations.length} relations of the built-in ${relationSet} set; answers outside the ${schema.size} DocRED relations (rel2id.json without Na) are left out of the scores and counted in outsideSchema`
+      : `${relations.length} DocRED relations (rel2id.json without Na), names and descriptions from the built-in wikidata set`,
+    relationSet,
     precisionTarget,
     defaultThreshold: round(defaultThreshold, 6),
     precision: 'int8',

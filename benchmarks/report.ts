@@ -24,7 +24,7 @@ import { renderSeedChart } from './lib/seedChart.js';
 import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
 import { fewshotChart, fewshotMarkdown, type FewshotSpeedResult, fewshotSpeedMarkdown, readFewshotResults } from './lib/fewshotReport.js';
 import { fewshotSetsMarkdown, readFewshotSetsResults } from './lib/fewshotSetsReport.js';
-import { documentsChart, documentsMarkdown, isDocumentsResult } from './lib/documentsReport.js';
+import { candidateSetsMarkdown, documentsChart, documentsMarkdown, isDocumentsResult, wikidataCandidates } from './lib/documentsReport.js';
 import { isWebResult, webMarkdown } from './lib/webReport.js';
 import { graphsMarkdown, isGraphsResult } from './lib/graphsReport.js';
 import { noneTrainingMarkdown, readNoneTrainingResults } from './lib/noneTrainingReport.js';
@@ -130,25 +130,40 @@ const documentHistory = (existsSync(historyDir) ? readdirSync(historyDir).filter
   .sort((a, b) => b.environment.date.localeCompare(a.environment.date));
 const documentsReadme: string[] = [];
 // The shipped model's own calibration first, then its named calibrations (calibration: 'documents').
-// Each without entity types before the same run with them (bench:documents --types).
-documentRuns.sort((a, b) => (a.namedCalibration ?? '').localeCompare(b.namedCalibration ?? '') || Number(Boolean(a.entityTypes)) - Number(Boolean(b.entityTypes)));
+// Each without entity types before the same run with them (bench:documents --types); the runs with
+// every Wikidata relation as a candidate (--relations wikidata) after those with the 96.
+documentRuns.sort(
+  (a, b) =>
+    (wikidataCandidates(a) ?? '').localeCompare(wikidataCandidates(b) ?? '') ||
+    (a.namedCalibration ?? '').localeCompare(b.namedCalibration ?? '') ||
+    Number(Boolean(a.entityTypes)) - Number(Boolean(b.entityTypes)),
+);
 for (const documents of documentRuns) {
   const shipped = documents.model.endsWith('zsre-minilm-l6-general');
   const named = documents.namedCalibration ?? null;
   const typed = Boolean(documents.entityTypes);
-  const chartName = `documents${shipped ? '' : `_${documents.model.split('/').pop() ?? 'model'}`}${named === null ? '' : `_calibration-${named}`}${typed ? '_types' : ''}.svg`;
+  const wikidata = wikidataCandidates(documents);
+  const chartName = `documents${shipped ? '' : `_${documents.model.split('/').pop() ?? 'model'}`}${named === null ? '' : `_calibration-${named}`}${typed ? '_types' : ''}${wikidata === null ? '' : `_${wikidata}`}.svg`;
   const before = documentHistory.find(
-    (run) => run.model === documents.model && (run.namedCalibration ?? null) === named && Boolean(run.entityTypes) === typed && run.environment.date < documents.environment.date,
+    (run) =>
+      run.model === documents.model &&
+      (run.namedCalibration ?? null) === named &&
+      Boolean(run.entityTypes) === typed &&
+      wikidataCandidates(run) === wikidata &&
+      run.environment.date < documents.environment.date,
   );
-  const title = [named === null ? null : `calibration "${named}"`, typed ? 'entity types' : null].filter((part) => part !== null);
+  const title = [named === null ? null : `calibration "${named}"`, typed ? 'entity types' : null, wikidata === null ? null : `relations '${wikidata}'`].filter((part) => part !== null);
   lines.push(`## "No relation" on documents (${[documents.model, ...title].join(', ')})`, '', ...documentsMarkdown(documents, chartName, before), '');
   pendingCharts.set(join(resultsDir, chartName), documentsChart(documents));
-  if (shipped) {
-    const with_ = [named === null ? null : `\`calibration: '${named}'\``, typed ? 'entity types (`headTypes` / `tailTypes`)' : null].filter((part) => part !== null);
+  // The main README gives the runs with a built-in Wikidata set as candidates one summary table (below).
+  if (shipped && wikidata === null) {
+    const with_ = [named === null ? null : `\`calibration: '${named}'\``, typed ? 'entity types (`headTypes` / `tailTypes`)' : null, wikidata === null ? null : `the built-in \`relations: '${wikidata}'\` as candidates`].filter((part) => part !== null);
     if (with_.length > 0) documentsReadme.push('', `#### With ${with_.join(' and ')}`, '');
     documentsReadme.push(...documentsMarkdown(documents, `benchmarks/results/${chartName}`, before));
   }
 }
+const shippedWithSets = documentRuns.filter((run) => run.model.endsWith('zsre-minilm-l6-general'));
+if (shippedWithSets.some((run) => wikidataCandidates(run) !== null)) documentsReadme.push('', '#### Other candidate sets: the built-in Wikidata relations', '', ...candidateSetsMarkdown(shippedWithSets));
 if (documentsReadme.length > 0) {
   const readme = join(resultsDir, '..', '..', 'README.md');
   const text = readmeText.get(readme) ?? readFileSync(readme, 'utf8');

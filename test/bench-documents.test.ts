@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { documentsMarkdown, type DocumentsResult } from '../benchmarks/lib/documentsReport.js';
-import { bestF1, curve, fitLogistic, logisticScore, operatingPoint, probabilityScore, thresholdForPrecision, type ScoredPair } from '../benchmarks/lib/abstention.js';
+import { candidateSetsMarkdown, documentsMarkdown, type DocumentsResult } from '../benchmarks/lib/documentsReport.js';
+import { bestF1, curve, fitLogistic, logisticScore, onlyAmong, operatingPoint, probabilityScore, thresholdForPrecision, type ScoredPair } from '../benchmarks/lib/abstention.js';
 import { documentPairs, splitDocuments, type RedocredDocument } from '../benchmarks/lib/redocred.js';
 
 // A hand-built Re-DocRED document: three sentences, four entities.
@@ -78,6 +78,14 @@ describe('abstention metrics (benchmarks/lib/abstention.ts)', () => {
     expect(thresholdForPrecision(pairs, probabilityScore, 0.99, 2)).toBeNull();
   });
 
+  it('leaves answers outside the judged relations out: not answered, a related pair answered so is missed', () => {
+    const judged = onlyAmong(new Set(['A']), probabilityScore);
+    // The 0.8 answer is 'B' (outside): only the two 'A' answers at or above 0.65 remain, both right.
+    expect(operatingPoint(pairs, judged, 0.65)).toMatchObject({ answered: 2, right: 2, precision: 1, recall: 2 / 3 });
+    expect(judged(pair(0.99, false))).toBe(-1);
+    expect(curve(pairs, judged).at(-1)).toMatchObject({ threshold: -1, answered: 6 });
+  });
+
   it('fits a logistic score that ranks right answers above wrong ones on separable data', () => {
     const separable = [pair(0.9, true), pair(0.85, true), pair(0.3, false), pair(0.2, false)];
     const score = logisticScore(fitLogistic(separable));
@@ -96,6 +104,30 @@ describe('documents report (benchmarks/lib/documentsReport.ts)', () => {
     expect(typed).not.toContain('| entity-type filter, default threshold |');
     expect(untyped).not.toContain('entity types (`headTypes`');
     expect(untyped).toContain('| entity-type filter, default threshold |');
+  });
+
+  it('says which built-in Wikidata set a run had as candidates and counts the answers Re-DocRED cannot judge', () => {
+    const wikidata = load('documents_zsre-minilm-l6-general_wikidata.json');
+    const text = documentsMarkdown(wikidata, 'chart.svg').join('\n');
+    expect(text).toContain("Candidates: all 11,665 relations of the built-in wikidata set");
+    const outside = wikidata.measuring.sentencePairs.outsideSchema;
+    expect(outside?.outsideAtDefaultThreshold).toBeGreaterThan(0);
+    expect(text).toContain(`Answers outside the 96 DocRED relations (measuring sentence pairs, default threshold; not in the table): ${outside?.outsideAtDefaultThreshold} of ${outside?.answersAtDefaultThreshold} answers`);
+    expect(documentsMarkdown(load('documents_zsre-minilm-l6-general.json'), 'chart.svg').join('\n')).not.toContain('Answers outside the 96');
+  });
+
+  it('sets the candidate sets side by side, the answers outside the 96 counted as wrong in the lower bound', () => {
+    const own = load('documents_zsre-minilm-l6-general.json');
+    const wikidata = load('documents_zsre-minilm-l6-general_wikidata.json');
+    const rows = candidateSetsMarkdown([wikidata, own]).filter((line) => line.startsWith('| ') && !line.startsWith('| candidates'));
+    expect(rows).toHaveLength(2);
+    // The 96 first; a run with the 96 has nothing outside, so both precisions are the same.
+    const point = own.measuring.sentencePairs.probability.atDefaultThreshold;
+    const pct = (x: number) => (x * 100).toFixed(1);
+    expect(rows[0]).toContain(`| the 96 DocRED relations | the model's own | ${point.threshold.toFixed(3)} | ${point.answered} | 0 | ${pct(point.precision)} | ${pct(point.precision)} |`);
+    const w = wikidata.measuring.sentencePairs;
+    const all = w.outsideSchema?.answersAtDefaultThreshold ?? 0;
+    expect(rows[1]).toContain(`| \`'wikidata'\` (11,665) | the model's own | ${w.probability.atDefaultThreshold.threshold.toFixed(3)} | ${all} | ${w.outsideSchema?.outsideAtDefaultThreshold} | ${pct(w.probability.atDefaultThreshold.precision)} | ${pct(w.probability.atDefaultThreshold.right / all)} |`);
   });
 
   it('says when the thresholds fitted on calibration are read off documents the none vectors were fitted on', () => {

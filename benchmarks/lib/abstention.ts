@@ -41,6 +41,16 @@ export const probabilityScore: Score = (pair) => pair.p1;
 
 const f1Of = (precision: number, recall: number): number => (precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall));
 
+/**
+ * A score that leaves out (-1: below every threshold) the answers outside `relations`: the
+ * benchmark's labels can judge only those (Re-DocRED's 96 relations when every Wikidata relation
+ * is a candidate), so the pipeline is scored as keeping them alone; a related pair answered with
+ * another relation counts as missed.
+ */
+export function onlyAmong(relations: ReadonlySet<string>, score: Score): Score {
+  return (pair) => (relations.has(pair.top1) ? score(pair) : -1);
+}
+
 export function operatingPoint(pairs: readonly ScoredPair[], score: Score, threshold: number): Operating {
   let answered = 0, right = 0, factRight = 0;
   for (const pair of pairs) {

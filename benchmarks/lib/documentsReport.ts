@@ -15,10 +15,28 @@ interface Part {
   relatedShare: number;
   top1RightAmongRelated: number;
   probability: { atDefaultThreshold: Point; atCalibratedThreshold: Point | null; atCalibrationBestF1Threshold: Point; bestF1Here: Point; curve: Point[] };
+  /** --relations wikidata: answers outside the 96 DocRED relations (not scored). */
+  outsideSchema?: OutsideSchema | null;
   byPrecisionTarget: { target: number; fittedOnCalibration: Point | null; here: Point | null }[];
   typeFilter: { atDefaultThreshold: Point; atCalibratedThreshold: Point | null; atCalibrationBestF1Threshold: Point };
   logistic: { atCalibratedThreshold: Point | null; atCalibrationBestF1Threshold: Point; bestF1Here: Point; curve: Point[] };
 }
+
+interface OutsideSchema {
+  answersAtDefaultThreshold: number;
+  outsideAtDefaultThreshold: number;
+  relatedPairs: number;
+  relatedPairsWithTop1Outside: number;
+  mostFrequent: { id: string; name: string; count: number }[];
+}
+
+/** The built-in Wikidata set a run's candidates were (bench:documents --relations), or null: the 96 DocRED relations. */
+export const wikidataCandidates = (result: DocumentsResult): 'wikidata' | 'wikidata-no-ids' | null =>
+  result.settings.relationSet === undefined || result.settings.relationSet === 'docred' ? null : result.settings.relationSet;
+const candidateSets = {
+  wikidata: 'all 11,665 relations of the built-in wikidata set',
+  'wikidata-no-ids': 'the 3,398 relations of the built-in wikidata-no-ids set (Wikidata without its identifier properties)',
+} as const;
 
 export interface DocumentsResult {
   benchmark: 'documents';
@@ -27,7 +45,18 @@ export interface DocumentsResult {
   namedCalibration?: string | null;
   /** set when the run used the library's entity-type constraints (bench:documents --types). */
   entityTypes?: { declaredFrom: string; relationsDeclaring: number; paragraph: string } | null;
-  settings: { seed: number; window: number; precisionTarget: number; defaultThreshold: number; calibrationDocuments: number[]; measuringDocuments: number[]; windowDocuments: number[]; threads: number };
+  settings: {
+    seed: number;
+    window: number;
+    precisionTarget: number;
+    defaultThreshold: number;
+    calibrationDocuments: number[];
+    measuringDocuments: number[];
+    windowDocuments: number[];
+    threads: number;
+    /** the candidates (--relations): the 96 DocRED relations (absent in earlier runs), or every relation of the built-in wikidata set. */
+    relationSet?: 'docred' | 'wikidata' | 'wikidata-no-ids';
+  };
   trainedRelations: string;
   calibration: { probabilityThreshold: Point | null; logisticThreshold: Point | null; sentencePairs: Part };
   measuring: { sentencePairs: Part; windowPairs: Part | null };
@@ -70,10 +99,14 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
   const named = result.namedCalibration ?? null;
   const defaultLabel = named === null ? "default threshold (the model's)" : `default threshold (the "${named}" calibration's)`;
   const typed = result.entityTypes ?? null;
+  const set = wikidataCandidates(result);
   const lines = [
     `Re-DocRED dev (revised DocRED, Wikipedia), ${result.model}${named === null ? '' : ` with \`calibration: '${named}'\``}${typed === null ? '' : ' and entity types (`headTypes` / `tailTypes`)'}, int8, ${settings.threads} threads; run ${environment.date.slice(0, 10)}, commit ${environment.commit.slice(0, 8)}, ${environment.cores} × ${environment.cpu}, ${timeSpent(result.time)}. ` +
       `Documents split by seed ${settings.seed}: thresholds fitted on ${settings.calibrationDocuments.length} calibration documents (${calibration.sentencePairs.pairs} sentence pairs), every figure below on ${settings.measuringDocuments.length} other documents. ` +
-      `Candidates: the 96 DocRED relations. Every ordered pair of entities sharing a sentence; a pair is related when Re-DocRED labels it with evidence in that sentence (or without evidence).`,
+      (set === null
+        ? 'Candidates: the 96 DocRED relations. '
+        : `Candidates: ${candidateSets[set]}, as a knowledge-graph pipeline with Wikidata relations runs it (\`relations: '${set}'\`); Re-DocRED labels only its 96 DocRED relations, so an answer outside them is left out (as if the pipeline kept those 96) and a related pair answered so counts as missed. `) +
+      `Every ordered pair of entities sharing a sentence; a pair is related when Re-DocRED labels it with evidence in that sentence (or without evidence).`,
     '',
     '| pairs | operating point | threshold | precision | recall | F1 |',
     '|---|---|---|---|---|---|',
@@ -136,12 +169,21 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
         : `Entity types: the library's constraints (\`headTypes\` / \`tailTypes\` on relations, \`type\` on entities): a relation is never a candidate for a pair whose types it does not declare, so the model ranks only the relations that can hold. Declared from ${typed.declaredFrom}: ${typed.relationsDeclaring} of the 96 relations declare types. Each pair passes Re-DocRED's gold mention types, standing in for an NER. `) +
       `Relations: the model trained on DocRED sentences of these relation types, so this is the "relations it trained on" row, on documents it never saw; no model holding them out has been trained yet (it needs a GPU run), so there is no "never-seen relations" row.`,
   );
+  const outside = measuring.sentencePairs.outsideSchema ?? null;
+  if (outside !== null) {
+    lines.push(
+      '',
+      `Answers outside the 96 DocRED relations (measuring sentence pairs, default threshold; not in the table): ${outside.outsideAtDefaultThreshold} of ${outside.answersAtDefaultThreshold} answers, ` +
+        `${outside.relatedPairs} of them on pairs Re-DocRED relates (another relation answered instead of its label); of the ${measuring.sentencePairs.related} related pairs, ${outside.relatedPairsWithTop1Outside} have their top-1 outside. ` +
+        `Most frequent: ${outside.mostFrequent.slice(0, 10).map(({ id, name, count }) => `${name} (${id}) ${count}`).join(', ')}.`,
+    );
+  }
   const paragraph = result.paragraph;
   if (paragraph !== undefined) {
     const list = (triples: string[] | undefined): string => (triples === undefined || triples.length === 0 ? 'none' : triples.map((triple) => `\`${triple}\``).join('; '));
     lines.push(
       '',
-      `The issue's paragraph through \`extractDocument\` (entities from the rule-based finder${typed === null ? '' : ', typed: its person / place / organization named PER / LOC / ORG'}: ${paragraph.entities.join(', ')}; the same 96 relations): "${paragraph.text}"`,
+      `The issue's paragraph through \`extractDocument\` (entities from the rule-based finder${typed === null ? '' : ', typed: its person / place / organization named PER / LOC / ORG'}: ${paragraph.entities.join(', ')}; the same ${set === null ? '96 relations' : 'candidates'}): "${paragraph.text}"`,
       '',
       `- every pair at any distance (\`pairs: 'all'\`, the old default; ${paragraph.pairsClassified.all} pairs), default threshold: ${list(paragraph.atDefaultThreshold.all)}`,
       `- by sentence (the new default; ${paragraph.pairsClassified.sentence} pairs), default threshold: ${list(paragraph.atDefaultThreshold.sentence)}`,
@@ -193,4 +235,42 @@ export function documentsChart(result: DocumentsResult): string {
   }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/**
+ * One table for the main README: the shipped model's sentence-pair runs side by side by candidate
+ * set (the 96 DocRED relations, the built-in Wikidata sets) and calibration, at each run's default
+ * threshold. Answers outside the 96 cannot be judged against Re-DocRED: counted, not scored.
+ */
+export function candidateSetsMarkdown(runs: readonly DocumentsResult[]): string[] {
+  const sets = (run: DocumentsResult): string => {
+    const set = wikidataCandidates(run);
+    return set === null ? 'the 96 DocRED relations' : `\`'${set}'\` (${set === 'wikidata' ? '11,665' : '3,398'})`;
+  };
+  const sorted = runs
+    .filter((run) => !run.entityTypes)
+    .sort((a, b) => (wikidataCandidates(a) ?? '').localeCompare(wikidataCandidates(b) ?? '') || (a.namedCalibration ?? '').localeCompare(b.namedCalibration ?? ''));
+  const first = sorted[0];
+  if (first === undefined) return [];
+  // Side by side only on the same documents.
+  const rows = sorted
+    .filter((run) => sameDocuments(run.settings.measuringDocuments, first.settings.measuringDocuments))
+    .map((run) => {
+      const part = run.measuring.sentencePairs;
+      const point = part.probability.atDefaultThreshold;
+      const outside = part.outsideSchema ?? null;
+      const answers = outside === null ? point.answered : outside.answersAtDefaultThreshold;
+      return (
+        `| ${sets(run)} | ${run.namedCalibration === null || run.namedCalibration === undefined ? "the model's own" : `\`'${run.namedCalibration}'\``} | ${point.threshold.toFixed(3)} | ${answers} | ` +
+        `${outside === null ? 0 : outside.outsideAtDefaultThreshold} | ${pct(point.precision)} | ${pct(answers === 0 ? 0 : point.right / answers)} | ${pct(point.recall)} | ${pct(point.f1)} | ${pct(part.top1RightAmongRelated)} |`
+      );
+    });
+  return [
+    `The same measuring documents' ${first.measuring.sentencePairs.pairs} sentence pairs (${first.measuring.sentencePairs.related} related) with other candidate sets, each at its default threshold. ` +
+      'With a built-in Wikidata set an answer outside the 96 DocRED relations cannot be judged against Re-DocRED (which labels only those): it is counted, not scored, and a related pair answered so counts as missed; precision is over the answers among the 96 (and, the lower bound, over all answers, as if every answer outside the 96 were wrong).',
+    '',
+    '| candidates | calibration | threshold | answers | outside the 96 | precision | precision, outside answers counted wrong | recall | F1 | top-1 right among related |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
 }

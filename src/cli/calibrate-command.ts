@@ -30,7 +30,8 @@ Label every pair of entities you would extract from, related or not: a few thous
 few dozen documents are enough to start.
 
 Options:
-  --relations FILE|wikidata  the relation set you will extract with (.json or .jsonl, or "wikidata")
+  --relations FILE|wikidata  the relation set you will extract with (.json or .jsonl, or a built-in
+                             set: "wikidata" or "wikidata-no-ids")
   --input FILE               labelled pairs (.jsonl)
   --output FILE              where the calibration goes (.json); an existing file is kept unless
                              --overwrite

@@ -48,7 +48,8 @@ Resume (jsonl and ntriples): if OUT exists (say, the last run was killed), lines
   alive; a killed run's lock and temporary files are cleared by the next run.
 
 Options:
-  --relations FILE|wikidata  relation set: .json or .jsonl file, or the built-in "wikidata"
+  --relations FILE|wikidata  relation set: .json or .jsonl file, or a built-in set: "wikidata"
+                             (11,665 properties) or "wikidata-no-ids" (3,398: no identifiers)
   --input FILE               input JSONL
   --output FILE              output file (appended to when it exists; see Resume)
   --format F                 jsonl (default), ntriples, turtle or csv

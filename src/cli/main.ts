@@ -21,8 +21,9 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
 const mainHelp = `Usage: zsre <command> [options]
 
 Zero-shot relation extraction: given a sentence, a head and a tail entity and a set of relation
-descriptions (your own, or the built-in "wikidata" set of 11,665 properties), rank the relations
-with calibrated probabilities, or answer "no relation".
+descriptions (your own, or the built-in "wikidata" set of 11,665 properties, or "wikidata-no-ids",
+the same without its identifiers), rank the relations with calibrated probabilities, or answer
+"no relation".
 
 Commands:
 ${Object.entries(commands)

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
 import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
 import { describeError, LoadFailure } from '../batch/index.js';
+import { isBuiltinRelationSet } from '../relations/builtin.js';
 import { outputFormats, prepareTarget, type OutputFormat, type SinkEntry } from './sinks.js';
 
 export const queueHelp = `Usage: zsre queue <submit|work|merge|status> [options]
@@ -17,7 +18,8 @@ nothing half-written, and its job is retried by another worker once its lock exp
   zsre queue submit --input IN.jsonl --shards N --relations FILE|wikidata [--model DIR]
                     [--top-k N] [--threshold X] [--batch-size N] [--run-id ID] [--attempts N]
       The input lines travel in the jobs; --relations and --model must be paths every worker
-      can read (or "wikidata"). Prints the run id. Submitting the same run again adds nothing.
+      can read (or a built-in set: "wikidata", "wikidata-no-ids"). Prints the run id. Submitting
+      the same run again adds nothing.
   zsre queue work --output-dir DIR [--until-empty] [--workers N] [--concurrency N] [--lock-ms MS]
       Runs jobs until stopped (Ctrl-C / SIGTERM finish the job in progress), or with
       --until-empty until nothing is waiting or running. --workers N runs the model in N
@@ -130,7 +132,7 @@ export async function runQueue(args: string[]): Promise<number> {
     const attempts = positiveInteger(values.attempts, '--attempts');
     const config = {
       // Absolute paths: workers may run elsewhere, but not from this folder.
-      relations: relations === 'wikidata' || !existsSync(relations) ? relations : resolve(relations),
+      relations: isBuiltinRelationSet(relations) || !existsSync(relations) ? relations : resolve(relations),
       ...(values.model === undefined ? {} : { model: existsSync(values.model) ? resolve(values.model) : values.model }),
       ...(topK === undefined ? {} : { topK }),
       ...(threshold === undefined ? {} : { threshold }),

@@ -4,42 +4,65 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { ZsreError } from '../errors.js';
 import { fromCompact } from './compact.js';
+import { isIdentifierProperty } from './identifiers.js';
 import { packageRoot } from './packageRoot.js';
 import type { Relation } from './schema.js';
 
 const gunzipAsync = promisify(gunzip);
 
-/** Built-in relation sets by name, as files inside the package (see scripts/build-wikidata-relations.ts). */
+interface BuiltinRelationSet {
+  /** the file inside the package (see scripts/build-wikidata-relations.ts). */
+  file: string;
+  /** which of the file's relations the set keeps (all when absent). */
+  keep?: (relation: Relation) => boolean;
+  /** what the set is, for error messages and help. */
+  summary: string;
+}
+
+/** Built-in relation sets by name. */
 export const builtinRelationSets = {
-  wikidata: 'data/wikidata-relations.json.gz',
-} as const;
+  wikidata: { file: 'data/wikidata-relations.json.gz', summary: 'every Wikidata property (11,665)' },
+  // For relations between the entities of a text: identifiers (external IDs, codes) cannot be one.
+  'wikidata-no-ids': {
+    file: 'data/wikidata-relations.json.gz',
+    keep: (relation: Relation) => !isIdentifierProperty(relation),
+    summary: 'the Wikidata properties that are not identifiers (3,398: no external IDs or codes)',
+  },
+} as const satisfies Record<string, BuiltinRelationSet>;
 
 export type BuiltinRelationSetName = keyof typeof builtinRelationSets;
+
+/** "wikidata" (every Wikidata property (11,665)), "wikidata-no-ids" (...): for messages. */
+export const builtinRelationSetList = Object.entries(builtinRelationSets)
+  .map(([name, set]) => `"${name}" (${set.summary})`)
+  .join(', ');
 
 export function isBuiltinRelationSet(name: string): name is BuiltinRelationSetName {
   return Object.hasOwn(builtinRelationSets, name);
 }
 
-// Decoded once per process: the wikidata set is read by every extractor that names it.
-const cache = new Map<BuiltinRelationSetName, Promise<readonly Relation[]>>();
+// Decoded once per process and file: the wikidata file is read by every extractor that names a set of it.
+const cache = new Map<string, Promise<readonly Relation[]>>();
 
 export async function loadBuiltinRelations(name: BuiltinRelationSetName): Promise<Relation[]> {
-  let pending = cache.get(name);
+  const { file } = builtinRelationSets[name];
+  let pending = cache.get(file);
   if (pending === undefined) {
     pending = readBuiltin(name);
-    cache.set(name, pending);
+    cache.set(file, pending);
     // A failed read is not cached, so a fixed installation works without restarting.
-    pending.catch(() => cache.delete(name));
+    pending.catch(() => cache.delete(file));
   }
   const relations = await pending;
+  const set: BuiltinRelationSet = builtinRelationSets[name];
   // Copies, so a caller that edits its result cannot change what the next caller gets.
-  return relations.map((relation) => ({ ...relation }));
+  return relations.filter((relation) => set.keep?.(relation) ?? true).map((relation) => ({ ...relation }));
 }
 
 async function readBuiltin(name: BuiltinRelationSetName): Promise<readonly Relation[]> {
   let path: string;
   try {
-    path = join(packageRoot(), builtinRelationSets[name]);
+    path = join(packageRoot(), builtinRelationSets[name].file);
   } catch (cause) {
     throw new ZsreError('RELATIONS_FILE', `Cannot locate the built-in relation set "${name}": ${(cause as Error).message}`, {
       cause,

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { ZsreError } from '../errors.js';
+import { builtinRelationSetList } from './builtin.js';
 import { checkRelationSet, describeArrayEntry, parseExample, parseRelation, type Relation, type RelationExample } from './schema.js';
 
 // FewRel's pid2name.json writes this placeholder where Wikidata had no description; encoding
@@ -15,7 +16,7 @@ export async function readRelationsFile(path: string): Promise<Relation[]> {
     'RELATIONS_FILE',
     `Unsupported relations file "${path}": use a .json file (an array of {id, name, description?}, ` +
       'or a map {id: [name, description]} or {id: "text"}), a .jsonl file (one relation per line), ' +
-      'or the built-in name "wikidata".',
+      `or a built-in set name: ${builtinRelationSetList}.`,
     { context: { path } },
   );
 }

@@ -1,5 +1,5 @@
 import { ZsreError } from '../errors.js';
-import { builtinRelationSets, isBuiltinRelationSet, loadBuiltinRelations } from './builtin.js';
+import { builtinRelationSetList, isBuiltinRelationSet, loadBuiltinRelations } from './builtin.js';
 import { readRelationsFile } from './files.js';
 import { checkRelationSet, describeArrayEntry, parseRelation, type Relation } from './schema.js';
 
@@ -7,7 +7,7 @@ export type RelationSource = Relation[] | readonly Relation[] | string;
 
 /**
  * Resolves any relation source to a validated array: non-empty, unique ids, trimmed fields.
- * A string is a built-in set name first (currently "wikidata"), otherwise a .json/.jsonl path.
+ * A string is a built-in set name first ("wikidata", "wikidata-no-ids": src/relations/builtin.ts), otherwise a .json/.jsonl path.
  * The result is always a fresh array, so callers may keep or change it freely.
  */
 export async function loadRelations(source: RelationSource): Promise<Relation[]> {
@@ -16,7 +16,7 @@ export async function loadRelations(source: RelationSource): Promise<Relation[]>
     if (source.trim() === '') {
       throw new ZsreError(
         'INVALID_INPUT',
-        `The relation source is an empty string: pass an array of relations, a .json/.jsonl path, or a built-in name (${Object.keys(builtinRelationSets).join(', ')}).`,
+        `The relation source is an empty string: pass an array of relations, a .json/.jsonl path, or a built-in set name: ${builtinRelationSetList}.`,
       );
     }
     return readRelationsFile(source);
@@ -24,7 +24,7 @@ export async function loadRelations(source: RelationSource): Promise<Relation[]>
   if (!Array.isArray(source)) {
     throw new ZsreError(
       'INVALID_INPUT',
-      `Invalid relation source: expected an array of {id, name, description?}, a .json/.jsonl path or "wikidata", received ${source === null ? 'null' : typeof source}.`,
+      `Invalid relation source: expected an array of {id, name, description?}, a .json/.jsonl path or a built-in set name ("wikidata", "wikidata-no-ids"), received ${source === null ? 'null' : typeof source}.`,
     );
   }
   const relations = source.map((value: unknown, index) => parseRelation(value, index, describeArrayEntry));

@@ -167,7 +167,7 @@ export function checkRelationSet(
   if (relations.length === 0) {
     throw new ZsreError(
       'EMPTY_RELATIONS',
-      'The relation set is empty: pass at least one relation {id, name, description?}, a file that holds some, or the built-in name "wikidata".',
+      'The relation set is empty: pass at least one relation {id, name, description?}, a file that holds some, or a built-in set name ("wikidata", "wikidata-no-ids").',
       { context },
     );
   }
