@@ -1,7 +1,7 @@
 /**
  * A knowledge-graph pipeline: a JSONL corpus in, N-Triples out, with the built-in Wikidata
  * relations, so relations come out as wdt:P26-style property IRIs and entities that carry a QID
- * (headId/tailId) as wd:Q42-style item IRIs. The set is 'wikidata-no-ids': the 3,398 Wikidata
+ * (headId/tailId) as wd:Q42-style item IRIs. The set is 'wikidata-no-ids': the 3,400 Wikidata
  * properties that are not identifiers (an external ID is never the relation between two entities
  * of a text; 'wikidata' has all 11,665).
  *

@@ -24,7 +24,7 @@ describe('examples/', () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(examplesDir, name)], {
       cwd: root,
       env: { ...process.env, ZSRE_CACHE_DIR: cacheDir },
-      // kg-pipeline.ts builds the label index of the 3,398 Wikidata relations of 'wikidata-no-ids'
+      // kg-pipeline.ts builds the label index of the 3,400 Wikidata relations of 'wikidata-no-ids'
       // with the bundled model on first use (under a minute on 2 cores); the others take seconds.
       timeout: 900_000,
     });

@@ -232,24 +232,24 @@ describe('the built-in "wikidata" relation set', () => {
   it('"wikidata-no-ids" leaves out the identifier properties and keeps every relation between things', async () => {
     const all = await loadRelations('wikidata');
     const kept = await loadRelations('wikidata-no-ids');
-    expect(kept).toHaveLength(3_398);
+    expect(kept).toHaveLength(3_400);
     const keptIds = new Set(kept.map((relation) => relation.id));
     // Every kept relation is one of the full set's, unchanged and in the same order.
     expect(all.filter((relation) => keptIds.has(relation.id))).toEqual(kept);
     // Relations between things stay (spouse, place of birth, located in, mountain range) ...
-    for (const id of ['P26', 'P19', 'P131', 'P4552']) expect(keptIds.has(id)).toBe(true);
+    for (const id of ['P26', 'P19', 'P131', 'P4552', 'P2378' /* issued by: its description names an identifier */]) expect(keptIds.has(id)).toBe(true);
     // ... identifiers go: by "ID" in the label, or a description calling the value an identifier.
     for (const id of ['P10413' /* NVE glacier ID */, 'P214' /* VIAF ID */, 'P498' /* ISO 4217 code */, 'P305' /* IETF language tag */]) expect(keptIds.has(id)).toBe(false);
   });
 
   it('tells identifier properties by their label or description', () => {
-    expect(isIdentifierProperty({ name: 'NVE glacier ID', description: 'identifier for a glacier in the NVE atlas' })).toBe(true);
-    expect(isIdentifierProperty({ name: 'ISO 4217 code', description: 'identifier for a currency per ISO 4217' })).toBe(true);
-    expect(isIdentifierProperty({ name: 'funk channel ID' })).toBe(true);
-    expect(isIdentifierProperty({ name: 'spouse', description: 'the subject has the object as their spouse' })).toBe(false);
+    expect(isIdentifierProperty({ id: 'P1', name: 'NVE glacier ID', description: 'identifier for a glacier in the NVE atlas' })).toBe(true);
+    expect(isIdentifierProperty({ id: 'P1', name: 'ISO 4217 code', description: 'identifier for a currency per ISO 4217' })).toBe(true);
+    expect(isIdentifierProperty({ id: 'P1', name: 'funk channel ID' })).toBe(true);
+    expect(isIdentifierProperty({ id: 'P1', name: 'spouse', description: 'the subject has the object as their spouse' })).toBe(false);
     // "ID" as a word only: not "IDE" or "Idaho", and "identifier" as a word only.
-    expect(isIdentifierProperty({ name: 'IDE used', description: 'software used to write it' })).toBe(false);
-    expect(isIdentifierProperty({ name: 'born in Idaho', description: 'identifiers aside, where' })).toBe(false);
+    expect(isIdentifierProperty({ id: 'P1', name: 'IDE used', description: 'software used to write it' })).toBe(false);
+    expect(isIdentifierProperty({ id: 'P1', name: 'born in Idaho', description: 'identifiers aside, where' })).toBe(false);
   });
 
   it('gives every caller its own copy', async () => {

@@ -34,9 +34,11 @@ interface OutsideSchema {
 export const wikidataCandidates = (result: DocumentsResult): 'wikidata' | 'wikidata-no-ids' | null =>
   result.settings.relationSet === undefined || result.settings.relationSet === 'docred' ? null : result.settings.relationSet;
 const candidateSets = {
-  wikidata: 'all 11,665 relations of the built-in wikidata set',
-  'wikidata-no-ids': 'the 3,398 relations of the built-in wikidata-no-ids set (Wikidata without its identifier properties)',
+  wikidata: (count: number) => `all ${count.toLocaleString('en-US')} relations of the built-in wikidata set`,
+  'wikidata-no-ids': (count: number) => `the ${count.toLocaleString('en-US')} relations of the built-in wikidata-no-ids set (Wikidata without its identifier properties)`,
 } as const;
+// Runs before settings.relationCount was recorded all had the whole set.
+const relationCount = (result: DocumentsResult): number => result.settings.relationCount ?? 11_665;
 
 export interface DocumentsResult {
   benchmark: 'documents';
@@ -56,6 +58,8 @@ export interface DocumentsResult {
     threads: number;
     /** the candidates (--relations): the 96 DocRED relations (absent in earlier runs), or every relation of the built-in wikidata set. */
     relationSet?: 'docred' | 'wikidata' | 'wikidata-no-ids';
+    /** how many relations were candidates (absent in earlier runs). */
+    relationCount?: number;
   };
   trainedRelations: string;
   calibration: { probabilityThreshold: Point | null; logisticThreshold: Point | null; sentencePairs: Part };
@@ -105,7 +109,7 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
       `Documents split by seed ${settings.seed}: thresholds fitted on ${settings.calibrationDocuments.length} calibration documents (${calibration.sentencePairs.pairs} sentence pairs), every figure below on ${settings.measuringDocuments.length} other documents. ` +
       (set === null
         ? 'Candidates: the 96 DocRED relations. '
-        : `Candidates: ${candidateSets[set]}, as a knowledge-graph pipeline with Wikidata relations runs it (\`relations: '${set}'\`); Re-DocRED labels only its 96 DocRED relations, so an answer outside them is left out (as if the pipeline kept those 96) and a related pair answered so counts as missed. `) +
+        : `Candidates: ${candidateSets[set](relationCount(result))}, as a knowledge-graph pipeline with Wikidata relations runs it (\`relations: '${set}'\`); Re-DocRED labels only its 96 DocRED relations, so an answer outside them is left out (as if the pipeline kept those 96) and a related pair answered so counts as missed. `) +
       `Every ordered pair of entities sharing a sentence; a pair is related when Re-DocRED labels it with evidence in that sentence (or without evidence).`,
     '',
     '| pairs | operating point | threshold | precision | recall | F1 |',
@@ -245,7 +249,7 @@ export function documentsChart(result: DocumentsResult): string {
 export function candidateSetsMarkdown(runs: readonly DocumentsResult[]): string[] {
   const sets = (run: DocumentsResult): string => {
     const set = wikidataCandidates(run);
-    return set === null ? 'the 96 DocRED relations' : `\`'${set}'\` (${set === 'wikidata' ? '11,665' : '3,398'})`;
+    return set === null ? 'the 96 DocRED relations' : `\`'${set}'\` (${relationCount(run).toLocaleString('en-US')})`;
   };
   const sorted = runs
     .filter((run) => !run.entityTypes)

@@ -49,7 +49,7 @@ Resume (jsonl and ntriples): if OUT exists (say, the last run was killed), lines
 
 Options:
   --relations FILE|wikidata  relation set: .json or .jsonl file, or a built-in set: "wikidata"
-                             (11,665 properties) or "wikidata-no-ids" (3,398: no identifiers)
+                             (11,665 properties) or "wikidata-no-ids" (3,400: no identifiers)
   --input FILE               input JSONL
   --output FILE              output file (appended to when it exists; see Resume)
   --format F                 jsonl (default), ntriples, turtle or csv

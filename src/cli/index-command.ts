@@ -18,7 +18,7 @@ adding an example to one relation re-encodes that relation's examples only.
 Options:
   --model DIR                model directory
   --relations FILE|wikidata  relation set: .json or .jsonl file, or a built-in set: "wikidata"
-                             (11,665 properties) or "wikidata-no-ids" (3,398: no identifiers)
+                             (11,665 properties) or "wikidata-no-ids" (3,400: no identifiers)
   --cache-dir DIR            where indexes persist (default: $ZSRE_CACHE_DIR, else the user cache
                              folder + /zsre; now ${defaultCacheDir()})
   --index auto|exact|hnsw    search structure (default auto: HNSW for large relation sets)

@@ -26,7 +26,7 @@ export const builtinRelationSets = {
   'wikidata-no-ids': {
     file: 'data/wikidata-relations.json.gz',
     keep: (relation: Relation) => !isIdentifierProperty(relation),
-    summary: 'the Wikidata properties that are not identifiers (3,398: no external IDs or codes)',
+    summary: 'the Wikidata properties that are not identifiers (3,400: no external IDs or codes)',
   },
 } as const satisfies Record<string, BuiltinRelationSet>;
 
