@@ -32,7 +32,7 @@ export const builtinRelationSets = {
 
 export type BuiltinRelationSetName = keyof typeof builtinRelationSets;
 
-/** "wikidata" (every Wikidata property (11,665)), "wikidata-no-ids" (...): for messages. */
+/** Every built-in set by name with its summary, for error messages. */
 export const builtinRelationSetList = Object.entries(builtinRelationSets)
   .map(([name, set]) => `"${name}" (${set.summary})`)
   .join(', ');
@@ -45,7 +45,8 @@ export function isBuiltinRelationSet(name: string): name is BuiltinRelationSetNa
 const cache = new Map<string, Promise<readonly Relation[]>>();
 
 export async function loadBuiltinRelations(name: BuiltinRelationSetName): Promise<Relation[]> {
-  const { file } = builtinRelationSets[name];
+  const set: BuiltinRelationSet = builtinRelationSets[name];
+  const { file } = set;
   let pending = cache.get(file);
   if (pending === undefined) {
     pending = readBuiltin(name);
@@ -54,7 +55,6 @@ export async function loadBuiltinRelations(name: BuiltinRelationSetName): Promis
     pending.catch(() => cache.delete(file));
   }
   const relations = await pending;
-  const set: BuiltinRelationSet = builtinRelationSets[name];
   // Copies, so a caller that edits its result cannot change what the next caller gets.
   return relations.filter((relation) => set.keep?.(relation) ?? true).map((relation) => ({ ...relation }));
 }
