@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from zsre_train.data.errors import DataFormatError  # noqa: E402
 from zsre_train.machine import cpu_model  # noqa: E402
+from zsre_train.fewrel_status import train_seconds  # noqa: E402
 from zsre_train.fewrel_eval import (DEFAULT_FULLCROSS_SAMPLE, DEFAULT_SAMPLE_SEED, METHODS, EvaluationError,  # noqa: E402
                                     candidate_columns, hard_subset, load_hard_relations, method_rows, parse_split,
                                     read_manifest, score_split, test_items)
@@ -68,7 +69,7 @@ def budget(provenance: dict, run_dir: Path | None, profile: str | None) -> dict:
         run_info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
         block.update(maxPerRelation=config["data"]["max_per_relation"], biEncoderEpochs=config["bi_encoder"]["epochs"],
                      crossEncoderSteps=run_info["crossEncoder"]["steps"], trainInstances=run_info["trainInstances"],
-                     device=run_info["device"], recipe=run_info["recipe"], trainSeconds=run_info.get("seconds"))
+                     device=run_info["device"], recipe=run_info["recipe"], trainSeconds=train_seconds(run_info))
         export_json = run_dir / "export.json"  # written by the drivers (fewrel_cpu.sh, device/train_fewrel.sh)
         if export_json.is_file():
             block["exportSeconds"] = json.loads(export_json.read_text(encoding="utf-8")).get("seconds")

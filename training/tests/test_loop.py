@@ -102,3 +102,15 @@ def test_a_resumed_phase_counts_the_time_of_the_steps_it_kept(tmp_path):
     assert stats["steps"] == 10 and stats["sequences"] == 40
     assert stats["seconds"] >= 10 * 0.02  # the 3 steps before the stop and the 7 after
     assert stats["sequences_per_s"] <= 40 / (10 * 0.02)
+
+
+def test_training_seconds_add_up_the_phases_of_a_resumed_run():
+    # A run resumed across sessions: each phase's seconds come from its checkpoint, so the sum is
+    # the whole training, where run.json's `seconds` is only the last process's wall time.
+    from zsre_train.fewrel_status import train_seconds
+    from zsre_train.loop import training_seconds
+    total = training_seconds({"seconds": 1200.04}, {"seconds": 5400.0}, None)
+    assert total == 6600.0
+    assert train_seconds({"seconds": 29.0, "trainingSeconds": total}) == 6600.0
+    assert train_seconds({"seconds": 700.0, "trainingSeconds": 650.0}) == 700.0
+    assert train_seconds({"seconds": 29.0}) == 29.0  # run.json written before trainingSeconds existed

@@ -21,6 +21,16 @@ from pathlib import Path
 STATES = ("done", "trained-not-evaluated", "running-or-partial", "not run")
 
 
+def train_seconds(info: dict) -> float | None:
+    """Seconds one split's training took, from its run.json. `seconds` is the wall time of the
+    process that finished the run; `trainingSeconds` (from 2026-12-07) adds up the optimisation
+    phases over every session of a resumed run. The larger is the better estimate either way: a run
+    trained in one go spends more than its phases (data, hard negatives, fusion fitting), a resumed
+    one far more than its last stretch."""
+    values = [v for v in (info.get("seconds"), info.get("trainingSeconds")) if v is not None]
+    return max(values) if values else None
+
+
 def training_throughput(run_json: Path) -> dict | None:
     """Sequences per second of each training phase (run.json), and the commit run.json names: the
     before / after of a change to the training code (issue 24: length groups) reads here. run.json
@@ -33,7 +43,7 @@ def training_throughput(run_json: Path) -> dict | None:
         return None
     return {"biEncoderSequencesPerSecond": info["biEncoder"].get("sequences_per_s"),
             "crossEncoderPairsPerSecond": (info.get("crossEncoder") or {}).get("sequences_per_s"),
-            "trainSeconds": info.get("seconds"), "torchThreads": info.get("torchThreads"), "commit": info.get("commit")}
+            "trainSeconds": train_seconds(info), "torchThreads": info.get("torchThreads"), "commit": info.get("commit")}
 
 
 def split_state(split: str, runs: Path, exports: Path, results: Path) -> dict:
@@ -59,7 +69,7 @@ def measured_costs(splits: list[str], runs: Path, results: Path) -> dict:
     for split in splits:
         run_json, export_json, result = runs / split / "run.json", runs / split / "export.json", results / f"{split}.json"
         if run_json.is_file():
-            train.append(json.loads(run_json.read_text(encoding="utf-8"))["seconds"])
+            train.append(train_seconds(json.loads(run_json.read_text(encoding="utf-8"))))
         if export_json.is_file():
             export.append(json.loads(export_json.read_text(encoding="utf-8"))["seconds"])
         if result.is_file():

@@ -127,3 +127,9 @@ def run_phase(spec: PhaseSpec, model: nn.Module, step_fn: StepFn, run_dir: Path,
     model.eval()
     stats["sequences_per_s"] = round(stats["sequences"] / stats["seconds"], 2) if stats["seconds"] else None
     return stats
+
+
+def training_seconds(*phase_stats: dict | None) -> float:
+    """Seconds spent training, summed over the phases a run went through. Each phase keeps its
+    seconds in its checkpoint, so the sum covers every session of a run resumed across several."""
+    return round(sum(stats["seconds"] for stats in phase_stats if stats is not None), 1)

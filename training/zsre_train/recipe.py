@@ -28,7 +28,7 @@ from .distill import distillation_step, teacher
 from .encode import prepare_descriptions, prepare_sentences, torch_bi_runner, torch_cross_runner
 from .scoring import score
 from .freeze import frozen_lower_layers
-from .loop import PhaseSpec, run_phase
+from .loop import PhaseSpec, run_phase, training_seconds
 from .models import BiEncoder, CrossEncoder, build_bert, keep_first_layers
 from .none_pairs import NONE_RELATION, document_pairs
 from .steps import bi_encoder_step, cross_encoder_step
@@ -243,6 +243,10 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         "biEncoder": bi_stats, "crossEncoder": cross_stats, "distillation": distill_stats,
         "entityReplacement": replacement_stats, "nonePairs": none_counts, "biEncoderInitFrom": None if init_from is None else {"run": config.bi_encoder.init_from, "sha256": _sha256(init_from)},
         "evalMetrics": fusion_metrics, "seconds": round(time.perf_counter() - started, 1),
+        # `seconds` is this process's wall time only: a run resumed from its checkpoints counts just
+        # its last stretch (15_43 of cpu-cross1500, trained over three sessions, recorded 29 s).
+        # The phases' own seconds are kept in their checkpoints and add up across resumes.
+        "trainingSeconds": training_seconds(bi_stats, cross_stats, distill_stats),
     }
     (run_dir / "run.json").write_text(json.dumps(run_info, indent=2), encoding="utf-8")
     print(json.dumps({"event": "done", "run": str(run_dir), "fusion": fusion_block, "evalMetrics": fusion_metrics}), flush=True)
