@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { candidateSetsMarkdown, documentsMarkdown, type DocumentsResult } from '../benchmarks/lib/documentsReport.js';
+import { candidateSetsMarkdown, documentsChart, documentsMarkdown, type DocumentsResult } from '../benchmarks/lib/documentsReport.js';
 import { bestF1, curve, fitLogistic, logisticScore, onlyAmong, operatingPoint, probabilityScore, thresholdForPrecision, type ScoredPair } from '../benchmarks/lib/abstention.js';
 import { documentPairs, splitDocuments, type RedocredDocument } from '../benchmarks/lib/redocred.js';
 
@@ -114,6 +114,11 @@ describe('documents report (benchmarks/lib/documentsReport.ts)', () => {
     expect(outside?.outsideAtDefaultThreshold).toBeGreaterThan(0);
     expect(text).toContain(`Answers outside the 96 DocRED relations (measuring sentence pairs, default threshold; not in the table): ${outside?.outsideAtDefaultThreshold} of ${outside?.answersAtDefaultThreshold} answers`);
     expect(documentsMarkdown(load('documents_zsre-minilm-l6-general.json'), 'chart.svg').join('\n')).not.toContain('Answers outside the 96');
+  });
+
+  it("titles a Wikidata run's chart with its candidate set, on a line of its own, and the 96 relations' chart without one", () => {
+    expect(documentsChart(load('documents_zsre-minilm-l6-general_wikidata-no-ids.json'))).toContain("candidates: the built-in 'wikidata-no-ids' set (3,400 relations)</text>");
+    expect(documentsChart(load('documents_zsre-minilm-l6-general.json'))).not.toContain('candidates:');
   });
 
   it('sets the candidate sets side by side, the answers outside the 96 counted as wrong in the lower bound', () => {
