@@ -12,6 +12,8 @@
  *                           [--build] [--source DIR] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]
  *
  * --only a,b,c times just those variants (more rounds in the same time) and writes graphs_only-a-b-c.json.
+ * --tag NAME writes a full run to graphs_NAME.json beside graphs.json: a run on another kind of
+ * processor (int8 kernels differ between AVX2, AVX-512 VNNI and AMX), shown in the README too.
  * --build (or a missing variants folder) runs training/build_graph_variants.py first; --source names
  * a folder with the int8 graphs to build from when the model's own are static already (e.g. the
  * per-row graphs from the model directory's git history).
@@ -25,13 +27,14 @@ import { parseFlags } from './lib/args.js';
 import { loadAverage, repoPath, repoRoot, runEnvironment, writeResult } from './lib/environment.js';
 
 const flags = parseFlags(
-  'Usage: npm run bench:graphs -- [--model DIR] [--variants DIR] [--build] [--source DIR] [--only a,b] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]',
+  'Usage: npm run bench:graphs -- [--model DIR] [--variants DIR] [--build] [--source DIR] [--only a,b | --tag NAME] [--data-dir ../shared/data] [--rounds 15] [--threads 2] [--machine NOTE]',
   {
     model: { type: 'string', default: 'models/zsre-minilm-l6-general' },
     variants: { type: 'string', default: 'tmp/graph-variants' },
     build: { type: 'boolean', default: false },
     source: { type: 'string' },
     only: { type: 'string' },
+    tag: { type: 'string' },
     'data-dir': { type: 'string', default: '../shared/data' },
     rounds: { type: 'string' },
     threads: { type: 'string' },
@@ -43,6 +46,9 @@ const variantsDir = resolve(flags.values.variants);
 const rounds = flags.positiveInteger('rounds', 15);
 const threads = flags.positiveInteger('threads', 2);
 const python = join(repoRoot, '.venv', 'bin', 'python');
+const tag = flags.values.tag;
+if (tag !== undefined && flags.values.only !== undefined) flags.fail('--tag names a full run on another processor: leave out --only, or --tag');
+if (tag !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(tag)) flags.fail(`--tag: "${tag}" must be lower-case letters, digits and dashes (it names benchmarks/results/graphs_${tag}.json)`);
 
 if (flags.values.build || !existsSync(join(variantsDir, 'checks.json'))) {
   const source = flags.values.source === undefined ? [] : ['--source', resolve(flags.values.source)];
@@ -223,6 +229,7 @@ const shipped =
       : 'unknown';
 const result = {
   benchmark: 'graphs',
+  ...(tag === undefined ? {} : { tag }),
   model: repoPath(modelDir),
   shipped,
   shippedSha256: { bi: model.manifest.graphs.biEncoder.files.int8?.sha256, cross: model.manifest.graphs.crossEncoder?.files.int8?.sha256 },
@@ -247,4 +254,4 @@ const result = {
   seconds: Math.round(seconds),
   table,
 };
-console.log(`wrote ${writeResult(only === undefined ? 'graphs' : `graphs_only-${only.join('-')}`, result)}`);
+console.log(`wrote ${writeResult(only !== undefined ? `graphs_only-${only.join('-')}` : tag !== undefined ? `graphs_${tag}` : 'graphs', result)}`);

@@ -21,7 +21,7 @@ import { meanAndStd } from './lib/metrics.js';
 import { renderChart } from './lib/chart.js';
 import { budgetComparisonMarkdown, fewrelChart, fewrelMarkdown, fewrelSummaryMarkdown, readFewrelInputs } from './lib/fewrelReport.js';
 import { renderSeedChart } from './lib/seedChart.js';
-import { isSpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
+import { isSpeedResult, type SpeedResult, speedChartPoints, speedMarkdown } from './lib/speedReport.js';
 import { fewshotChart, fewshotMarkdown, type FewshotSpeedResult, fewshotSpeedMarkdown, readFewshotResults } from './lib/fewshotReport.js';
 import { fewshotSetsMarkdown, readFewshotSetsResults } from './lib/fewshotSetsReport.js';
 import { candidateSetsMarkdown, documentsChart, documentsMarkdown, isDocumentsResult, wikidataCandidates } from './lib/documentsReport.js';
@@ -93,16 +93,19 @@ for (const dataset of ['fewrel', 'wikizsl']) {
 // Files written (or, with --check, compared) besides the results README.
 const pendingCharts = new Map<string, string>();
 const readmeText = new Map<string, string>();
-const speed = results.find(isSpeedResult);
+const speed = results.find((result) => isSpeedResult(result) && result.tag === undefined) as SpeedResult | undefined;
+// bench:speed --tag runs: the same benchmark on other kinds of processor, after the main run.
+const taggedSpeeds = results.filter((result): result is SpeedResult => isSpeedResult(result) && result.tag !== undefined);
+const otherProcessors = taggedSpeeds.flatMap((run) => ['', `On another processor (\`speed_${run.tag}.json\`):`, '', ...speedMarkdown(run)]);
 if (speed !== undefined) {
-  lines.push('## Speed and accuracy, one run (speed.json)', '', ...speedMarkdown(speed), '', '![F1 against throughput](speed.svg)', '');
+  lines.push('## Speed and accuracy, one run (speed.json)', '', ...speedMarkdown(speed), '', '![F1 against throughput](speed.svg)', ...otherProcessors, '');
   // Through `outputs` like every other file, so that --check compares them instead of rewriting them.
   pendingCharts.set(join(resultsDir, 'speed.svg'), renderChart(speedChartPoints(speed), 'FewRel: F1 against throughput, one run (int8)'));
   const readme = join(resultsDir, '..', '..', 'README.md');
   const text = readFileSync(readme, 'utf8');
   const section = /(<!-- speed:start[^>]*-->\n)[\s\S]*?(<!-- speed:end -->)/;
   if (!section.test(text)) throw new Error(`${readme} has no <!-- speed:start --> ... <!-- speed:end --> section to fill`);
-  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${speedMarkdown(speed).join('\n')}\n\n![F1 against throughput](benchmarks/results/speed.svg)\n${end}`));
+  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${[...speedMarkdown(speed), '', '![F1 against throughput](benchmarks/results/speed.svg)', ...otherProcessors].join('\n')}\n${end}`));
 }
 
 // Graph variants (issue 23, npm run bench:graphs): every run here (graphs.json, then the --only
@@ -111,13 +114,15 @@ const graphRuns = results.filter(isGraphsResult);
 for (const run of graphRuns) {
   lines.push(`## Graph variants, one run (${run.table.map((row) => row.variant).join(', ')})`, '', ...graphsMarkdown(run), '');
 }
-const graphs = graphRuns[0];
-if (graphs !== undefined) {
+// The README shows the full runs: graphs.json and the --tag runs on other kinds of processor.
+const fullGraphRuns = graphRuns.filter((run, index) => index === 0 || run.tag !== undefined);
+if (fullGraphRuns.length > 0) {
   const readme = join(resultsDir, '..', '..', 'README.md');
   const text = readmeText.get(readme) ?? readFileSync(readme, 'utf8');
   const section = /(<!-- graphs:start[^>]*-->\n)[\s\S]*?(<!-- graphs:end -->)/;
   if (!section.test(text)) throw new Error(`${readme} has no <!-- graphs:start --> ... <!-- graphs:end --> section to fill`);
-  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${graphsMarkdown(graphs).join('\n')}\n${end}`));
+  const body = fullGraphRuns.map((run) => graphsMarkdown(run).join('\n')).join('\n\n');
+  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${body}\n${end}`));
 }
 
 // Documents (issue 21): the shipped model's run, in a section of the main README too.

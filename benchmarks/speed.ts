@@ -8,7 +8,10 @@
  * the absolute figures. `npm run bench:report` turns the file into the README's speed section.
  *
  *   npm run bench:speed -- [--data-dir ../shared/data] [--model DIR] [--sentences 240] [--threads 2]
- *                          [--machine "shared: 2 cores, 4 other agents"]
+ *                          [--machine "shared: 2 cores, 4 other agents"] [--tag NAME]
+ *
+ * --tag NAME writes speed_NAME.json beside speed.json: a run on another kind of processor, shown
+ * after the main run in the README's speed section.
  */
 import { resolve } from 'node:path';
 import { createExtractor, type ExtractResult, type Stage, type StageTimings } from 'zsre';
@@ -19,15 +22,18 @@ import { classificationScores } from './lib/metrics.js';
 import { type MethodName, runMethod } from './lib/methods.js';
 
 const flags = parseFlags(
-  'Usage: npm run bench:speed -- [--data-dir ../shared/data] [--model DIR] [--sentences 240] [--threads 2] [--machine "shared: 2 cores, 4 other agents"]',
+  'Usage: npm run bench:speed -- [--data-dir ../shared/data] [--model DIR] [--sentences 240] [--threads 2] [--machine "shared: 2 cores, 4 other agents"] [--tag NAME]',
   {
     'data-dir': { type: 'string', default: '../shared/data' },
     model: { type: 'string', default: 'models/zsre-minilm-l6-general' },
     sentences: { type: 'string' },
     threads: { type: 'string' },
     machine: { type: 'string', default: 'quiet' },
+    tag: { type: 'string' },
   },
 );
+const tag = flags.values.tag;
+if (tag !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(tag)) flags.fail(`--tag: "${tag}" must be lower-case letters, digits and dashes (it names benchmarks/results/speed_${tag}.json)`);
 const dataDir = resolve(flags.values['data-dir']);
 const model = resolve(flags.values.model);
 const sentences = flags.positiveInteger('sentences', 240);
@@ -116,6 +122,7 @@ const quantile = (q: number): number => latencies[Math.min(latencies.length - 1,
 
 const result = {
   benchmark: 'speed',
+  ...(tag === undefined ? {} : { tag }),
   model: repoPath(model),
   settings: {
     precision: 'int8',
@@ -145,4 +152,4 @@ const result = {
   peakRssMiB: process.resourceUsage().maxRSS / 1024,
 };
 console.log(JSON.stringify(result, null, 2));
-console.log(`wrote ${writeResult('speed', result)}`);
+console.log(`wrote ${writeResult(tag === undefined ? 'speed' : `speed_${tag}`, result)}`);

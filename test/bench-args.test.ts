@@ -31,6 +31,8 @@ describe('benchmark flags are strict', () => {
     ['workers.ts', ['--sentences'], "Option '--sentences <value>' argument missing", 'Usage: npx tsx benchmarks/workers.ts'],
     ['entities-compromise.ts', ['--model', 'x'], "Unknown option '--model'", 'Usage: npx tsx benchmarks/entities-compromise.ts'],
     ['speed.ts', ['--threads', 'two'], '--threads must be a positive integer, received "two"', 'Usage: npm run bench:speed'],
+    ['speed.ts', ['--tag', 'Intel Xeon'], '--tag: "Intel Xeon" must be lower-case letters, digits and dashes', 'Usage: npm run bench:speed'],
+    ['graphs.ts', ['--tag', 'amx', '--only', 'perTensor'], '--tag names a full run on another processor', 'Usage: npm run bench:graphs'],
     ['report.ts', ['--chek'], "Unknown option '--chek'", 'Usage: npm run bench:report'],
     ['fewrel.ts', ['--splits', '5_ori,5_42', '--predictions', 'p.json'], '--predictions: with 2 splits the path needs "{split}"', 'Usage: npm run bench:fewrel'],
     ['agreement.ts', ['--runtime', 'r.json'], 'missing required flag --reference', 'Usage: npm run bench:agreement'],

@@ -17,6 +17,8 @@ interface GraphRow {
 }
 export interface GraphsResult {
   benchmark: 'graphs';
+  /** bench:graphs --tag: a full run on another kind of processor (graphs_<tag>.json). */
+  tag?: string;
   model: string;
   settings: { threads: number; rounds: number; batch: { rows: number; biTokens: number; crossTokens: number }; singleRow: { biTokens: number; crossTokens: number }; machine: string };
   environment: { commit: string; cpu: string; cores: number; date: string; cpuFlags: { names: string[] }; onnxruntimeNode: string; loadAverageBefore: number[]; loadAverageAfter: number[] };

@@ -8,6 +8,8 @@ type StageMs = Record<'prepare' | 'biEncoder' | 'search' | 'pairs' | 'crossEncod
 interface SpeedRow { method: string; sentencesPerSecond: number; overBi: number; f1: number; accuracy: number; reranked: number; crossPairsPerSentence?: number; msPerSentence?: StageMs }
 export interface SpeedResult {
   benchmark: 'speed';
+  /** bench:speed --tag: a run on another kind of processor (speed_<tag>.json). */
+  tag?: string;
   model: string;
   settings: { threads: number; machine: string; sentencesPerM: number; methods: Record<string, string>; f1?: string };
   environment: { commit: string; cpu: string; cores: number; date: string; cpuFlags?: { names: string[] }; onnxruntimeNode?: string; loadAverage?: number[] };
