@@ -200,13 +200,13 @@ export function documentsMarkdown(result: DocumentsResult, chartPath: string, be
 
 const sameDocuments = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((doc, i) => doc === b[i]);
 
-/** Precision (y) against recall (x) of the probability threshold on the measuring part, with the operating points marked. */
 /** The chart title's note of a Wikidata candidate set, so its chart is not mistaken for the 96 relations' one. */
 function chartCandidates(result: DocumentsResult): string {
   const set = wikidataCandidates(result);
   return set === null ? '' : `candidates: the built-in '${set}' set (${relationCount(result).toLocaleString('en-US')} relations)`;
 }
 
+/** Precision (y) against recall (x) of the probability threshold on the measuring part, with the operating points marked. */
 export function documentsChart(result: DocumentsResult): string {
   const candidates = chartCandidates(result);
   const width = 640, height = 420, left = 60, right = 20, top = candidates === '' ? 30 : 46, bottom = 50;
