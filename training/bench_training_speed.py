@@ -5,10 +5,13 @@
         --steps 12 --out benchmarks/results/training-speed/fewrel_m5_42.json
 
 Variants, each its own copy of the models and optimizer, stepped in turn on identical batches in one
-process (so machine load falls on all of them alike):
+process (so machine load falls on all of them alike). A variant is a base and optional modifiers:
   padded           one padded batch a step, every weight trained: the steps of 2026-12-01
   groups           length groups (steps.length_groups), every weight trained: the cpu profile
-  groups+frozenN   length groups, embeddings and the first N layers frozen (freeze.py): cpu-frozen2 is N = 2
+  +frozenN         embeddings and the first N layers frozen (freeze.py): cpu-frozen2 is groups+frozen2
+  +bf16            the encoders' forward passes in bf16 autocast (precision.py; run.bf16_autocast)
+  +fused           AdamW as one fused kernel (run.fused_optimizer)
+e.g. groups+bf16+fused is the cpu-bf16 profile.
 Each step is timed in three parts (forward with the loss, backward, clipping with the optimizer
 step); the first step of each variant is a warm-up and not counted. The cross-encoder phase uses
 the gold's neighbours in the relation list as hard negatives (same cost as mined ones, no trained
@@ -21,6 +24,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -36,21 +40,37 @@ from zsre_train.corpus import load_corpus  # noqa: E402
 from zsre_train.encode import prepare_descriptions, prepare_sentences  # noqa: E402
 from zsre_train.freeze import lower_parameters  # noqa: E402
 from zsre_train.machine import cpu_model, source_state  # noqa: E402
+from zsre_train.precision import adamw, cpu_has_native_bf16  # noqa: E402
 from zsre_train.recipe import build_models  # noqa: E402
 from zsre_train.steps import GROUP_OVERHEAD_TOKENS, bi_encoder_step, cross_encoder_step  # noqa: E402
 
 ONE_PADDED_BATCH = 10**9  # a pass overhead no split can beat: length_groups returns one group
 
 
-def parse_variant(name: str) -> tuple[int, int | None]:
-    """'padded' | 'groups' | 'groups+frozenN' -> (group overhead, frozen layers or None)."""
-    if name == "padded":
-        return ONE_PADDED_BATCH, None
-    if name == "groups":
-        return GROUP_OVERHEAD_TOKENS, None
-    if name.startswith("groups+frozen") and name[len("groups+frozen"):].isdigit():
-        return GROUP_OVERHEAD_TOKENS, int(name[len("groups+frozen"):])
-    raise SystemExit(f"error: unknown variant {name!r}: expected padded, groups or groups+frozenN (e.g. groups+frozen2)")
+@dataclass(frozen=True)
+class Variant:
+    group_overhead: int  # length_groups' cost of a pass; ONE_PADDED_BATCH for padded
+    frozen_layers: int | None = None
+    bf16: bool = False
+    fused: bool = False
+
+
+def parse_variant(name: str) -> Variant:
+    """'padded' | 'groups', then any of '+frozenN', '+bf16', '+fused' (each at most once)."""
+    base, *modifiers = name.split("+")
+    if base not in ("padded", "groups"):
+        raise SystemExit(f"error: unknown variant {name!r}: expected padded or groups, then +frozenN, +bf16 or +fused "
+                         "(e.g. groups+bf16+fused)")
+    fields: dict = {"group_overhead": ONE_PADDED_BATCH if base == "padded" else GROUP_OVERHEAD_TOKENS}
+    for modifier in modifiers:
+        if modifier.startswith("frozen") and modifier[len("frozen"):].isdigit() and "frozen_layers" not in fields:
+            fields["frozen_layers"] = int(modifier[len("frozen"):])
+        elif modifier in ("bf16", "fused") and modifier not in fields:
+            fields[modifier] = True
+        else:
+            raise SystemExit(f"error: variant {name!r}: modifier {modifier!r} is unknown or repeated: expected frozenN, bf16 "
+                             "or fused, each at most once")
+    return Variant(**fields)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,19 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     for phase in phases:
         spec = config.bi_encoder if phase == "bi" else config.cross_encoder
         runs = {}
-        for name, (overhead, frozen) in variants.items():
+        for name, variant in variants.items():
             bi, cross = build_models(config)  # the same starting weights for every variant
             model = bi if phase == "bi" else cross
-            if frozen is not None:
-                for p in lower_parameters(model.encoder.bert, frozen):
+            if variant.frozen_layers is not None:
+                for p in lower_parameters(model.encoder.bert, variant.frozen_layers):
                     p.requires_grad_(False)
             if phase == "bi":
                 step = bi_encoder_step(model, sentences, [s.relation for s in corpus.train], dict(zip(relations, descriptions)),
-                                       tokenizer.pad_token_id, config.bi_encoder.temperature, device, group_overhead=overhead)
+                                       tokenizer.pad_token_id, config.bi_encoder.temperature, device,
+                                       group_overhead=variant.group_overhead, bf16=variant.bf16)
             else:
                 step = cross_encoder_step(model, tokenizer, sentences, gold, neighbours, descriptions, spec.k,
-                                          spec.hard_negatives, config.seed, device, group_overhead=overhead)
-            optimizer = torch.optim.AdamW(model.parameters(), lr=spec.learning_rate, weight_decay=0.01)
+                                          spec.hard_negatives, config.seed, device, group_overhead=variant.group_overhead,
+                                          bf16=variant.bf16)
+            optimizer = adamw(model.parameters(), spec.learning_rate, variant.fused)
             model.train()
             runs[name] = {"model": model, "step": step, "optimizer": optimizer,
                           "forward": 0.0, "backward": 0.0, "optimizer_s": 0.0, "sequences": 0, "sentences": 0}
@@ -145,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                      "sequences": "bi: sentences + distinct descriptions a step; cross: pairs (k a sentence)",
                      "speedupOverFirst": f"sentences a second over the first variant ({next(iter(variants))})"},
         "environment": {**source_state(),
-                        "cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
+                        "cpu": cpu_model(), "nativeBf16": cpu_has_native_bf16(), "cores": os.cpu_count(), "torch": torch.__version__,
                         "loadAverage": [round(x, 2) for x in os.getloadavg()],
                         "date": datetime.now(timezone.utc).isoformat(timespec="seconds")},
         "table": results,

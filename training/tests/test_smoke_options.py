@@ -1,5 +1,5 @@
 """The recipe's optional parts end to end on the tiny recipe: entity-name replacement in the
-training sentences, frozen lower layers and the distillation phase; a finished run resumes without retraining.
+training sentences, frozen lower layers, mixed precision with the fused AdamW and the distillation phase; a finished run resumes without retraining.
 
 Needs the shared FewRel data (../shared/data from the repo root, or DATA_DIR).
 """
@@ -22,6 +22,8 @@ def test_replacement_and_distillation_train_and_resume(tmp_path):
     raw["bi_encoder"]["max_steps"] = 10
     raw["cross_encoder"]["max_steps"] = 10
     raw["cross_encoder"]["frozen_layers"] = 0  # the embeddings (issue 24 item 1; freeze.py's tests check the weights)
+    raw["run"]["bf16_autocast"] = True  # mixed precision and the fused AdamW in every phase (test_precision.py checks the numbers)
+    raw["run"]["fused_optimizer"] = True
     raw["distillation"] = {"epochs": 1, "max_steps": 6, "batch_size": 8, "learning_rate": 0.0005, "warmup_ratio": 0.1,
                            "top_k": 4, "contrastive_weight": 0.5}
     config = tmp_path / "tiny_options.yaml"
@@ -35,6 +37,8 @@ def test_replacement_and_distillation_train_and_resume(tmp_path):
     assert info["crossEncoder"]["frozenLayers"] == 0 and info["crossEncoder"]["frozenParameters"] > 0
     assert info["biEncoder"]["frozenLayers"] is None and info["biEncoder"]["frozenParameters"] == 0
     assert info["distillation"]["steps"] == 6 and info["distillation"]["teacher"]["topK"] == 4
+    assert info["precision"]["bf16Autocast"] is True and info["precision"]["fusedOptimizer"] is True
+    assert info["precision"]["nativeBf16"] in (True, False, None)
     assert 0 < info["distillation"]["teacher"]["meanGoldProbability"] <= 1
     assert (out / "bi_encoder.before_distillation.pt").is_file() and (out / "teacher_top4.npz").is_file()
     assert (out / "bi_encoder.pt").read_bytes() != (out / "bi_encoder.before_distillation.pt").read_bytes()

@@ -165,6 +165,10 @@ class RunConfig:
     # Optimizer steps at which each phase also keeps its weights, apart from the rolling checkpoint
     # (snapshots/<phase>.step<N>.pt): the points of a step curve from one run with one schedule.
     snapshot_steps: list[int] = dataclasses.field(default_factory=list)
+    # Issue 24 item 1 (precision.py): the encoders' forward passes in bf16 autocast (weights, gradients
+    # and the losses stay fp32; fast only on a CPU with native bf16), and AdamW as one fused kernel.
+    bf16_autocast: bool = False
+    fused_optimizer: bool = False
 
 
 @dataclass(frozen=True)

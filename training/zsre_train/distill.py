@@ -19,6 +19,7 @@ from .fusion import fit_logit_weights
 from .losses import distillation_loss, in_batch_contrastive_loss
 from .loop import StepFn
 from .models import BiEncoder, CrossEncoder
+from .precision import encoder_autocast
 from .scoring import score
 from .text import SentenceInput, pad_batch
 
@@ -58,9 +59,10 @@ def teacher(bi: BiEncoder, cross: CrossEncoder, tokenizer, sentences: Sequence[S
 def distillation_step(model: BiEncoder, sentences: Sequence[SentenceInput], relation_of: Sequence[str],
                       relation_ids: Sequence[str], description_ids: Sequence[list[int]], columns: np.ndarray,
                       probs: np.ndarray, pad_id: int, temperature: float, contrastive_weight: float,
-                      device: torch.device) -> StepFn:
+                      device: torch.device, bf16: bool = False) -> StepFn:
     """Student logits = cosine / temperature over each sentence's teacher candidates; KL to the
-    teacher, plus the in-batch contrastive loss on the gold descriptions (weighted)."""
+    teacher, plus the in-batch contrastive loss on the gold descriptions (weighted). bf16: the
+    encoder in bf16 autocast, the losses in fp32 (precision.py)."""
 
     def tensor(rows) -> torch.Tensor:
         return torch.tensor(rows, dtype=torch.long, device=device)
@@ -69,11 +71,13 @@ def distillation_step(model: BiEncoder, sentences: Sequence[SentenceInput], rela
         distinct = sorted({int(c) for i in indices for c in columns[i]})
         slot = {c: j for j, c in enumerate(distinct)}
         ids, mask = pad_batch([sentences[i].input_ids for i in indices], pad_id)
-        sent, _ = model(tensor(ids), tensor(mask), tensor([sentences[i].head_index for i in indices]),
-                        tensor([sentences[i].tail_index for i in indices]))
         d_ids, d_mask = pad_batch([description_ids[c] for c in distinct], pad_id)
         zeros = torch.zeros(len(distinct), dtype=torch.long, device=device)
-        _, desc = model(tensor(d_ids), tensor(d_mask), zeros, zeros)
+        with encoder_autocast(device, bf16):
+            sent, _ = model(tensor(ids), tensor(mask), tensor([sentences[i].head_index for i in indices]),
+                            tensor([sentences[i].tail_index for i in indices]))
+            _, desc = model(tensor(d_ids), tensor(d_mask), zeros, zeros)
+        sent, desc = sent.float(), desc.float()
         picked = desc[tensor([[slot[int(c)] for c in columns[i]] for i in indices])]  # (b, k, d)
         student = torch.einsum("bd,bkd->bk", sent, picked) / temperature
         teacher_probs = torch.tensor(probs[indices], dtype=student.dtype, device=device)

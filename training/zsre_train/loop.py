@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .precision import adamw
+
 # step_fn(example indices, epoch) -> (loss, sequences encoded in the step)
 StepFn = Callable[[list[int], int], tuple[torch.Tensor, int]]
 
@@ -33,6 +35,7 @@ class PhaseSpec:
     log_every: int
     seed: int
     snapshot_steps: tuple[int, ...] = ()  # steps whose weights are kept in snapshots/ (a step curve)
+    fused_optimizer: bool = False  # AdamW as one fused kernel (precision.adamw)
 
 
 def _log(run_dir: Path, record: dict) -> None:
@@ -57,7 +60,7 @@ def run_phase(spec: PhaseSpec, model: nn.Module, step_fn: StepFn, run_dir: Path,
     ckpt_path.parent.mkdir(parents=True, exist_ok=True)
     per_epoch = math.ceil(spec.n_examples / spec.batch_size)
     total = per_epoch * spec.epochs if spec.max_steps is None else min(spec.max_steps, per_epoch * spec.epochs)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=spec.learning_rate, weight_decay=0.01)
+    optimizer = adamw(model.parameters(), spec.learning_rate, spec.fused_optimizer)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(total, int(total * spec.warmup_ratio)))
     step, stats = 0, {"steps": 0, "sequences": 0, "seconds": 0.0, "epochs": []}
     if resume and ckpt_path.is_file():

@@ -29,6 +29,7 @@ from .encode import prepare_descriptions, prepare_sentences, torch_bi_runner, to
 from .scoring import score
 from .freeze import frozen_lower_layers
 from .loop import PhaseSpec, run_phase, training_seconds
+from .precision import cpu_has_native_bf16
 from .models import BiEncoder, CrossEncoder, build_bert, keep_first_layers
 from .none_pairs import NONE_RELATION, document_pairs
 from .steps import bi_encoder_step, cross_encoder_step
@@ -94,7 +95,7 @@ def _sha256(path: Path) -> str:
 def _spec(name: str, phase, config: Config, n: int) -> PhaseSpec:
     return PhaseSpec(name, n, phase.epochs, phase.max_steps, phase.batch_size, phase.learning_rate,
                      phase.warmup_ratio, config.run.checkpoint_every, config.run.log_every, config.seed,
-                     tuple(config.run.snapshot_steps))
+                     tuple(config.run.snapshot_steps), config.run.fused_optimizer)
 
 
 def _commit() -> str | None:
@@ -134,7 +135,7 @@ def _distill(bi: BiEncoder, cross: CrossEncoder, tokenizer, corpus: Corpus, sent
     shutil.copyfile(run_dir / "bi_encoder.pt", run_dir / "bi_encoder.before_distillation.pt")
     step = distillation_step(bi, sentences, [s.relation for s in corpus.train], relations, descriptions, taught["columns"],
                              taught["probs"], tokenizer.pad_token_id, config.bi_encoder.temperature,
-                             spec.contrastive_weight, device)
+                             spec.contrastive_weight, device, bf16=config.run.bf16_autocast)
     stats = run_phase(_spec("distillation", spec, config, len(sentences)), bi, step, run_dir, resume)
     torch.save(bi.state_dict(), run_dir / "bi_encoder.pt")
     a, b = taught["weights"]
@@ -160,6 +161,11 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     if not (resume and kept.is_file()):
         shutil.copyfile(config_path, kept)
     device = pick_device()
+    precision = {"bf16Autocast": config.run.bf16_autocast, "fusedOptimizer": config.run.fused_optimizer,
+                 "nativeBf16": cpu_has_native_bf16() if device.type == "cpu" else None}
+    if config.run.bf16_autocast and precision["nativeBf16"] is False:
+        print(json.dumps({"warning": "run.bf16_autocast on a CPU without avx512_bf16 or amx_bf16: PyTorch emulates "
+                                     "bf16 and the steps are slower than fp32; set it to false on this machine"}), flush=True)
     started = time.perf_counter()
     commit = _commit()  # the code this process loaded; HEAD may move while a long run trains
     tokenizer = load_tokenizer()
@@ -202,7 +208,8 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         none_cosine = trained.none_cosine
     bi_step = bi_encoder_step(bi, sentences, relation_of, desc_ids, tokenizer.pad_token_id,
                               config.bi_encoder.temperature, device, config.bi_encoder.sentence_contrastive_weight,
-                              none_cosine=none_cosine, none_relation=NONE_RELATION if none_instances else None)
+                              none_cosine=none_cosine, none_relation=NONE_RELATION if none_instances else None,
+                              bf16=config.run.bf16_autocast)
     with frozen_lower_layers(bi.encoder.bert, config.bi_encoder.frozen_layers) as n_frozen:
         bi_stats = run_phase(_spec("bi_encoder", config.bi_encoder, config, len(sentences)), trained, bi_step, run_dir, resume)
     bi_stats = {**bi_stats, "frozenLayers": config.bi_encoder.frozen_layers, "frozenParameters": n_frozen}
@@ -217,7 +224,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
     column = {r: c for c, r in enumerate(all_relations)}
     cross_step = cross_encoder_step(cross, tokenizer, sentences, [column[s.relation] for s in corpus.train], hard,
                                     [desc_ids[r] for r in all_relations], config.cross_encoder.k,
-                                    config.cross_encoder.hard_negatives, config.seed, device)
+                                    config.cross_encoder.hard_negatives, config.seed, device, bf16=config.run.bf16_autocast)
     with frozen_lower_layers(cross.encoder.bert, config.cross_encoder.frozen_layers) as n_frozen:
         cross_stats = run_phase(_spec("cross_encoder", config.cross_encoder, config, len(sentences)), cross, cross_step, run_dir, resume)
     cross_stats = {**cross_stats, "frozenLayers": config.cross_encoder.frozen_layers, "frozenParameters": n_frozen}
@@ -239,7 +246,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
         "evalRelations": corpus.eval_relations, "evalInstances": len(corpus.eval),
         "epochs": {"biEncoder": config.bi_encoder.epochs, "crossEncoder": config.cross_encoder.epochs},
         "commit": commit, "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": str(device), "torchThreads": config.run.torch_threads,
+        "device": str(device), "torchThreads": config.run.torch_threads, "precision": precision,
         "biEncoder": bi_stats, "crossEncoder": cross_stats, "distillation": distill_stats,
         "entityReplacement": replacement_stats, "nonePairs": none_counts, "biEncoderInitFrom": None if init_from is None else {"run": config.bi_encoder.init_from, "sha256": _sha256(init_from)},
         "evalMetrics": fusion_metrics, "seconds": round(time.perf_counter() - started, 1),

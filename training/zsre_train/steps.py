@@ -9,6 +9,7 @@ import torch
 from .losses import candidate_loss, in_batch_contrastive_loss, none_aware_contrastive_loss, sentence_contrastive_loss
 from .loop import StepFn
 from .models import BiEncoder, CrossEncoder
+from .precision import encoder_autocast
 from .text import SentenceInput, cross_pair, pad_batch
 
 
@@ -65,23 +66,27 @@ def bi_encoder_step(
     none_cosine: torch.Tensor | None = None,
     none_relation: str | None = None,
     group_overhead: int = GROUP_OVERHEAD_TOKENS,
+    bf16: bool = False,
 ) -> StepFn:
     """Encode the batch's sentences and the descriptions of its distinct relations once each.
     sentence_weight > 0 adds sentence_contrastive_loss (same-relation sentences close) at that weight.
     With none_cosine (a learned scalar), sentences whose relation is none_relation hold no relation
     and the loss is none_aware_contrastive_loss (issue 21). group_overhead: length_groups' cost of a
-    pass; a huge value gives one padded batch (how steps ran before length groups, for benchmarks)."""
+    pass; a huge value gives one padded batch (how steps ran before length groups, for benchmarks).
+    bf16: the encoder runs in bf16 autocast (precision.py); the loss reads its vectors in fp32."""
 
     def encode_sentences(group: list[int]) -> torch.Tensor:
         ids, mask = pad_batch([sentences[i].input_ids for i in group], pad_id)
         head = _tensor([sentences[i].head_index for i in group], device)
         tail = _tensor([sentences[i].tail_index for i in group], device)
-        return model(_tensor(ids, device), _tensor(mask, device), head, tail)[0]
+        with encoder_autocast(device, bf16):
+            return model(_tensor(ids, device), _tensor(mask, device), head, tail)[0].float()
 
     def encode_descriptions(group: list[str]) -> torch.Tensor:
         d_ids, d_mask = pad_batch([description_ids[r] for r in group], pad_id)
         zeros = torch.zeros(len(group), dtype=torch.long, device=device)
-        return model(_tensor(d_ids, device), _tensor(d_mask, device), zeros, zeros)[1]
+        with encoder_autocast(device, bf16):
+            return model(_tensor(d_ids, device), _tensor(d_mask, device), zeros, zeros)[1].float()
 
     def step(indices: list[int], epoch: int) -> tuple[torch.Tensor, int]:
         rels = [relation_of[i] for i in indices]
@@ -133,10 +138,11 @@ def cross_encoder_step(
     seed: int,
     device: torch.device,
     group_overhead: int = GROUP_OVERHEAD_TOKENS,
+    bf16: bool = False,
 ) -> StepFn:
     """k pairs per sentence, softmax over them. Random negatives and the gold position are drawn
     from a generator seeded by (seed, epoch, sentence), so a resumed run sees the same batches.
-    group_overhead: as in bi_encoder_step."""
+    group_overhead and bf16: as in bi_encoder_step."""
 
     def step(indices: list[int], epoch: int) -> tuple[torch.Tensor, int]:
         pairs, positions, heads, tails = [], [], [], []
@@ -150,8 +156,9 @@ def cross_encoder_step(
         def encode(group: list[int]) -> torch.Tensor:
             ids, mask = pad_batch([pairs[p][0] for p in group], tokenizer.pad_token_id)
             types, _ = pad_batch([pairs[p][1] for p in group], 0)
-            return model(_tensor(ids, device), _tensor(mask, device), _tensor(types, device),
-                         _tensor([heads[p] for p in group], device), _tensor([tails[p] for p in group], device))
+            with encoder_autocast(device, bf16):
+                return model(_tensor(ids, device), _tensor(mask, device), _tensor(types, device),
+                             _tensor([heads[p] for p in group], device), _tensor([tails[p] for p in group], device)).float()
 
         if model.head_kind == "linear":
             # One score per pair: pairs encoded in length groups (length_groups), then laid out as groups of k.
@@ -159,8 +166,9 @@ def cross_encoder_step(
         else:  # the concat head reads the k pairs of a sentence together: one padded batch
             ids, mask = pad_batch([p[0] for p in pairs], tokenizer.pad_token_id)
             types, _ = pad_batch([p[1] for p in pairs], 0)
-            scores = model.group_scores(_tensor(ids, device), _tensor(mask, device), _tensor(types, device), k,
-                                        _tensor(heads, device), _tensor(tails, device))
+            with encoder_autocast(device, bf16):
+                scores = model.group_scores(_tensor(ids, device), _tensor(mask, device), _tensor(types, device), k,
+                                            _tensor(heads, device), _tensor(tails, device)).float()
         return candidate_loss(scores, torch.tensor(positions, device=device)), len(pairs)
 
     return step

@@ -1,0 +1,44 @@
+"""Mixed precision for the training steps (issue 24 item 1: training throughput on CPU).
+
+bf16 autocast runs the encoders' matrix products in bfloat16 while the weights, their gradients
+and AdamW's moments stay fp32; the losses read the encoders' outputs cast back to fp32, so the
+cosines divided by a small temperature keep fp32 precision. On a CPU with native bf16 dot products
+(AVX-512 BF16, AMX-BF16) a MiniLM forward + backward, batch 32 x 40 tokens, one core, measured
+0.68 s against 1.19 s in fp32 on an AMD EPYC with AVX-512 BF16 (benchmarks/results/training-speed/).
+Without them PyTorch emulates bf16 and the step is slower than fp32: recipe.py says so in the log.
+
+The fused AdamW (one kernel over all parameters instead of a loop of per-tensor ops) is the same
+update, computed in one pass: 0.11 -> 0.02 s a step for MiniLM on one core.
+"""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import ContextManager
+
+import torch
+
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def encoder_autocast(device: torch.device, bf16: bool) -> ContextManager:
+    """The context an encoder's forward pass runs in: bf16 autocast, or nothing."""
+    return torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+
+
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool | None:
+    """Whether the processor has bf16 dot-product instructions (None where /proc/cpuinfo is unreadable)."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            return any(flag in flags for flag in NATIVE_BF16_FLAGS)
+    return None
+
+
+def adamw(parameters, learning_rate: float, fused: bool) -> torch.optim.AdamW:
+    """The phases' optimizer (weight decay 0.01, as every recipe has used)."""
+    return torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.01, fused=True if fused else None)
