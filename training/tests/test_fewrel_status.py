@@ -93,3 +93,13 @@ def test_a_trained_split_records_its_training_throughput(tmp_path):
     assert rows["fewrel_m5_40"]["training"] == {"biEncoderSequencesPerSecond": 8.2, "crossEncoderPairsPerSecond": 6.7,
                                                 "trainSeconds": 5400.0, "torchThreads": 1, "commit": "abc"}
     assert "training" not in rows["fewrel_m5_ori"]  # its run.json has no phase stats
+
+
+def test_a_split_trained_in_mixed_precision_says_so(tmp_path):
+    runs, exports, results = _folders(tmp_path)
+    precision = {"bf16Autocast": True, "fusedOptimizer": True, "nativeBf16": True}
+    (runs / "fewrel_m5_40" / "run.json").write_text(json.dumps({
+        "seconds": 900.0, "torchThreads": 1, "commit": "abc", "precision": precision,
+        "biEncoder": {"sequences_per_s": 39.0}, "crossEncoder": {"sequences_per_s": 25.0}}))
+    rows = {row["split"]: row for row in build_status(split_names(), runs, exports, results, "cpu-bf16", cpus=2)["splits"]}
+    assert rows["fewrel_m5_40"]["training"]["precision"] == precision

@@ -43,7 +43,10 @@ def training_throughput(run_json: Path) -> dict | None:
         return None
     return {"biEncoderSequencesPerSecond": info["biEncoder"].get("sequences_per_s"),
             "crossEncoderPairsPerSecond": (info.get("crossEncoder") or {}).get("sequences_per_s"),
-            "trainSeconds": train_seconds(info), "torchThreads": info.get("torchThreads"), "commit": info.get("commit")}
+            "trainSeconds": train_seconds(info), "torchThreads": info.get("torchThreads"), "commit": info.get("commit"),
+            # bf16 autocast and the fused AdamW (precision.py), and whether the CPU had bf16 dot
+            # products; absent from runs trained before 2026-12-07, which ran in fp32.
+            **({"precision": info["precision"]} if info.get("precision") else {})}
 
 
 def split_state(split: str, runs: Path, exports: Path, results: Path) -> dict:
