@@ -165,7 +165,7 @@ def train(config: Config, config_path: Path, data_dir: Path, run_dir: Path, resu
                  "nativeBf16": cpu_has_native_bf16() if device.type == "cpu" else None}
     if config.run.bf16_autocast and precision["nativeBf16"] is False:
         print(json.dumps({"warning": "run.bf16_autocast on a CPU without avx512_bf16 or amx_bf16: PyTorch emulates "
-                                     "bf16 and the steps are slower than fp32; set it to false on this machine"}), flush=True)
+                                     "bf16, about ten times slower than fp32; set it to false on this machine"}), flush=True)
     started = time.perf_counter()
     commit = _commit()  # the code this process loaded; HEAD may move while a long run trains
     tokenizer = load_tokenizer()
