@@ -221,9 +221,11 @@ const { ranges: _ranges, ...calibration } = checks.calibration;
 // Which variant the model directory ships, from the conversion its manifest records.
 const exportChecks = model.manifest.provenance['exportChecks'] as Record<string, unknown> | undefined;
 const staticRecord = exportChecks?.['staticQuantization'] as { bits?: number; weightBits?: number } | undefined;
+// A cross-encoder whose last layer runs at its pooled position only (training/pool_cross_encoder.py) adds 'Pooled'.
+const pooled = exportChecks !== undefined && 'pooledLastLayer' in exportChecks ? 'Pooled' : '';
 const shipped =
   staticRecord !== undefined
-    ? `static${staticRecord.bits ?? 8}${staticRecord.weightBits === 7 ? 'w7' : ''}`
+    ? `static${staticRecord.bits ?? 8}${staticRecord.weightBits === 7 ? 'w7' : ''}${pooled}`
     : exportChecks !== undefined && 'rowQuantization' in exportChecks
       ? 'perRow'
       : 'unknown';

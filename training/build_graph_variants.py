@@ -13,6 +13,8 @@ Variants (zsre_train/graph_variants.py; all share the model's int8 weights):
   static7       the same on 7 bits (0..127, exact on AVX2 CPUs without VNNI)
   static8w7     static8 with the int8 weights requantized to 7 bits (|w| <= 64: also exact on AVX2)
   fp32          the int8 weights dequantized into fp32 MatMuls (the model's fp32 weights are not kept)
+  static8w7Pooled  static8w7 with the cross-encoder's last layer computed only at its pooled [CLS]
+                position (zsre_train/pooled_layer.py); the bi-encoder is static8w7's
 
 Writes OUT/<variant>/{bi,cross}_encoder.onnx, OUT/checks.json (calibration ranges, per-variant
 accuracy and invariance, measured with Python's onnxruntime) and OUT/inputs.json (the token ids
@@ -36,13 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from zsre_train.graph_variants import (  # noqa: E402
     dequantized_fp32, fuse_int8_matmuls, per_row_fused, restore_per_tensor, seven_bit_weights, static_activations, static_scale)
+from zsre_train.pooled_layer import pool_before_last_layer  # noqa: E402
 from zsre_train.row_quant import per_row_activations  # noqa: E402
 from zsre_train.text import cross_pair  # noqa: E402
 from zsre_train.variant_checks import CALIBRATION_SENTENCES, calibrate, check_variant, load_check_data  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = {"biEncoder": "bi_encoder", "crossEncoder": "cross_encoder"}
-VARIANTS = ["perTensor", "perRow", "perRowFused", "static8", "static7", "static8w7", "fp32"]
+VARIANTS = ["perTensor", "perRow", "perRowFused", "static8", "static7", "static8w7", "fp32", "static8w7Pooled"]
 BI_TOKENS, CROSS_TOKENS, ROWS = 40, 64, 32
 
 
@@ -106,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "static8w7": lambda stem: fuse_int8_matmuls(seven_bit_weights(static_activations(per_tensor[stem], ranges[stem], 255))),
         "fp32": lambda stem: dequantized_fp32(per_tensor[stem]),
     }
+    build["static8w7Pooled"] = lambda stem: pool_before_last_layer(build["static8w7"](stem)) if stem == "cross_encoder" else build["static8w7"](stem)
     checks = {}
     for variant in chosen:
         folder = args.out / variant

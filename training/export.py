@@ -6,6 +6,10 @@ converted to static activation scales (requantize_static.py: batch-invariant too
 as per-tensor dynamic int8; issue 23) when the converted graphs pass that script's invariance
 and accuracy gates; when they do not, the per-row graphs stay, with a warning saying why, and
 provenance.exportChecks.staticQuantizationRefused records why. --int8 per-row skips the step.
+After a static conversion, a cross-encoder pooled at [CLS] gets its last layer computed at that
+position alone (pool_cross_encoder.py, same kind of gates; issue 23); a graph it does not cover
+(pooled at the entity markers) or a refusal by its gates keeps the full layer, recorded under
+provenance.exportChecks.pooledLastLayerRefused.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from zsre_train.config import ConfigError  # noqa: E402
 from zsre_train.export import export_run  # noqa: E402
 from zsre_train.onnx_graphs import ExportError  # noqa: E402
 from zsre_train.manifest import write_edited_manifest  # noqa: E402
+import pool_cross_encoder  # noqa: E402
 import requantize_static  # noqa: E402
 
 
@@ -41,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.int8 == "static":
         manifest = to_static(args.run, args.out, args.data_dir)
+        if "staticQuantization" in manifest["provenance"]["exportChecks"] and "crossEncoder" in manifest["graphs"]:
+            manifest = to_pooled(args.run, args.out, args.data_dir)
     print(json.dumps({"event": "exported", "out": str(args.out), "name": manifest["name"],
                       "checks": manifest["provenance"]["exportChecks"]}, indent=2))
     return 0
@@ -56,6 +63,20 @@ def to_static(run: Path, out: Path, data_dir: Path | None) -> dict:
         print(f"warning: int8 graphs kept with per-row scales: {error}", file=sys.stderr)
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         manifest["provenance"]["exportChecks"]["staticQuantizationRefused"] = {"reason": str(error), "script": "training/requantize_static.py"}
+        write_edited_manifest(out, manifest)
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def to_pooled(run: Path, out: Path, data_dir: Path | None) -> dict:
+    """Computes the static cross-encoder's last layer at its pooled position only; a graph the rewrite
+    does not cover, or a refusal by its gates, keeps the full layer and is recorded, not fatal."""
+    data = data_dir or Path(json.loads((run / "run.json").read_text(encoding="utf-8"))["dataDir"])
+    try:
+        pool_cross_encoder.convert(out, data, 2)
+    except ExportError as error:
+        print(f"note: cross-encoder keeps its full last layer: {error}", file=sys.stderr)
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        manifest["provenance"]["exportChecks"]["pooledLastLayerRefused"] = {"reason": str(error), "script": "training/pool_cross_encoder.py"}
         write_edited_manifest(out, manifest)
     return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 

@@ -40,6 +40,7 @@ const names: Record<string, string> = {
   static7: 'static int8, 7-bit',
   static8w7: 'static int8, 8-bit, 7-bit weights',
   fp32: 'fp32 (int8 weights dequantized)',
+  static8w7Pooled: 'static int8, 8-bit, 7-bit weights, cross-encoder last layer at [CLS] only',
 };
 
 const ratio = (value: number | null): string => (value === null ? '' : ` (${value.toFixed(2)}x)`);

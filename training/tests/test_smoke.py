@@ -8,9 +8,11 @@ import hashlib
 import json
 import shutil
 
+import onnx
 import pytest
 
 from zsre_train.digest import manifest_digest
+from zsre_train.pooled_layer import is_pooled
 
 from scripts import DATA_DIR, TRAINING, run
 
@@ -44,6 +46,12 @@ def test_model_directory_matches_the_contract(exported):
     checks = manifest["provenance"]["exportChecks"]
     assert checks["fusedTop1Agreement"] >= 0.99 and max(checks["fp32MaxAbsDiff"].values()) <= 1e-4
     assert sum(p.stat().st_size for p in model.iterdir()) < 2_000_000
+    # The static cross-encoder, pooled at [CLS], computes its last layer at that position alone (issue 23).
+    assert "staticQuantization" in checks, checks.get("staticQuantizationRefused")
+    pooled = checks["pooledLastLayer"]
+    assert pooled["batchInvariance"]["bitIdentical"] and pooled["heldOut"]["after"]["fused"]["accuracy"] >= pooled["heldOut"]["before"]["fused"]["accuracy"] - 0.3
+    cross = onnx.load(str(model / manifest["graphs"]["crossEncoder"]["files"]["int8"]["file"]))
+    assert is_pooled(cross)
 
 
 def test_parity_file_is_consistent(exported):
@@ -104,4 +112,6 @@ def test_marker_pooling_cross_encoder_from_the_bi_encoder_trains_and_exports(exp
     manifest = json.loads((tmp_path / "model" / "manifest.json").read_text())
     inputs = [i["name"] for i in manifest["graphs"]["crossEncoder"]["inputs"]]
     assert inputs == ["input_ids", "attention_mask", "token_type_ids", "head_index", "tail_index"]
+    # Pooled at the markers too: its last layer stays whole, and the export says why.
+    assert "alone" in manifest["provenance"]["exportChecks"]["pooledLastLayerRefused"]["reason"]
     assert (tmp_path / "run" / "hard_negatives_top3.npy").is_file()
