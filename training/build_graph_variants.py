@@ -13,8 +13,8 @@ Variants (zsre_train/graph_variants.py; all share the model's int8 weights):
   static7       the same on 7 bits (0..127, exact on AVX2 CPUs without VNNI)
   static8w7     static8 with the int8 weights requantized to 7 bits (|w| <= 64: also exact on AVX2)
   fp32          the int8 weights dequantized into fp32 MatMuls (the model's fp32 weights are not kept)
-  static8w7Pooled  static8w7 with the cross-encoder's last layer computed only at its pooled [CLS]
-                position (zsre_train/pooled_layer.py); the bi-encoder is static8w7's
+  static8w7Pooled  static8w7 with the cross-encoder's last layer computed only at the rows it pools ([CLS]
+                and any marker rows; zsre_train/pooled_layer.py); the bi-encoder is static8w7's
 
 Writes OUT/<variant>/{bi,cross}_encoder.onnx, OUT/checks.json (calibration ranges, per-variant
 accuracy and invariance, measured with Python's onnxruntime) and OUT/inputs.json (the token ids

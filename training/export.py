@@ -6,10 +6,10 @@ converted to static activation scales (requantize_static.py: batch-invariant too
 as per-tensor dynamic int8; issue 23) when the converted graphs pass that script's invariance
 and accuracy gates; when they do not, the per-row graphs stay, with a warning saying why, and
 provenance.exportChecks.staticQuantizationRefused records why. --int8 per-row skips the step.
-After a static conversion, a cross-encoder pooled at [CLS] gets its last layer computed at that
-position alone (pool_cross_encoder.py, same kind of gates; issue 23); a graph it does not cover
-(pooled at the entity markers) or a refusal by its gates keeps the full layer, recorded under
-provenance.exportChecks.pooledLastLayerRefused.
+After a static conversion, the cross-encoder gets its last layer computed at the rows it pools
+alone ([CLS], and the entity markers where it reads them; pool_cross_encoder.py, same kind of
+gates; issue 23); a graph it does not cover or a refusal by its gates keeps the full layer,
+recorded under provenance.exportChecks.pooledLastLayerRefused.
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def to_static(run: Path, out: Path, data_dir: Path | None) -> dict:
 
 
 def to_pooled(run: Path, out: Path, data_dir: Path | None) -> dict:
-    """Computes the static cross-encoder's last layer at its pooled position only; a graph the rewrite
+    """Computes the static cross-encoder's last layer at its pooled rows only; a graph the rewrite
     does not cover, or a refusal by its gates, keeps the full layer and is recorded, not fatal."""
     data = data_dir or Path(json.loads((run / "run.json").read_text(encoding="utf-8"))["dataDir"])
     try:

@@ -1,10 +1,11 @@
-"""Make a model directory's int8 cross-encoder compute its last layer only at the position it pools, in place:
+"""Make a model directory's int8 cross-encoder compute its last layer only at the rows it pools, in place:
 
     python training/pool_cross_encoder.py --model MODEL_DIR [--data-dir ../shared/data] [--threads 2] [--record FILE]
 
-A cross-encoder pooled at [CLS] reads one row of its last layer; zsre_train/pooled_layer.py rewires
-the graph so that layer's query side (query projection, attention, output projection, LayerNorms,
-feed-forward block) runs on that row alone, while keys and values still see every token (issue 23:
+A cross-encoder reads one row of its last layer ([CLS]), or three (with the head and tail
+markers); zsre_train/pooled_layer.py rewires the graph so that layer's query side (query
+projection, attention, output projection, LayerNorms, feed-forward block) runs on those rows
+alone, while keys and values still see every token (issue 23:
 the cross-encoder is what EMMA pays over the bi-encoder). The bi-encoder is left alone: it reads
 its sentence vector at the entity markers and its description vector as a mean over every token
 from the same graph, so its last layer is needed at every token.
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from requantize_static import MAX_DROP_POINTS, gate  # noqa: E402
 from zsre_train.manifest import emit_record, record_graph_sha256, write_edited_manifest  # noqa: E402
 from zsre_train.onnx_graphs import ExportError  # noqa: E402
-from zsre_train.pooled_layer import pool_before_last_layer  # noqa: E402
+from zsre_train.pooled_layer import POOLED_MARKER, pool_before_last_layer  # noqa: E402
 from zsre_train.variant_checks import check_variant, load_check_data  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,7 @@ def convert(model: Path, data_dir: Path, threads: int) -> dict:
         raise ExportError(f"{model}: the model has no cross-encoder")
     bi = model / manifest["graphs"]["biEncoder"]["files"]["int8"]["file"]
     cross = model / manifest["graphs"]["crossEncoder"]["files"]["int8"]["file"]
-    pooled = pool_before_last_layer(onnx.load(str(cross)))  # raises on a marker-pooled or already pooled graph
+    pooled = pool_before_last_layer(onnx.load(str(cross)))  # raises on a graph it does not cover, or already pooled
     data = load_check_data(manifest, ROOT, data_dir)
     with tempfile.TemporaryDirectory() as tmp:
         new = Path(tmp) / cross.name
@@ -64,7 +65,8 @@ def convert(model: Path, data_dir: Path, threads: int) -> dict:
         "script": "training/pool_cross_encoder.py",
         "graph": "crossEncoder",
         "rewrite": "the last layer's query side (query projection, attention, output projection, LayerNorms, feed-forward) "
-                   "computed only at the pooled [CLS] position; keys and values over every token (zsre_train/pooled_layer.py)",
+                   "computed only at the rows the graph pools; keys and values over every token (zsre_train/pooled_layer.py)",
+        "rows": json.loads(next(p.value for p in pooled.metadata_props if p.key == POOLED_MARKER))["rows"],
         "heldOutSentences": after["heldOutSentences"],
         "heldOut": {"before": before["heldOut"], "after": after["heldOut"], "maxDropPoints": MAX_DROP_POINTS},
         "top1AgreementWithBefore": agreement,
@@ -76,7 +78,7 @@ def convert(model: Path, data_dir: Path, threads: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Compute the int8 cross-encoder's last layer only at its pooled position.")
+    parser = argparse.ArgumentParser(description="Compute the int8 cross-encoder's last layer only at the rows it pools.")
     parser.add_argument("--model", required=True, type=Path, help="model directory (manifest.json and int8 graphs)")
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data", help="data folder (held-out checks)")
     parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
