@@ -56,30 +56,29 @@ def main(argv: list[str] | None = None) -> int:
 def to_static(run: Path, out: Path, data_dir: Path | None) -> dict:
     """Converts the exported per-row int8 graphs to static scales; a refusal by the converter's
     gates keeps the per-row graphs (valid and batch-invariant) and is recorded, not fatal."""
-    data = data_dir or Path(json.loads((run / "run.json").read_text(encoding="utf-8"))["dataDir"])
-    try:
-        requantize_static.convert(out, data, 2, 8, 7)
-    except ExportError as error:
-        print(f"warning: int8 graphs kept with per-row scales: {error}", file=sys.stderr)
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        manifest["provenance"]["exportChecks"]["staticQuantizationRefused"] = {"reason": str(error), "script": "training/requantize_static.py"}
-        write_edited_manifest(out, manifest)
-    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return _convert_or_record(run, out, data_dir, lambda data: requantize_static.convert(out, data, 2, 8, 7),
+                              "staticQuantizationRefused", "training/requantize_static.py", "int8 graphs kept with per-row scales")
 
 
 def to_pooled(run: Path, out: Path, data_dir: Path | None) -> dict:
     """Computes the static cross-encoder's last layer at its pooled rows only; a graph the rewrite
     does not cover, or a refusal by its gates, keeps the full layer and is recorded, not fatal."""
+    return _convert_or_record(run, out, data_dir, lambda data: pool_cross_encoder.convert(out, data, 2),
+                              "pooledLastLayerRefused", "training/pool_cross_encoder.py", "cross-encoder keeps its full last layer")
+
+
+def _convert_or_record(run: Path, out: Path, data_dir: Path | None, convert, refusal_key: str, script: str, kept: str) -> dict:
+    """Runs an in-place converter on the exported directory; its ExportError is printed and recorded
+    under provenance.exportChecks[refusal_key], and the graphs it would have replaced stay."""
     data = data_dir or Path(json.loads((run / "run.json").read_text(encoding="utf-8"))["dataDir"])
     try:
-        pool_cross_encoder.convert(out, data, 2)
+        convert(data)
     except ExportError as error:
-        print(f"note: cross-encoder keeps its full last layer: {error}", file=sys.stderr)
+        print(f"warning: {kept}: {error}", file=sys.stderr)
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        manifest["provenance"]["exportChecks"]["pooledLastLayerRefused"] = {"reason": str(error), "script": "training/pool_cross_encoder.py"}
+        manifest["provenance"]["exportChecks"][refusal_key] = {"reason": str(error), "script": script}
         write_edited_manifest(out, manifest)
     return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-
 
 if __name__ == "__main__":
     sys.exit(main())
