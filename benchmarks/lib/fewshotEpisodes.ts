@@ -4,7 +4,7 @@
  * Pure: vectors and a seed in, numbers out. benchmarks/fewshot.ts checks on sampled episodes that
  * the public API (createExtractor with relations that carry examples) gives the same answers.
  */
-import { adaptDescriptions, adaptedScore, type ExampleRule, prototypeOf } from '../../src/examples/adapt.js';
+import { adaptDescriptions, adaptedScore, type ExampleRule, prototypeOf, shotOffset } from '../../src/examples/adapt.js';
 import { fuse, type FusionParams, noneLogit } from '../../src/fusion/fuse.js';
 import { exactSearch } from '../../src/labels/exact.js';
 
@@ -154,7 +154,9 @@ export function episodeScores(episode: Episode, method: ScoringMethod, rule: Exa
     episode.noneSupports,
   );
   const vectors = episode.descriptions.map((description, index) => adapted.get(index) ?? description);
-  return episode.queries.map(({ vector }) => vectors.map((relation, index) => (adapted.has(index) ? adaptedScore(relation, vector) : dot(relation, vector))));
+  // As the library's recall step does (src/pipeline/recall.ts): the adapted score less the shot penalty.
+  const offsets = episode.supports.map((vectors) => shotOffset(rule, vectors.length, episode.described, fusion.biWeight));
+  return episode.queries.map(({ vector }) => vectors.map((relation, index) => (adapted.has(index) ? adaptedScore(relation, vector) - (offsets[index] as number) : dot(relation, vector))));
 }
 
 export interface EpisodeScores {
@@ -214,46 +216,64 @@ export function scoreEpisodes(episodes: readonly Episode[], method: ScoringMetho
   };
 }
 
-/** Mean negative log-likelihood of the gold answer (a relation, or "none") under the bi-only fused softmax. */
-export function ruleLoss(episodes: readonly Episode[], rule: ExampleRule, fusion: FusionParams): number {
-  let sum = 0;
-  let count = 0;
-  for (const episode of episodes) {
-    episodeScores(episode, 'adapted', rule, fusion).forEach((scores, q) => {
-      const { gold, vector } = episode.queries[q] as { gold: number; vector: Float32Array };
-      const logits = [noneLogit(fusion, vector), ...scores.map((score) => fusion.biWeight * score)];
-      const max = Math.max(...logits);
-      const logSum = max + Math.log(logits.reduce((total, logit) => total + Math.exp(logit - max), 0));
-      sum += logSum - (logits[gold + 1] as number);
-      count += 1;
-    });
-  }
-  return sum / Math.max(1, count);
-}
-
 /** The strengths the fit chooses among (the prior's weight). */
 export const strengthGrid = [1, 3, 10, 30, 100];
 
+/** The shot penalties the fit chooses among (logit units per ln(1 + K); adapt.ts). */
+export const shotPenaltyGrid = Array.from({ length: 21 }, (_, i) => i / 4); // 0, 0.25, ..., 5
+
 /**
- * Fits the rule's two strengths by maximum likelihood over a grid, with the model's bi-only fusion
- * fixed (steps and competitors stay at the library's defaults): `strength` on the episodes whose
- * relations have descriptions, `nameOnlyStrength` on those known by opaque names only (each kind
- * of episode depends on one of them only). Fit it on episodes of relations that are never the
- * ones it is measured on.
+ * The loss of every shot penalty of the grid on the episodes, at the rule's strengths: the scores
+ * are computed once without a penalty, since a penalty only lowers each taught relation's logit
+ * by penalty x ln(1 + K) and the adapted vectors (the costly part) do not depend on it.
  */
-export function fitRule(episodes: readonly Episode[], fusion: FusionParams, base: ExampleRule): { rule: ExampleRule; losses: { strength: Record<string, number>; nameOnlyStrength: Record<string, number> } } {
-  const pick = (subset: readonly Episode[], key: 'strength' | 'nameOnlyStrength') => {
-    const losses: Record<string, number> = {};
-    let best = { value: base[key], loss: Infinity };
-    if (subset.length === 0) return { value: base[key], losses };
-    for (const value of strengthGrid) {
-      const loss = ruleLoss(subset, { ...base, [key]: value }, fusion);
-      losses[String(value)] = Math.round(loss * 10000) / 10000;
-      if (loss < best.loss) best = { value, loss };
+function shotPenaltyLosses(episodes: readonly Episode[], rule: ExampleRule, fusion: FusionParams): number[] {
+  const free: ExampleRule = { ...rule, shotPenalty: 0, nameOnlyShotPenalty: 0 };
+  const rows = episodes.flatMap((episode) =>
+    episodeScores(episode, 'adapted', free, fusion).map((scores, q) => {
+      const { gold, vector } = episode.queries[q] as { gold: number; vector: Float32Array };
+      return { scores, gold, none: noneLogit(fusion, vector), lift: Math.log1p(episode.shots) };
+    }),
+  );
+  return shotPenaltyGrid.map((penalty) => {
+    let sum = 0;
+    for (const { scores, gold, none, lift } of rows) {
+      const logits = [none, ...scores.map((score) => fusion.biWeight * score - penalty * lift)];
+      const max = Math.max(...logits);
+      sum += max + Math.log(logits.reduce((total, logit) => total + Math.exp(logit - max), 0)) - (logits[gold + 1] as number);
     }
-    return { value: best.value, losses };
+    return sum / Math.max(1, rows.length);
+  });
+}
+
+type GridLosses = Record<string, Record<string, number>>;
+
+/**
+ * Fits the rule's strengths and shot penalties together by maximum likelihood over a grid (every
+ * strength with every penalty), with the model's bi-only fusion fixed (steps and competitors stay
+ * at the library's defaults): `strength` and `shotPenalty` on the episodes whose relations have
+ * descriptions, `nameOnlyStrength` and `nameOnlyShotPenalty` on those known by opaque names only
+ * (each kind of episode depends on its own pair only). Fit it on episodes of relations that are
+ * never the ones it is measured on. losses: strength -> penalty -> mean negative log-likelihood.
+ */
+export function fitRule(episodes: readonly Episode[], fusion: FusionParams, base: ExampleRule): { rule: ExampleRule; losses: { described: GridLosses; nameOnly: GridLosses } } {
+  const pick = (subset: readonly Episode[], strengthKey: 'strength' | 'nameOnlyStrength', penaltyKey: 'shotPenalty' | 'nameOnlyShotPenalty') => {
+    const losses: GridLosses = {};
+    let best = { strength: base[strengthKey], penalty: base[penaltyKey] ?? 0, loss: Infinity };
+    if (subset.length === 0) return { ...best, losses };
+    for (const strength of strengthGrid) {
+      const row = shotPenaltyLosses(subset, { ...base, [strengthKey]: strength }, fusion);
+      losses[String(strength)] = Object.fromEntries(shotPenaltyGrid.map((penalty, i) => [String(penalty), Math.round((row[i] as number) * 10000) / 10000]));
+      row.forEach((loss, i) => {
+        if (loss < best.loss) best = { strength, penalty: shotPenaltyGrid[i] as number, loss };
+      });
+    }
+    return { ...best, losses };
   };
-  const described = pick(episodes.filter((episode) => episode.described), 'strength');
-  const nameOnly = pick(episodes.filter((episode) => !episode.described), 'nameOnlyStrength');
-  return { rule: { ...base, strength: described.value, nameOnlyStrength: nameOnly.value }, losses: { strength: described.losses, nameOnlyStrength: nameOnly.losses } };
+  const described = pick(episodes.filter((episode) => episode.described), 'strength', 'shotPenalty');
+  const nameOnly = pick(episodes.filter((episode) => !episode.described), 'nameOnlyStrength', 'nameOnlyShotPenalty');
+  return {
+    rule: { ...base, strength: described.strength, shotPenalty: described.penalty, nameOnlyStrength: nameOnly.strength, nameOnlyShotPenalty: nameOnly.penalty },
+    losses: { described: described.losses, nameOnly: nameOnly.losses },
+  };
 }

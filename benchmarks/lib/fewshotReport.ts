@@ -9,7 +9,8 @@ import { unfittedExampleRule } from '../../src/examples/adapt.js';
 interface Scores { accuracy: number; interval95: number; precision: number; recall: number }
 type Method = 'description' | 'prototype' | 'adapted';
 interface Row { ways: number; shots: number; noneRate: number; noneShots?: number; opaqueNames?: boolean; episodes: number; scores: Partial<Record<Method, Scores>> }
-interface Rule { strength: number; nameOnlyStrength: number; steps: number; competitors: number; commonDirection?: string | null }
+interface Rule { strength: number; nameOnlyStrength: number; steps: number; competitors: number; commonDirection?: string | null; shotPenalty?: number; nameOnlyShotPenalty?: number }
+interface PenaltyEffect { noneFrom: string; ways: number; shots: number; noneRate: number; withPenalty: Scores; without: Scores }
 interface DirectionEffect { shots: number; noneRate: number; withDirection: Scores; without: Scores }
 export interface FewshotResult {
   benchmark: 'fewshot';
@@ -24,6 +25,8 @@ export interface FewshotResult {
   crossWithExamples?: { queriesPerRelation: number; rows: { shots: number; biOnly: number; withCrossEncoder: number }[] } | null;
   /** the rule's common direction (adapt.ts), and the same episodes scored with and without it; absent in results before it. */
   commonDirection?: { numbers: number; pairs: number | null; effect: DirectionEffect[] | null } | null;
+  /** the rule's shot penalties (adapt.ts) and the same 50%-none episodes scored with and without them; absent in results before it. */
+  shotPenalty?: { rule: { described: number; nameOnly: number }; effect: PenaltyEffect[] };
   apiAgreement: { queries: number; same: number };
   environment: { commit: string; cpu: string; date: string };
 }
@@ -43,15 +46,18 @@ const setting = (row: Row): string =>
   `${row.ways}-way ${row.shots}-shot${row.noneRate > 0 ? `, ${Math.round(100 * row.noneRate)}% none` : ''}${(row.noneShots ?? 0) > 0 ? `, + ${row.noneShots} "no relation" examples` : ''}${row.opaqueNames === true ? ', names only (no description)' : ''}`;
 const share = (scores: Scores | undefined): string => (scores === undefined ? '-' : `${(100 * scores.precision).toFixed(1)}% / ${(100 * scores.recall).toFixed(1)}%`);
 
+/** ", shot penalties a / b" where the rule has them (results before the penalty have none). */
+const penalties = (rule: Rule): string => (rule.shotPenalty === undefined ? '' : `, shot penalties ${rule.shotPenalty} / ${rule.nameOnlyShotPenalty ?? 0}`);
+
 export function fewshotMarkdown(result: FewshotResult): string[] {
   const { fewrel, chemprot } = result.protocol;
   const lines = [
-    `**${fewrel.split === null ? `\`${result.model.name}\` (the shipped model)` : `\`${fewrel.split}\` split model (trained on that split's seen relations only)`}**, int8 bi-encoder, ` +
+    `**${fewrel.split === null ? `\`${result.model.name}\` (the shipped model)` : `\`${fewrel.split}\` split model (trained on that split's seen relations only; \`${result.model.directory}\`)`}**, int8 bi-encoder, ` +
       `commit ${result.environment.commit.slice(0, 8)}, ${result.environment.cpu}, ${result.environment.date.slice(0, 10)}; ` +
       `${result.fewrel[0]?.episodes ?? 0} seeded episodes per row, accuracy in % with its 95% interval. ` +
-      `FewRel: ${fewrel.relations.length} relations the model never trained on (${fewrel.relations.join(', ')}), rule strengths ${result.rules.forFewrel.rule.strength} / ${result.rules.forFewrel.rule.nameOnlyStrength} (described / names only) fitted on ${fewrel.ruleFittedOn}. ` +
+      `FewRel: ${fewrel.relations.length} relations the model never trained on (${fewrel.relations.join(', ')}), rule strengths ${result.rules.forFewrel.rule.strength} / ${result.rules.forFewrel.rule.nameOnlyStrength}${penalties(result.rules.forFewrel.rule)} (described / names only) fitted on ${fewrel.ruleFittedOn}. ` +
       `ChemProt (train sentences as examples, test sentences as queries; ${chemprot.zeroShot ? 'never seen by this model' : 'the shipped model trained on ChemProt, so its descriptions there are not zero-shot'}), ` +
-      `rule strengths ${result.rules.forChemprot.rule.strength} / ${result.rules.forChemprot.rule.nameOnlyStrength} fitted on ${chemprot.ruleFittedOn}. ` +
+      `rule strengths ${result.rules.forChemprot.rule.strength} / ${result.rules.forChemprot.rule.nameOnlyStrength}${penalties(result.rules.forChemprot.rule)} fitted on ${chemprot.ruleFittedOn}. ` +
       'With none-of-the-above queries (FewRel 2.0), an answer counts as right when it is the right relation, or "no relation" for those queries, at the model threshold.',
     '',
     '| data | setting | description only | prototype (examples only) | description adapted to the examples (zsre) |',
@@ -81,6 +87,19 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
         effect.map((row) => `K=${row.shots}${row.noneRate > 0 ? `, ${Math.round(100 * row.noneRate)}% none` : ', closed set'}: ${shown(row.withDirection)} with, ${shown(row.without)} without`).join('; ') + '.',
     );
   }
+  const penalty = result.shotPenalty;
+  if (penalty !== undefined && penalty.effect.length > 0) {
+    lines.push(
+      '',
+      `The shot penalty (a taught relation's logit less ${penalty.rule.described} x ln(1 + K); the same episodes, half the queries holding none of the relations, model threshold): precision of the answers given / relation queries answered right, with the penalty and without — ` +
+        [...new Set(penalty.effect.map((row) => row.noneFrom))]
+          .map((from) => {
+            const rows = penalty.effect.filter((row) => row.noneFrom === from);
+            return `none from ${from} (${rows[0]?.ways}-way): ` + rows.map((row) => (row.shots === 0 ? `K=0: ${share(row.without)}` : `K=${row.shots}: ${share(row.withPenalty)} with, ${share(row.without)} without`)).join('; ');
+          })
+          .join('. ') + '.',
+    );
+  }
   const cross = result.crossWithExamples;
   if (cross !== undefined && cross !== null) {
     lines.push(
@@ -92,7 +111,7 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
   lines.push(
     '',
     `The public API (createExtractor with relations carrying examples) gave the same top-1 as these scores on ${result.apiAgreement.same} of ${result.apiAgreement.queries} sampled queries. ` +
-      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? `none (the library default: strength ${unfittedExampleRule.strength}, name-only strength ${unfittedExampleRule.nameOnlyStrength})` : `strength ${result.model.manifestRule.strength}, name-only strength ${result.model.manifestRule.nameOnlyStrength}${typeof result.model.manifestRule.commonDirection === 'string' ? ', with a common direction' : ''}`}.`,
+      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? `none (the library default: strength ${unfittedExampleRule.strength}, name-only strength ${unfittedExampleRule.nameOnlyStrength})` : `strength ${result.model.manifestRule.strength}, name-only strength ${result.model.manifestRule.nameOnlyStrength}${result.model.manifestRule.shotPenalty === undefined ? '' : `, shot penalty ${result.model.manifestRule.shotPenalty}, name-only shot penalty ${result.model.manifestRule.nameOnlyShotPenalty ?? 0}`}${typeof result.model.manifestRule.commonDirection === 'string' ? ', with a common direction' : ''}`}.`,
     '',
   );
   return lines;

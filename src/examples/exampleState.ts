@@ -1,7 +1,7 @@
 import type { FusionParams } from '../fusion/fuse.js';
 import { noneLogit } from '../fusion/fuse.js';
 import type { Relation, RelationExample } from '../relations/schema.js';
-import { adaptDescriptions, type DescriptionSpace, type ExampleRule } from './adapt.js';
+import { adaptDescriptions, type DescriptionSpace, type ExampleRule, shotOffset } from './adapt.js';
 import type { ExampleVectors } from './exampleVectors.js';
 
 /**
@@ -17,6 +17,8 @@ export interface ExampleState {
   readonly none: readonly Float32Array[];
   /** the vector a taught relation is scored with, in place of its description vector. */
   readonly adapted: ReadonlyMap<number, Float32Array>;
+  /** what is subtracted from a taught relation's adapted score: its shot penalty (adapt.ts shotOffset). */
+  readonly offsets: ReadonlyMap<number, number>;
   readonly rule: ExampleRule;
 }
 
@@ -38,7 +40,8 @@ export function exampleState(taught: ReadonlyMap<number, readonly Float32Array[]
     rule,
     none,
   );
-  return { taught, none, adapted, rule };
+  const offsets = new Map([...adapted.keys()].map((index) => [index, shotOffset(rule, taught.get(index)?.length ?? 0, context.described(index), biOnlyFusion.biWeight)]));
+  return { taught, none, adapted, offsets, rule };
 }
 
 /** The id "no relation" examples are encoded and cached under, and named by in errors. */

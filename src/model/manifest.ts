@@ -110,6 +110,10 @@ const commonShape = {
         // The direction every marked sentence pair shares (adapt.ts): examples move descriptions
         // orthogonally to it. Absent: they move freely (models fitted before it existed).
         commonDirection: z.array(z.number()).min(1).optional(),
+        // A taught relation's logit less penalty x ln(1 + its examples) (adapt.ts). Absent: 0
+        // (models fitted before it existed).
+        shotPenalty: z.number().min(0).optional(),
+        nameOnlyShotPenalty: z.number().min(0).optional(),
         fittedOn: z.record(z.string(), z.unknown()).optional(),
       })
       .strict()

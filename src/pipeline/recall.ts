@@ -10,7 +10,8 @@ import { lap, type StageTimings } from './timings.js';
  * Step 1 of 3 (recall -> rerank -> rank): the bi-encoder embeds each sentence, the label index
  * returns its `recallK` nearest relation descriptions, and the best `topK` of those by biScore
  * go on to the cross-encoder. Relations taught by examples (src/examples/) are always scored,
- * whether or not their description is among the nearest, with their adapted vectors (adapt.ts).
+ * whether or not their description is among the nearest, with their adapted vectors, less their
+ * shot penalty (adapt.ts).
  */
 export async function recall(
   items: readonly PreparedItem[],
@@ -35,7 +36,7 @@ export async function recall(
 /** The index's hits plus every relation with examples, scored with its adapted vector, best first. */
 export function withExamples(nearest: readonly Hit[], sentence: Float32Array, examples: ExampleState): Hit[] {
   const scores = new Map<number, number>(nearest.map((hit) => [hit.index, hit.score]));
-  for (const [index, vector] of examples.adapted) scores.set(index, adaptedScore(vector, sentence));
+  for (const [index, vector] of examples.adapted) scores.set(index, adaptedScore(vector, sentence) - (examples.offsets.get(index) ?? 0));
   const hits = [...scores].map(([index, score]): Hit => ({ index, score }));
   // Ties go to the lower index, as in the label index's own top-K.
   return hits.sort((a, b) => b.score - a.score || a.index - b.index);

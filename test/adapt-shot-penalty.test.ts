@@ -1,0 +1,143 @@
+/**
+ * The example rule's shot penalty (src/examples/adapt.ts `shotPenalty`, `nameOnlyShotPenalty`): a
+ * taught relation's logit is lowered by penalty x ln(1 + K), so that the probabilities of relations
+ * fitted to their own examples are not overconfident. The offset itself, its place in the recall
+ * step, the fit that chooses it (benchmarks/lib/fewshotEpisodes.ts), and the manifest fields.
+ */
+import { describe, expect, it } from 'vitest';
+import { type ExampleRule, shotOffset } from '../src/examples/adapt.js';
+import { exampleState } from '../src/examples/exampleState.js';
+import { withExamples } from '../src/pipeline/recall.js';
+import { exactSearch } from '../src/labels/exact.js';
+import { createExtractor, isZsreError, type Relation } from '../src/index.js';
+import { drawEpisodes, fitRule, seededRandom, shotPenaltyGrid, type VectorPool } from '../benchmarks/lib/fewshotEpisodes.js';
+import { copyFixture, editManifest, fixtureReady } from './helpers/modelDir.js';
+
+const rule: ExampleRule = { strength: 30, nameOnlyStrength: 3, steps: 100, competitors: 4 };
+
+describe('shotOffset', () => {
+  it('is penalty x ln(1 + K) over biWeight, with the name-only penalty for a relation without a description', () => {
+    const penalised = { ...rule, shotPenalty: 1.5, nameOnlyShotPenalty: 0.5 };
+    expect(shotOffset(penalised, 5, true, 20)).toBeCloseTo((1.5 * Math.log(6)) / 20, 12);
+    expect(shotOffset(penalised, 5, false, 20)).toBeCloseTo((0.5 * Math.log(6)) / 20, 12);
+    expect(shotOffset(penalised, 1, true, 20)).toBeLessThan(shotOffset(penalised, 10, true, 20));
+  });
+
+  it('is 0 without a penalty (models fitted before it) and without examples', () => {
+    expect(shotOffset(rule, 10, true, 20)).toBe(0);
+    expect(shotOffset({ ...rule, shotPenalty: 2 }, 0, true, 20)).toBe(0);
+  });
+});
+
+// A small space: 3 relations, one taught with 4 examples.
+const dim = 8;
+const random = seededRandom(11);
+const unit = (values: number[]) => {
+  const norm = Math.sqrt(values.reduce((sum, value) => sum + value * value, 0));
+  return Float32Array.from(values, (value) => value / norm);
+};
+const descriptions = Array.from({ length: 3 }, () => unit(Array.from({ length: dim }, () => random() - 0.5)));
+const table = new Float32Array(3 * dim);
+descriptions.forEach((vector, row) => table.set(vector, row * dim));
+const examples = Array.from({ length: 4 }, () => unit(Array.from({ length: dim }, (_, i) => (descriptions[1]?.[i] as number) + 0.3 * (random() - 0.5))));
+const context = (penalty: number) => ({
+  descriptions: { vector: (index: number) => descriptions[index] as Float32Array, search: (query: Float32Array, k: number) => exactSearch(table, dim, query, k) },
+  described: () => true,
+  biOnlyFusion: { biWeight: 20, crossWeight: 0, noneLogit: 8, threshold: 0.5 },
+  rule: { ...rule, shotPenalty: penalty },
+});
+
+describe('the recall step with a shot penalty', () => {
+  it('lowers the taught relation\'s score by its offset and leaves the others alone', () => {
+    const free = exampleState(new Map([[1, examples]]), [], context(0));
+    const held = exampleState(new Map([[1, examples]]), [], context(2));
+    expect(free.offsets.get(1)).toBe(0);
+    expect(held.offsets.get(1)).toBeCloseTo((2 * Math.log(5)) / 20, 12);
+    const sentence = examples[0] as Float32Array;
+    const nearest = exactSearch(table, dim, sentence, 3);
+    const before = new Map(withExamples(nearest, sentence, free).map((hit) => [hit.index, hit.score]));
+    const after = new Map(withExamples(nearest, sentence, held).map((hit) => [hit.index, hit.score]));
+    // The penalty changes no adapted vector: only the score, by exactly the offset.
+    expect(held.adapted.get(1)).toEqual(free.adapted.get(1));
+    expect((before.get(1) as number) - (after.get(1) as number)).toBeCloseTo(held.offsets.get(1) as number, 6);
+    for (const index of [0, 2]) expect(after.get(index)).toBe(before.get(index));
+  });
+});
+
+describe('fitRule chooses the shot penalty by likelihood', () => {
+  // Relations whose sentences scatter widely around their direction, and sentences of other
+  // relations as the "none" queries.
+  const relations = 6;
+  const directions = Array.from({ length: relations + 4 }, () => unit(Array.from({ length: 16 }, () => random() - 0.5)));
+  const near = (r: number, spread: number) => unit(Array.from({ length: 16 }, (_, i) => (directions[r]?.[i] as number) + spread * (random() - 0.5)));
+  const ids = Array.from({ length: relations }, (_, r) => `r${r}`);
+  const sentences = new Map(ids.map((id, r) => [id, Array.from({ length: 40 }, () => near(r, 1.2))]));
+  const pool: VectorPool = {
+    name: 'synthetic',
+    relations: ids,
+    description: new Map(ids.map((id, r) => [id, near(r, 0.6)])),
+    support: sentences,
+    query: sentences,
+    outside: Array.from({ length: 200 }, (_, i) => near(relations + (i % 4), 1.2)),
+  };
+  const fusion = { biWeight: 12, crossWeight: 0, noneLogit: 6, threshold: 0.5 };
+  const episodes = [1, 5, 10].flatMap((shots) => drawEpisodes(pool, { ways: 4, shots, queries: 2, noneRate: 0.5 }, 30, 100 + shots));
+
+  it('reports the loss of every strength and penalty, and picks their minimum', () => {
+    const fitted = fitRule(episodes, fusion, rule);
+    const grid = fitted.losses.described;
+    expect(Object.keys(grid['30'] ?? {}).sort()).toEqual(shotPenaltyGrid.map(String).sort());
+    const best = Math.min(...Object.values(grid).flatMap((row) => Object.values(row)));
+    expect(grid[String(fitted.rule.strength)]?.[String(fitted.rule.shotPenalty)]).toBe(best);
+    // Without name-only episodes the name-only pair stays as it was.
+    expect(fitted.rule.nameOnlyStrength).toBe(rule.nameOnlyStrength);
+    expect(fitted.rule.nameOnlyShotPenalty ?? 0).toBe(0);
+  });
+
+  it('gives a larger penalty where the "no relation" logit is set too low', () => {
+    // The same episodes under a "no relation" logit far too low: every relation's probability is
+    // too high, and only the penalty can lower the taught ones.
+    const overconfident = fitRule(episodes, { ...fusion, noneLogit: 1 }, rule);
+    expect(overconfident.rule.shotPenalty).toBeGreaterThan(0);
+    const calibrated = fitRule(episodes, fusion, rule);
+    expect(overconfident.rule.shotPenalty as number).toBeGreaterThan(calibrated.rule.shotPenalty ?? 0);
+  });
+});
+
+describe.skipIf(!fixtureReady)('fusion.examples.shotPenalty in a manifest', () => {
+  const relations: Relation[] = [
+    { id: 'spouse', name: 'spouse', description: 'the two people are married', examples: [{ text: 'Ann married Bob.', head: 'Ann', tail: 'Bob' }, { text: 'Eve wed Sam in Rome.', head: 'Eve', tail: 'Sam' }] },
+    { id: 'employer', name: 'employer', description: 'works for' },
+  ];
+  const withPenalty = async (value: unknown) => {
+    const dir = await copyFixture();
+    await editManifest(dir, (manifest) => {
+      (manifest.fusion as Record<string, unknown>).examples = { strength: 30, nameOnlyStrength: 3, steps: 100, competitors: 8, ...(value === undefined ? {} : { shotPenalty: value }) };
+    });
+    return dir;
+  };
+  const spouseOf = async (dir: string) => {
+    const extractor = await createExtractor({ model: dir, relations, index: 'exact', useCrossEncoder: false });
+    try {
+      const result = await extractor.extract({ text: 'Carl married Dana in 1990.', head: 'Carl', tail: 'Dana' });
+      return result.candidates.find((candidate) => candidate.id === 'spouse');
+    } finally {
+      await extractor.dispose();
+    }
+  };
+
+  it('a negative penalty is MODEL_INVALID naming the field', async () => {
+    const dir = await withPenalty(-1);
+    const error = await createExtractor({ model: dir, relations }).then(() => null, (e: unknown) => e);
+    expect(isZsreError(error) && error.code).toBe('MODEL_INVALID');
+    expect((error as Error).message).toContain('shotPenalty');
+  });
+
+  it('a penalty lowers the taught relation\'s score and probability', async () => {
+    const free = await spouseOf(await withPenalty(undefined));
+    const held = await spouseOf(await withPenalty(3));
+    expect(free?.biScore).toBeTypeOf('number');
+    expect((free?.biScore as number) - (held?.biScore as number)).toBeGreaterThan(0);
+    expect(held?.probability as number).toBeLessThan(free?.probability as number);
+  });
+});
