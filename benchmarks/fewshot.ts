@@ -143,11 +143,14 @@ const base: ExampleRule = {
 const shown = (rule: ExampleRule) => ({ ...rule, commonDirection: rule.commonDirection === undefined ? null : `${rule.commonDirection.length} numbers` });
 // Fit episodes: half with the relations' descriptions, half with opaque names only, so that the
 // prior suits relations whose description says much and relations whose description says nothing.
-const fitEpisodes = (pool: VectorPool, salt: number): Episode[] =>
-  [1, 2, 5, 10].flatMap((shots, i) => {
+const fitEpisodes = (pool: VectorPool, salt: number): Episode[] => [
+  ...[1, 2, 5, 10].flatMap((shots, i) => {
     const drawn = drawEpisodes(pool, { ways: 5, shots, queries: 2, noneRate: 0.5 }, 100, seed * 1000 + salt + i);
     return [...drawn.slice(0, 50), ...withOpaqueNames(drawn.slice(50), opaqueNames)];
-  });
+  }),
+  // With as many "no relation" examples as each relation has (the rule's noneRelief).
+  ...[1, 5, 10].flatMap((shots, i) => drawEpisodes(pool, { ways: 5, shots, queries: 2, noneRate: 0.5, noneShots: shots }, 50, seed * 1000 + salt + 50 + i)),
+];
 const fewrelFitSource = fit?.pool ?? test.pool; // the ChemProt rows' rule: FewRel relations other than ChemProt's
 // The FewRel rows' rule. A split model: fitted on its eval relations and ChemProt train, which it
 // never saw; the rows are measured on all of its test relations. The shipped model has no
@@ -210,7 +213,7 @@ const penaltyEffect = [
   noneRates.includes(0.5)
     ? [0, 1, 5, 10].map((shots, i) => {
         const drawn = drawEpisodes(pool, { ways: n, shots, queries: 3, noneRate: 0.5 }, episodes, seed * 7919 + 600 + i + (pool === withinPool ? 10 : 0));
-        const free: ExampleRule = { ...forFewrel.rule, shotPenalty: 0, nameOnlyShotPenalty: 0 };
+        const free: ExampleRule = { ...forFewrel.rule, shotPenalty: 0, nameOnlyShotPenalty: 0, noneRelief: 0 };
         const method: ScoringMethod = shots === 0 ? 'description' : 'adapted';
         return { noneFrom, ways: n, shots, noneRate: 0.5, episodes, withPenalty: scoreEpisodes(drawn, method, forFewrel.rule, fusion), without: scoreEpisodes(drawn, method, free, fusion) };
       })
@@ -245,6 +248,7 @@ if (flags.values['write-rule']) {
       halfWithOpaqueNames: true,
       shots: [1, 2, 5, 10],
       noneRate: 0.5,
+      noneExamples: 'noneRelief on 50 described episodes at each of K = 1, 5, 10 with K "no relation" examples',
       losses: both.losses,
       commonDirection: { source: 'mean bi-encoder vector of Re-DocRED dev sentence pairs (both orders), calibration part of bench:documents (seed 21, 200 documents), its first 100 documents', pairs: direction?.pairs ?? null },
       script: 'benchmarks/fewshot.ts --write-rule',

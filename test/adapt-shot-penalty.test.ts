@@ -23,6 +23,15 @@ describe('shotOffset', () => {
     expect(shotOffset(penalised, 1, true, 20)).toBeLessThan(shotOffset(penalised, 10, true, 20));
   });
 
+  it('is relieved by "no relation" examples: max(0, penalty x ln(1 + K) - relief x ln(1 + N))', () => {
+    const relieved = { ...rule, shotPenalty: 1.5, noneRelief: 0.5 };
+    expect(shotOffset(relieved, 5, true, 20, 4)).toBeCloseTo((1.5 * Math.log(6) - 0.5 * Math.log(5)) / 20, 12);
+    expect(shotOffset(relieved, 5, true, 20, 0)).toBeCloseTo((1.5 * Math.log(6)) / 20, 12);
+    // Never below 0: many "no relation" examples do not raise a taught relation.
+    expect(shotOffset(relieved, 1, true, 20, 1000)).toBe(0);
+    expect(shotOffset(rule, 5, true, 20, 4)).toBe(0);
+  });
+
   it('is 0 without a penalty (models fitted before it) and without examples', () => {
     expect(shotOffset(rule, 10, true, 20)).toBe(0);
     expect(shotOffset({ ...rule, shotPenalty: 2 }, 0, true, 20)).toBe(0);
@@ -62,6 +71,13 @@ describe('the recall step with a shot penalty', () => {
     expect((before.get(1) as number) - (after.get(1) as number)).toBeCloseTo(held.offsets.get(1) as number, 6);
     for (const index of [0, 2]) expect(after.get(index)).toBe(before.get(index));
   });
+
+  it('counts the extractor\'s "no relation" examples in the relief', () => {
+    const relieved = { ...context(2), rule: { ...rule, shotPenalty: 2, noneRelief: 1 } };
+    const none = [descriptions[2] as Float32Array, descriptions[0] as Float32Array];
+    const state = exampleState(new Map([[1, examples]]), none, relieved);
+    expect(state.offsets.get(1)).toBeCloseTo((2 * Math.log(5) - Math.log(3)) / 20, 12);
+  });
 });
 
 describe('fitRule chooses the shot penalty by likelihood', () => {
@@ -92,6 +108,18 @@ describe('fitRule chooses the shot penalty by likelihood', () => {
     // Without name-only episodes the name-only pair stays as it was.
     expect(fitted.rule.nameOnlyStrength).toBe(rule.nameOnlyStrength);
     expect(fitted.rule.nameOnlyShotPenalty ?? 0).toBe(0);
+  });
+
+  it('fits the relief on the episodes with "no relation" examples only', () => {
+    const withNone = [1, 5].flatMap((shots) => drawEpisodes(pool, { ways: 4, shots, queries: 2, noneRate: 0.5, noneShots: shots }, 20, 300 + shots));
+    const alone = fitRule(episodes, fusion, rule);
+    const both = fitRule([...episodes, ...withNone], fusion, rule);
+    // The strengths and penalties come from the episodes without them: the same either way.
+    expect(both.rule.strength).toBe(alone.rule.strength);
+    expect(both.rule.shotPenalty).toBe(alone.rule.shotPenalty);
+    expect(Object.keys(both.losses.noneRelief).length).toBeGreaterThan(1);
+    expect(both.losses.noneRelief[String(both.rule.noneRelief)]).toBe(Math.min(...Object.values(both.losses.noneRelief)));
+    expect(alone.losses.noneRelief).toEqual({});
   });
 
   it('gives a larger penalty where the "no relation" logit is set too low', () => {

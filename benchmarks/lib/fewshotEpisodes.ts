@@ -155,7 +155,7 @@ export function episodeScores(episode: Episode, method: ScoringMethod, rule: Exa
   );
   const vectors = episode.descriptions.map((description, index) => adapted.get(index) ?? description);
   // As the library's recall step does (src/pipeline/recall.ts): the adapted score less the shot penalty.
-  const offsets = episode.supports.map((vectors) => shotOffset(rule, vectors.length, episode.described, fusion.biWeight));
+  const offsets = episode.supports.map((vectors) => shotOffset(rule, vectors.length, episode.described, fusion.biWeight, episode.noneSupports.length));
   return episode.queries.map(({ vector }) => vectors.map((relation, index) => (adapted.has(index) ? adaptedScore(relation, vector) - (offsets[index] as number) : dot(relation, vector))));
 }
 
@@ -222,23 +222,28 @@ export const strengthGrid = [1, 3, 10, 30, 100];
 /** The shot penalties the fit chooses among (logit units per ln(1 + K); adapt.ts). */
 export const shotPenaltyGrid = Array.from({ length: 21 }, (_, i) => i / 4); // 0, 0.25, ..., 5
 
+/** What "no relation" examples may take back from the penalty (logit units per ln(1 + N); adapt.ts). */
+export const noneReliefGrid = Array.from({ length: 13 }, (_, i) => i / 4); // 0, 0.25, ..., 3
+
 /**
- * The loss of every shot penalty of the grid on the episodes, at the rule's strengths: the scores
+ * The loss of each (penalty, relief) setting on the episodes, at the rule's strengths: the scores
  * are computed once without a penalty, since a penalty only lowers each taught relation's logit
- * by penalty x ln(1 + K) and the adapted vectors (the costly part) do not depend on it.
+ * by max(0, penalty x ln(1 + K) - relief x ln(1 + N)) and the adapted vectors (the costly part)
+ * do not depend on it.
  */
-function shotPenaltyLosses(episodes: readonly Episode[], rule: ExampleRule, fusion: FusionParams): number[] {
+function penaltyLosses(episodes: readonly Episode[], rule: ExampleRule, fusion: FusionParams, settings: readonly { penalty: number; relief: number }[]): number[] {
   const free: ExampleRule = { ...rule, shotPenalty: 0, nameOnlyShotPenalty: 0 };
   const rows = episodes.flatMap((episode) =>
     episodeScores(episode, 'adapted', free, fusion).map((scores, q) => {
       const { gold, vector } = episode.queries[q] as { gold: number; vector: Float32Array };
-      return { scores, gold, none: noneLogit(fusion, vector), lift: Math.log1p(episode.shots) };
+      return { scores, gold, none: noneLogit(fusion, vector), lift: Math.log1p(episode.shots), noneLift: Math.log1p(episode.noneSupports.length) };
     }),
   );
-  return shotPenaltyGrid.map((penalty) => {
+  return settings.map(({ penalty, relief }) => {
     let sum = 0;
-    for (const { scores, gold, none, lift } of rows) {
-      const logits = [none, ...scores.map((score) => fusion.biWeight * score - penalty * lift)];
+    for (const { scores, gold, none, lift, noneLift } of rows) {
+      const offset = Math.max(0, penalty * lift - relief * noneLift);
+      const logits = [none, ...scores.map((score) => fusion.biWeight * score - offset)];
       const max = Math.max(...logits);
       sum += max + Math.log(logits.reduce((total, logit) => total + Math.exp(logit - max), 0)) - (logits[gold + 1] as number);
     }
@@ -253,16 +258,22 @@ type GridLosses = Record<string, Record<string, number>>;
  * strength with every penalty), with the model's bi-only fusion fixed (steps and competitors stay
  * at the library's defaults): `strength` and `shotPenalty` on the episodes whose relations have
  * descriptions, `nameOnlyStrength` and `nameOnlyShotPenalty` on those known by opaque names only
- * (each kind of episode depends on its own pair only). Fit it on episodes of relations that are
- * never the ones it is measured on. losses: strength -> penalty -> mean negative log-likelihood.
+ * (each kind of episode depends on its own pair only), on the episodes without "no relation"
+ * examples; then `noneRelief` on the described episodes with them. Fit it on episodes of
+ * relations that are never the ones it is measured on. losses: strength -> penalty -> mean
+ * negative log-likelihood, and relief -> loss.
  */
-export function fitRule(episodes: readonly Episode[], fusion: FusionParams, base: ExampleRule): { rule: ExampleRule; losses: { described: GridLosses; nameOnly: GridLosses } } {
+export function fitRule(
+  episodes: readonly Episode[],
+  fusion: FusionParams,
+  base: ExampleRule,
+): { rule: ExampleRule; losses: { described: GridLosses; nameOnly: GridLosses; noneRelief: Record<string, number> } } {
   const pick = (subset: readonly Episode[], strengthKey: 'strength' | 'nameOnlyStrength', penaltyKey: 'shotPenalty' | 'nameOnlyShotPenalty') => {
     const losses: GridLosses = {};
     let best = { strength: base[strengthKey], penalty: base[penaltyKey] ?? 0, loss: Infinity };
     if (subset.length === 0) return { ...best, losses };
     for (const strength of strengthGrid) {
-      const row = shotPenaltyLosses(subset, { ...base, [strengthKey]: strength }, fusion);
+      const row = penaltyLosses(subset, { ...base, [strengthKey]: strength }, fusion, shotPenaltyGrid.map((penalty) => ({ penalty, relief: 0 })));
       losses[String(strength)] = Object.fromEntries(shotPenaltyGrid.map((penalty, i) => [String(penalty), Math.round((row[i] as number) * 10000) / 10000]));
       row.forEach((loss, i) => {
         if (loss < best.loss) best = { strength, penalty: shotPenaltyGrid[i] as number, loss };
@@ -270,10 +281,17 @@ export function fitRule(episodes: readonly Episode[], fusion: FusionParams, base
     }
     return { ...best, losses };
   };
-  const described = pick(episodes.filter((episode) => episode.described), 'strength', 'shotPenalty');
-  const nameOnly = pick(episodes.filter((episode) => !episode.described), 'nameOnlyStrength', 'nameOnlyShotPenalty');
+  const plain = episodes.filter((episode) => episode.noneSupports.length === 0);
+  const described = pick(plain.filter((episode) => episode.described), 'strength', 'shotPenalty');
+  const nameOnly = pick(plain.filter((episode) => !episode.described), 'nameOnlyStrength', 'nameOnlyShotPenalty');
+  const rule: ExampleRule = { ...base, strength: described.strength, shotPenalty: described.penalty, nameOnlyStrength: nameOnly.strength, nameOnlyShotPenalty: nameOnly.penalty };
+  // Then the relief, at those strengths and penalties, on the episodes with "no relation" examples
+  // (described relations: the penalty they relieve is shotPenalty).
+  const withNone = episodes.filter((episode) => episode.noneSupports.length > 0 && episode.described);
+  const reliefLosses = withNone.length === 0 ? [] : penaltyLosses(withNone, rule, fusion, noneReliefGrid.map((relief) => ({ penalty: described.penalty, relief })));
+  const reliefAt = reliefLosses.reduce((at, loss, i) => (loss < (reliefLosses[at] as number) ? i : at), 0);
   return {
-    rule: { ...base, strength: described.strength, shotPenalty: described.penalty, nameOnlyStrength: nameOnly.strength, nameOnlyShotPenalty: nameOnly.penalty },
-    losses: { described: described.losses, nameOnly: nameOnly.losses },
+    rule: { ...rule, noneRelief: withNone.length === 0 ? (base.noneRelief ?? 0) : (noneReliefGrid[reliefAt] as number) },
+    losses: { described: described.losses, nameOnly: nameOnly.losses, noneRelief: Object.fromEntries(noneReliefGrid.slice(0, reliefLosses.length).map((relief, i) => [String(relief), Math.round((reliefLosses[i] as number) * 10000) / 10000])) },
   };
 }

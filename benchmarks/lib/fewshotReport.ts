@@ -9,7 +9,7 @@ import { unfittedExampleRule } from '../../src/examples/adapt.js';
 interface Scores { accuracy: number; interval95: number; precision: number; recall: number }
 type Method = 'description' | 'prototype' | 'adapted';
 interface Row { ways: number; shots: number; noneRate: number; noneShots?: number; opaqueNames?: boolean; episodes: number; scores: Partial<Record<Method, Scores>> }
-interface Rule { strength: number; nameOnlyStrength: number; steps: number; competitors: number; commonDirection?: string | null; shotPenalty?: number; nameOnlyShotPenalty?: number }
+interface Rule { strength: number; nameOnlyStrength: number; steps: number; competitors: number; commonDirection?: string | null; shotPenalty?: number; nameOnlyShotPenalty?: number; noneRelief?: number }
 interface PenaltyEffect { noneFrom: string; ways: number; shots: number; noneRate: number; withPenalty: Scores; without: Scores }
 interface DirectionEffect { shots: number; noneRate: number; withDirection: Scores; without: Scores }
 export interface FewshotResult {
@@ -47,7 +47,8 @@ const setting = (row: Row): string =>
 const share = (scores: Scores | undefined): string => (scores === undefined ? '-' : `${(100 * scores.precision).toFixed(1)}% / ${(100 * scores.recall).toFixed(1)}%`);
 
 /** ", shot penalties a / b" where the rule has them (results before the penalty have none). */
-const penalties = (rule: Rule): string => (rule.shotPenalty === undefined ? '' : `, shot penalties ${rule.shotPenalty} / ${rule.nameOnlyShotPenalty ?? 0}`);
+const penalties = (rule: Rule): string =>
+  rule.shotPenalty === undefined ? '' : `, shot penalties ${rule.shotPenalty} / ${rule.nameOnlyShotPenalty ?? 0}${rule.noneRelief === undefined ? '' : ` ("no relation" examples relieve ${rule.noneRelief} x ln(1 + N))`}`;
 
 export function fewshotMarkdown(result: FewshotResult): string[] {
   const { fewrel, chemprot } = result.protocol;
@@ -111,7 +112,7 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
   lines.push(
     '',
     `The public API (createExtractor with relations carrying examples) gave the same top-1 as these scores on ${result.apiAgreement.same} of ${result.apiAgreement.queries} sampled queries. ` +
-      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? `none (the library default: strength ${unfittedExampleRule.strength}, name-only strength ${unfittedExampleRule.nameOnlyStrength})` : `strength ${result.model.manifestRule.strength}, name-only strength ${result.model.manifestRule.nameOnlyStrength}${result.model.manifestRule.shotPenalty === undefined ? '' : `, shot penalty ${result.model.manifestRule.shotPenalty}, name-only shot penalty ${result.model.manifestRule.nameOnlyShotPenalty ?? 0}`}${typeof result.model.manifestRule.commonDirection === 'string' ? ', with a common direction' : ''}`}.`,
+      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? `none (the library default: strength ${unfittedExampleRule.strength}, name-only strength ${unfittedExampleRule.nameOnlyStrength})` : `strength ${result.model.manifestRule.strength}, name-only strength ${result.model.manifestRule.nameOnlyStrength}${result.model.manifestRule.shotPenalty === undefined ? '' : `, shot penalty ${result.model.manifestRule.shotPenalty}, name-only shot penalty ${result.model.manifestRule.nameOnlyShotPenalty ?? 0}, "no relation" relief ${result.model.manifestRule.noneRelief ?? 0}`}${typeof result.model.manifestRule.commonDirection === 'string' ? ', with a common direction' : ''}`}.`,
     '',
   );
   return lines;

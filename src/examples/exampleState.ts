@@ -40,7 +40,7 @@ export function exampleState(taught: ReadonlyMap<number, readonly Float32Array[]
     rule,
     none,
   );
-  const offsets = new Map([...adapted.keys()].map((index) => [index, shotOffset(rule, taught.get(index)?.length ?? 0, context.described(index), biOnlyFusion.biWeight)]));
+  const offsets = new Map([...adapted.keys()].map((index) => [index, shotOffset(rule, taught.get(index)?.length ?? 0, context.described(index), biOnlyFusion.biWeight, none.length)]));
   return { taught, none, adapted, offsets, rule };
 }
 

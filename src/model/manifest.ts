@@ -114,6 +114,8 @@ const commonShape = {
         // (models fitted before it existed).
         shotPenalty: z.number().min(0).optional(),
         nameOnlyShotPenalty: z.number().min(0).optional(),
+        // What "no relation" examples take back from it (adapt.ts). Absent: 0.
+        noneRelief: z.number().min(0).optional(),
         fittedOn: z.record(z.string(), z.unknown()).optional(),
       })
       .strict()
