@@ -143,13 +143,18 @@ const base: ExampleRule = {
 const shown = (rule: ExampleRule) => ({ ...rule, commonDirection: rule.commonDirection === undefined ? null : `${rule.commonDirection.length} numbers` });
 // Fit episodes: half with the relations' descriptions, half with opaque names only, so that the
 // prior suits relations whose description says much and relations whose description says nothing.
+// A pool without outside sentences (a split's 5 eval relations) takes its none-of-the-above
+// queries from its own relations left out of the episode: 4-way there, as the threshold was fitted.
+// (Until 2026-12-07 such pools drew 5-way episodes whose none queries silently came out empty, so
+// a split model's penalty learned "none" from ChemProt alone.)
+const fitWays = (pool: VectorPool) => (pool.outside === undefined ? Math.min(5, pool.relations.length - 1) : 5);
 const fitEpisodes = (pool: VectorPool, salt: number): Episode[] => [
   ...[1, 2, 5, 10].flatMap((shots, i) => {
-    const drawn = drawEpisodes(pool, { ways: 5, shots, queries: 2, noneRate: 0.5 }, 100, seed * 1000 + salt + i);
+    const drawn = drawEpisodes(pool, { ways: fitWays(pool), shots, queries: 2, noneRate: 0.5 }, 100, seed * 1000 + salt + i);
     return [...drawn.slice(0, 50), ...withOpaqueNames(drawn.slice(50), opaqueNames)];
   }),
   // With as many "no relation" examples as each relation has (the rule's noneRelief).
-  ...[1, 5, 10].flatMap((shots, i) => drawEpisodes(pool, { ways: 5, shots, queries: 2, noneRate: 0.5, noneShots: shots }, 50, seed * 1000 + salt + 50 + i)),
+  ...[1, 5, 10].flatMap((shots, i) => drawEpisodes(pool, { ways: fitWays(pool), shots, queries: 2, noneRate: 0.5, noneShots: shots }, 50, seed * 1000 + salt + 50 + i)),
 ];
 const fewrelFitSource = fit?.pool ?? test.pool; // the ChemProt rows' rule: FewRel relations other than ChemProt's
 // The FewRel rows' rule. A split model: fitted on its eval relations and ChemProt train, which it
@@ -244,7 +249,7 @@ if (flags.values['write-rule']) {
     ...both.rule,
     fittedOn: {
       sources: writeSources,
-      ways: 5,
+      ways: fitWays(fewrelFitSource),
       halfWithOpaqueNames: true,
       shots: [1, 2, 5, 10],
       noneRate: 0.5,
@@ -278,13 +283,13 @@ const result = {
       why: splitName === undefined ? 'the model recipe never trains on its calibration relations' : `the test relations of ${splitName}, which its model never trained on`,
       sentencesPerRelation: perRelation,
       noneOfTheAbove: fusion.threshold < 1 ? `10 sentences of each of ${others.length} other FewRel relations` : `not run: the model's bi-only threshold is ${fusion.threshold}, it never answers without the cross-encoder`,
-      ruleFittedOn: fit === null ? 'the first half of each of these relations\' sentences (the rows are drawn from the other half; the model never trained on other FewRel relations that it was not also measured on)' : `FewRel ${fitRelations.join(', ')} (the split's eval relations) + ChemProt train`,
+      ruleFittedOn: fit === null ? 'the first half of each of these relations\' sentences (the rows are drawn from the other half; the model never trained on other FewRel relations that it was not also measured on)' : `FewRel ${fitRelations.join(', ')} (the split's eval relations; ${fitWays(fit.pool)}-way episodes, none-of-the-above queries from the eval relation left out) + ChemProt train (5-way)`,
     },
     chemprot: {
       relations: chemRelationIds,
       supports: 'train.txt (up to 300 per label)',
       queries: 'test.txt (up to 300 per label)',
-      ruleFittedOn: `FewRel ${fewrelFitSource.relations.join(', ')}`,
+      ruleFittedOn: `FewRel ${fewrelFitSource.relations.join(', ')} (${fitWays(fewrelFitSource)}-way episodes)`,
       zeroShot: splitName !== undefined,
       note: splitName !== undefined ? 'the split model never saw ChemProt: every ChemProt row is on never-trained relations' : 'the shipped model trained on ChemProt train sentences: its descriptions there are not zero-shot',
     },

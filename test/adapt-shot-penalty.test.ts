@@ -99,6 +99,21 @@ describe('fitRule chooses the shot penalty by likelihood', () => {
   const fusion = { biWeight: 12, crossWeight: 0, noneLogit: 6, threshold: 0.5 };
   const episodes = [1, 5, 10].flatMap((shots) => drawEpisodes(pool, { ways: 4, shots, queries: 2, noneRate: 0.5 }, 30, 100 + shots));
 
+  it('takes none-of-the-above queries from the pool\'s other relations, and refuses an episode that leaves none out', () => {
+    const { outside: _, ...own } = pool;
+    // 5 of 6 relations in the episode: the sixth supplies the none queries (half of 10).
+    const drawn = drawEpisodes(own, { ways: 5, shots: 1, queries: 2, noneRate: 0.5 }, 3, 7);
+    for (const episode of drawn) {
+      const noneQueries = episode.queries.filter((query) => query.gold === -1);
+      expect(noneQueries).toHaveLength(10);
+      const left = ids.find((id) => !episode.relations.includes(id)) as string;
+      for (const query of noneQueries) expect(sentences.get(left)).toContain(query.vector);
+    }
+    // Every relation in the episode and no outside sentences: an error, not a closed-set episode.
+    expect(() => drawEpisodes(own, { ways: 6, shots: 1, queries: 2, noneRate: 0.5 }, 1, 7)).toThrow(/0 sentences hold none of a 6-way episode's relations, 12 needed/);
+    expect(() => drawEpisodes(own, { ways: 6, shots: 1, queries: 2, noneRate: 0, noneShots: 1 }, 1, 7)).toThrow(/draw fewer ways/);
+  });
+
   it('reports the loss of every strength and penalty, and picks their minimum', () => {
     const fitted = fitRule(episodes, fusion, rule);
     const grid = fitted.losses.described;

@@ -107,6 +107,11 @@ export function drawEpisodes(pool: VectorPool, setting: EpisodeSetting, episodes
       // FewRel 2.0: a share of the episode's queries belongs to none of its relations.
       const noneCount = Math.round((queries.length * setting.noneRate) / (1 - setting.noneRate));
       const outside = pool.outside ?? pool.relations.filter((relation) => !chosen.includes(relation)).flatMap((relation) => pool.query.get(relation) ?? []);
+      // A pool whose relations all sit in the episode has no such sentences: say so rather than
+      // draw a closed-set episode that only looks open (fewshot.ts fits on 5 eval relations).
+      if (outside.length < noneCount + noneShots) {
+        throw new Error(`${pool.name}: ${outside.length} sentences hold none of a ${setting.ways}-way episode's relations, ${noneCount + noneShots} needed for its none-of-the-above queries and "no relation" examples: draw fewer ways than the pool has relations, or give the pool outside sentences`);
+      }
       const drawn = sample(outside, noneCount + noneShots, random);
       for (const vector of drawn.slice(0, noneCount)) queries.push({ vector, gold: -1 });
       noneSupports = drawn.slice(noneCount);
