@@ -29,6 +29,7 @@ import { isWebResult, webMarkdown } from './lib/webReport.js';
 import { graphsMarkdown, isGraphsResult } from './lib/graphsReport.js';
 import { noneTrainingMarkdown, readNoneTrainingResults } from './lib/noneTrainingReport.js';
 import { calibrationCurveMarkdown } from './lib/calibrationCurveReport.js';
+import { readThresholdTransferResults, thresholdTransferMarkdown } from './lib/thresholdTransferReport.js';
 
 interface MethodRow { method: string; precision: number; recall: number; f1: number; accuracy: number; macroF1: number; sentencesPerSecond: number; agreementWithDirectRun?: number }
 interface ZeroShotResult { benchmark: string; split: string; m: number; seed: string; perRelation: number | 'all'; sentences: number; relationsWithFewerInstances: string[]; methods: MethodRow[]; model: { provenance: Record<string, unknown> }; environment: { commit: string; cpu: string; cores: number } }
@@ -188,6 +189,18 @@ for (const r of results.filter((x) => !x.benchmark.endsWith('-zero-shot') && !is
   const section = /(<!-- calibration-curve:start[^>]*-->\n)[\s\S]*?(<!-- calibration-curve:end -->)/;
   if (!section.test(text)) throw new Error(`${readme} has no <!-- calibration-curve:start --> ... <!-- calibration-curve:end --> section to fill`);
   readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${calibrationCurveMarkdown(resultsDir).join('\n')}\n${end}`));
+}
+
+// Whether a threshold fitted on 5 relations holds on others (benchmarks/threshold-transfer.ts):
+// in this folder's README and the README's threshold-transfer section.
+const thresholdTransfer = thresholdTransferMarkdown(readThresholdTransferResults(resultsDir));
+if (thresholdTransfer.length > 0) {
+  lines.push('## "No relation" thresholds on other relations (threshold-transfer/)', '', ...thresholdTransfer, '');
+  const readme = join(resultsDir, '..', '..', 'README.md');
+  const text = readmeText.get(readme) ?? readFileSync(readme, 'utf8');
+  const section = /(<!-- threshold-transfer:start[^>]*-->\n)[\s\S]*?(<!-- threshold-transfer:end -->)/;
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- threshold-transfer:start --> ... <!-- threshold-transfer:end --> section to fill`);
+  readmeText.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${thresholdTransfer.join('\n')}\n${end}`));
 }
 
 {

@@ -1,0 +1,59 @@
+/**
+ * The threshold-transfer table (benchmarks/threshold-transfer.ts results in
+ * benchmarks/results/threshold-transfer/): per split model and threshold rule, the precision the
+ * rule gives on relation sets other than the ones it was fitted on.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Described {
+  count: number;
+  precision: { mean: number; p10: number; median: number; p90: number };
+  belowTarget: number;
+  belowTargetBy5: number;
+  answered: number;
+  recall: number;
+}
+
+export interface ThresholdTransferResult {
+  benchmark: 'threshold-transfer';
+  environment: { commit: string; cpu: string; date: string };
+  settings: { model: string; split: string; targetPrecision: number; groupSize: number; draws: number; perRelation: number; pool: { name: string; relations: string[] }[] };
+  summary: { rule: string; perGroup: Described; pooledPerDraw: Described }[];
+}
+
+export function readThresholdTransferResults(resultsDir: string): ThresholdTransferResult[] {
+  const dir = join(resultsDir, 'threshold-transfer');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as { benchmark?: string })
+    .filter((result): result is ThresholdTransferResult => result.benchmark === 'threshold-transfer');
+}
+
+const pct = (x: number) => (100 * x).toFixed(1);
+
+export function thresholdTransferMarkdown(results: readonly ThresholdTransferResult[]): string[] {
+  if (results.length === 0) return [];
+  const first = results[0] as ThresholdTransferResult;
+  const poolSize = first.settings.pool.reduce((sum, set) => sum + set.relations.length, 0);
+  const lines = [
+    `Relations no FewRel split model trained on (${first.settings.pool.map((set) => `${set.name} ${set.relations.length}`).join(', ')}: ${poolSize} relations, up to ${first.settings.perRelation} sentences each). ` +
+      `Per draw (${first.settings.draws} draws per model), ${first.settings.groupSize} relations are drawn and the threshold is fitted on them for precision ${first.settings.targetPrecision} as the export fits it; ` +
+      `it is measured on the other relations in sets of ${first.settings.groupSize} (half of each relation's sentences missing their relation from the candidates, as in the fit). ` +
+      `Precision over all those sets: mean, 10th percentile, and the share of sets under the target and under it by more than 5 points; answered and recall as means.`,
+    '',
+    '| split model | threshold rule | precision mean | 10th percentile | sets under target | under by > 5 points | answered | recall |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const result of results) {
+    for (const row of result.summary) {
+      const g = row.perGroup;
+      lines.push(`| ${result.settings.split} | ${row.rule} | ${pct(g.precision.mean)} | ${pct(g.precision.p10)} | ${pct(g.belowTarget)}% | ${pct(g.belowTargetBy5)}% | ${pct(g.answered)}% | ${pct(g.recall)}% |`);
+    }
+  }
+  const runs = results.map((result) => `${result.settings.split} (${result.settings.model}, commit ${result.environment.commit.slice(0, 8)}, ${result.environment.date.slice(0, 10)}, ${result.environment.cpu})`);
+  lines.push('', `Runs: ${runs.join('; ')}.`);
+  return lines;
+}
