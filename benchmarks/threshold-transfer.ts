@@ -140,10 +140,13 @@ const quantile = (values: readonly number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 };
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+// Precision over the sets that got at least one answer (a silent set has none to speak of); how
+// many were silent is reported beside it.
 const describe = (operating: readonly Operating[]) => {
-  const precision = operating.map((o) => o.precision);
+  const precision = operating.filter((o) => o.answers > 0).map((o) => o.precision);
   return {
     count: operating.length,
+    silent: round(operating.filter((o) => o.answers === 0).length / Math.max(1, operating.length)),
     precision: { mean: round(mean(precision)), p10: round(quantile(precision, 0.1)), median: round(quantile(precision, 0.5)), p90: round(quantile(precision, 0.9)) },
     belowTarget: round(precision.filter((p) => p < target).length / Math.max(1, precision.length)),
     belowTargetBy5: round(precision.filter((p) => p < target - 0.05).length / Math.max(1, precision.length)),

@@ -35,7 +35,7 @@ describe('smallestThreshold (as training/zsre_train/fusion.py smallest_threshold
     ];
     // 0.8 answers both tied rows: 2 of 3, under 0.9; the first of them alone would have been 2 of 2.
     expect(smallestThreshold(tied, 0.9)).toBe(0.9);
-    expect(operatingAt(tied, tied.map(() => ({ cosines: [1], target: 0, relation: 0 })), 0.8)).toEqual({ precision: 2 / 3, answered: 0.75, recall: 0.5 });
+    expect(operatingAt(tied, tied.map(() => ({ cosines: [1], target: 0, relation: 0 })), 0.8)).toEqual({ precision: 2 / 3, answers: 3, answered: 0.75, recall: 0.5 });
   });
 });
 

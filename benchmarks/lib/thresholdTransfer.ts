@@ -134,8 +134,10 @@ export function smallestThreshold(answers: readonly { probability: number; corre
 }
 
 export interface Operating {
-  /** right answers / answers (1 when nothing is answered). */
+  /** right answers / answers (1 when nothing is answered: see answers). */
   precision: number;
+  /** how many answers were given. */
+  answers: number;
   /** answers / sentences. */
   answered: number;
   /** right answers / sentences whose gold is among the candidates. */
@@ -151,7 +153,7 @@ export function operatingAt(answers: readonly { probability: number; correct: bo
     right += answer.correct ? 1 : 0;
   });
   const answerable = rows.filter((row) => row.target >= 0).length;
-  return { precision: answered === 0 ? 1 : right / answered, answered: answered / Math.max(1, rows.length), recall: right / Math.max(1, answerable) };
+  return { precision: answered === 0 ? 1 : right / answered, answers: answered, answered: answered / Math.max(1, rows.length), recall: right / Math.max(1, answerable) };
 }
 
 /**

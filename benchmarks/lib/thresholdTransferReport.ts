@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 interface Described {
   count: number;
+  /** share of sets with no answer at all (left out of the precision figures). */
+  silent: number;
   precision: { mean: number; p10: number; median: number; p90: number };
   belowTarget: number;
   belowTargetBy5: number;
@@ -42,15 +44,15 @@ export function thresholdTransferMarkdown(results: readonly ThresholdTransferRes
     `Relations no FewRel split model trained on (${first.settings.pool.map((set) => `${set.name} ${set.relations.length}`).join(', ')}: ${poolSize} relations, up to ${first.settings.perRelation} sentences each). ` +
       `Per draw (${first.settings.draws} draws per model), ${first.settings.groupSize} relations are drawn and the threshold is fitted on them for precision ${first.settings.targetPrecision} as the export fits it; ` +
       `it is measured on the other relations in sets of ${first.settings.groupSize} (half of each relation's sentences missing their relation from the candidates, as in the fit). ` +
-      `Precision over all those sets: mean, 10th percentile, and the share of sets under the target and under it by more than 5 points; answered and recall as means.`,
+      `Precision over the sets given at least one answer: mean, 10th percentile, and the share of sets under the target and under it by more than 5 points; then the share of sets given no answer at all, and answered and recall as means over all sets.`,
     '',
-    '| split model | threshold rule | precision mean | 10th percentile | sets under target | under by > 5 points | answered | recall |',
-    '|---|---|---|---|---|---|---|---|',
+    '| split model | threshold rule | precision mean | 10th percentile | sets under target | under by > 5 points | sets with no answer | answered | recall |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const result of results) {
     for (const row of result.summary) {
       const g = row.perGroup;
-      lines.push(`| ${result.settings.split} | ${row.rule} | ${pct(g.precision.mean)} | ${pct(g.precision.p10)} | ${pct(g.belowTarget)}% | ${pct(g.belowTargetBy5)}% | ${pct(g.answered)}% | ${pct(g.recall)}% |`);
+      lines.push(`| ${result.settings.split} | ${row.rule} | ${pct(g.precision.mean)} | ${pct(g.precision.p10)} | ${pct(g.belowTarget)}% | ${pct(g.belowTargetBy5)}% | ${pct(g.silent)}% | ${pct(g.answered)}% | ${pct(g.recall)}% |`);
     }
   }
   const runs = results.map((result) => `${result.settings.split} (${result.settings.model}, commit ${result.environment.commit.slice(0, 8)}, ${result.environment.date.slice(0, 10)}, ${result.environment.cpu})`);
