@@ -57,6 +57,7 @@ const splitMatch = /^fewrel_m(\d+)_(\w+)$/.exec(flags.values.split);
 if (splitMatch === null) throw flags.fail(`--split ${flags.values.split}: expected a FewRel split name such as fewrel_m15_43`);
 const split = fewrelSplit(dataDir, Number(splitMatch[1]), splitMatch[2] as string);
 const started = performance.now();
+const environment = runEnvironment(); // the commit whose code runs, taken before any later commit
 
 const model = await loadModelDirectory(modelDir, 'int8', { crossEncoder: false });
 const { manifest } = model;
@@ -162,7 +163,7 @@ for (const row of summary) {
 
 const out = writeResult(`transfer_${manifest.name}`, {
   benchmark: 'threshold-transfer',
-  environment: runEnvironment(),
+  environment,
   settings: {
     model: repoPath(modelDir),
     split: split.name,

@@ -1,6 +1,6 @@
 /**
- * The example rule's shot penalty (src/examples/adapt.ts `shotPenalty`, `nameOnlyShotPenalty`): a
- * taught relation's logit is lowered by penalty x ln(1 + K), so that the probabilities of relations
+ * The example rule's shot penalty (src/examples/adapt.ts `shotPenalty`, `nameOnlyShotPenalty` and
+ * their bases): a taught relation's logit is lowered by base + penalty x ln(1 + K), so that the probabilities of relations
  * fitted to their own examples are not overconfident. The offset itself, its place in the recall
  * step, the fit that chooses it (benchmarks/lib/fewshotEpisodes.ts), and the manifest fields.
  */
@@ -10,7 +10,7 @@ import { exampleState } from '../src/examples/exampleState.js';
 import { withExamples } from '../src/pipeline/recall.js';
 import { exactSearch } from '../src/labels/exact.js';
 import { createExtractor, isZsreError, type Relation } from '../src/index.js';
-import { drawEpisodes, fitRule, seededRandom, shotPenaltyGrid, type VectorPool } from '../benchmarks/lib/fewshotEpisodes.js';
+import { drawEpisodes, fitRule, seededRandom, shotPenaltyBaseGrid, shotPenaltyGrid, type VectorPool } from '../benchmarks/lib/fewshotEpisodes.js';
 import { copyFixture, editManifest, fixtureReady } from './helpers/modelDir.js';
 
 const rule: ExampleRule = { strength: 30, nameOnlyStrength: 3, steps: 100, competitors: 4 };
@@ -30,6 +30,16 @@ describe('shotOffset', () => {
     // Never below 0: many "no relation" examples do not raise a taught relation.
     expect(shotOffset(relieved, 1, true, 20, 1000)).toBe(0);
     expect(shotOffset(rule, 5, true, 20, 4)).toBe(0);
+  });
+
+  it('adds the base, which does not grow with K: base + penalty x ln(1 + K), each kind its own', () => {
+    const based = { ...rule, shotPenalty: 1.5, shotPenaltyBase: 1, nameOnlyShotPenalty: 0.5, nameOnlyShotPenaltyBase: 2, noneRelief: 0.5 };
+    expect(shotOffset(based, 5, true, 20)).toBeCloseTo((1 + 1.5 * Math.log(6)) / 20, 12);
+    expect(shotOffset(based, 5, false, 20)).toBeCloseTo((2 + 0.5 * Math.log(6)) / 20, 12);
+    expect(shotOffset(based, 5, true, 20, 4)).toBeCloseTo((1 + 1.5 * Math.log(6) - 0.5 * Math.log(5)) / 20, 12);
+    // A base alone is a penalty too; without examples there is none.
+    expect(shotOffset({ ...rule, shotPenaltyBase: 1 }, 3, true, 20)).toBeCloseTo(1 / 20, 12);
+    expect(shotOffset(based, 0, true, 20)).toBe(0);
   });
 
   it('is 0 without a penalty (models fitted before it) and without examples', () => {
@@ -114,15 +124,19 @@ describe('fitRule chooses the shot penalty by likelihood', () => {
     expect(() => drawEpisodes(own, { ways: 6, shots: 1, queries: 2, noneRate: 0, noneShots: 1 }, 1, 7)).toThrow(/draw fewer ways/);
   });
 
-  it('reports the loss of every strength and penalty, and picks their minimum', () => {
+  it('reports the loss of every strength, base and penalty, and picks their minimum', () => {
     const fitted = fitRule(episodes, fusion, rule);
     const grid = fitted.losses.described;
-    expect(Object.keys(grid['30'] ?? {}).sort()).toEqual(shotPenaltyGrid.map(String).sort());
-    const best = Math.min(...Object.values(grid).flatMap((row) => Object.values(row)));
-    expect(grid[String(fitted.rule.strength)]?.[String(fitted.rule.shotPenalty)]).toBe(best);
+    expect(Object.keys(grid['30'] ?? {}).sort()).toEqual(shotPenaltyBaseGrid.map(String).sort());
+    expect(Object.keys(grid['30']?.['0'] ?? {}).sort()).toEqual(shotPenaltyGrid.map(String).sort());
+    const best = Math.min(...Object.values(grid).flatMap((byBase) => Object.values(byBase).flatMap((row) => Object.values(row))));
+    expect(grid[String(fitted.rule.strength)]?.[String(fitted.rule.shotPenaltyBase)]?.[String(fitted.rule.shotPenalty)]).toBe(best);
+    expect(fitted.best.described).toEqual({ strength: fitted.rule.strength, base: fitted.rule.shotPenaltyBase, penalty: fitted.rule.shotPenalty, loss: best });
+    expect(fitted.best.nameOnly).toBeNull();
     // Without name-only episodes the name-only pair stays as it was.
     expect(fitted.rule.nameOnlyStrength).toBe(rule.nameOnlyStrength);
     expect(fitted.rule.nameOnlyShotPenalty ?? 0).toBe(0);
+    expect(fitted.rule.nameOnlyShotPenaltyBase ?? 0).toBe(0);
   });
 
   it('fits the relief on the episodes with "no relation" examples only', () => {
@@ -137,13 +151,25 @@ describe('fitRule chooses the shot penalty by likelihood', () => {
     expect(alone.losses.noneRelief).toEqual({});
   });
 
+  it('finds a base where the penalty a K needs does not grow with K', () => {
+    // A "no relation" logit too low by the same amount whatever K: only a base fits that, so the
+    // fit takes one over a slope alone.
+    const flat = fitRule(episodes, { ...fusion, noneLogit: 3 }, rule);
+    const calibrated = fitRule(episodes, fusion, rule);
+    expect(flat.rule.shotPenaltyBase ?? 0).toBeGreaterThan(calibrated.rule.shotPenaltyBase ?? 0);
+    // The chosen setting beats the best slope-only one (base 0) of the same grid.
+    const slopeOnly = Math.min(...Object.values(flat.losses.described).flatMap((byBase) => Object.values(byBase['0'] ?? {})));
+    expect(flat.best.described?.loss as number).toBeLessThan(slopeOnly);
+  });
+
   it('gives a larger penalty where the "no relation" logit is set too low', () => {
     // The same episodes under a "no relation" logit far too low: every relation's probability is
     // too high, and only the penalty can lower the taught ones.
     const overconfident = fitRule(episodes, { ...fusion, noneLogit: 1 }, rule);
-    expect(overconfident.rule.shotPenalty).toBeGreaterThan(0);
+    expect((overconfident.rule.shotPenalty ?? 0) + (overconfident.rule.shotPenaltyBase ?? 0)).toBeGreaterThan(0);
     const calibrated = fitRule(episodes, fusion, rule);
-    expect(overconfident.rule.shotPenalty as number).toBeGreaterThan(calibrated.rule.shotPenalty ?? 0);
+    const total = (fitted: ExampleRule, shots: number) => (fitted.shotPenaltyBase ?? 0) + (fitted.shotPenalty ?? 0) * Math.log1p(shots);
+    for (const shots of [1, 5, 10]) expect(total(overconfident.rule, shots)).toBeGreaterThan(total(calibrated.rule, shots));
   });
 });
 
@@ -174,6 +200,16 @@ describe.skipIf(!fixtureReady)('fusion.examples.shotPenalty in a manifest', () =
     const error = await createExtractor({ model: dir, relations }).then(() => null, (e: unknown) => e);
     expect(isZsreError(error) && error.code).toBe('MODEL_INVALID');
     expect((error as Error).message).toContain('shotPenalty');
+  });
+
+  it('a negative base is MODEL_INVALID naming the field', async () => {
+    const dir = await copyFixture();
+    await editManifest(dir, (manifest) => {
+      (manifest.fusion as Record<string, unknown>).examples = { strength: 30, nameOnlyStrength: 3, steps: 100, competitors: 8, shotPenalty: 1, shotPenaltyBase: -0.5 };
+    });
+    const error = await createExtractor({ model: dir, relations }).then(() => null, (e: unknown) => e);
+    expect(isZsreError(error) && error.code).toBe('MODEL_INVALID');
+    expect((error as Error).message).toContain('shotPenaltyBase');
   });
 
   it('a penalty lowers the taught relation\'s score and probability', async () => {

@@ -227,27 +227,36 @@ export const strengthGrid = [1, 3, 10, 30, 100];
 /** The shot penalties the fit chooses among (logit units per ln(1 + K); adapt.ts). */
 export const shotPenaltyGrid = Array.from({ length: 21 }, (_, i) => i / 4); // 0, 0.25, ..., 5
 
+/** The part of the penalty that does not grow with K (logit units; adapt.ts shotPenaltyBase). */
+export const shotPenaltyBaseGrid = Array.from({ length: 13 }, (_, i) => i / 4); // 0, 0.25, ..., 3
+
 /** What "no relation" examples may take back from the penalty (logit units per ln(1 + N); adapt.ts). */
 export const noneReliefGrid = Array.from({ length: 13 }, (_, i) => i / 4); // 0, 0.25, ..., 3
 
+interface PenaltySetting {
+  base: number;
+  penalty: number;
+  relief: number;
+}
+
 /**
- * The loss of each (penalty, relief) setting on the episodes, at the rule's strengths: the scores
- * are computed once without a penalty, since a penalty only lowers each taught relation's logit
- * by max(0, penalty x ln(1 + K) - relief x ln(1 + N)) and the adapted vectors (the costly part)
- * do not depend on it.
+ * The loss of each (base, penalty, relief) setting on the episodes, at the rule's strengths: the
+ * scores are computed once without a penalty, since a penalty only lowers each taught relation's
+ * logit by max(0, base + penalty x ln(1 + K) - relief x ln(1 + N)) and the adapted vectors (the
+ * costly part) do not depend on it.
  */
-function penaltyLosses(episodes: readonly Episode[], rule: ExampleRule, fusion: FusionParams, settings: readonly { penalty: number; relief: number }[]): number[] {
-  const free: ExampleRule = { ...rule, shotPenalty: 0, nameOnlyShotPenalty: 0 };
+function penaltyLosses(episodes: readonly Episode[], rule: ExampleRule, fusion: FusionParams, settings: readonly PenaltySetting[]): number[] {
+  const free: ExampleRule = { ...rule, shotPenalty: 0, nameOnlyShotPenalty: 0, shotPenaltyBase: 0, nameOnlyShotPenaltyBase: 0 };
   const rows = episodes.flatMap((episode) =>
     episodeScores(episode, 'adapted', free, fusion).map((scores, q) => {
       const { gold, vector } = episode.queries[q] as { gold: number; vector: Float32Array };
-      return { scores, gold, none: noneLogit(fusion, vector), lift: Math.log1p(episode.shots), noneLift: Math.log1p(episode.noneSupports.length) };
+      return { scores, gold, none: noneLogit(fusion, vector), lift: Math.log1p(episode.shots), noneLift: Math.log1p(episode.noneSupports.length), taught: episode.shots > 0 };
     }),
   );
-  return settings.map(({ penalty, relief }) => {
+  return settings.map(({ base, penalty, relief }) => {
     let sum = 0;
-    for (const { scores, gold, none, lift, noneLift } of rows) {
-      const offset = Math.max(0, penalty * lift - relief * noneLift);
+    for (const { scores, gold, none, lift, noneLift, taught } of rows) {
+      const offset = taught ? Math.max(0, base + penalty * lift - relief * noneLift) : 0;
       const logits = [none, ...scores.map((score) => fusion.biWeight * score - offset)];
       const max = Math.max(...logits);
       sum += max + Math.log(logits.reduce((total, logit) => total + Math.exp(logit - max), 0)) - (logits[gold + 1] as number);
@@ -256,47 +265,65 @@ function penaltyLosses(episodes: readonly Episode[], rule: ExampleRule, fusion: 
   });
 }
 
-type GridLosses = Record<string, Record<string, number>>;
+/** strength -> base -> penalty -> mean negative log-likelihood. */
+type GridLosses = Record<string, Record<string, Record<string, number>>>;
+
+/** The best setting of a grid, as a manifest records it (the full grid stays in the benchmark's result). */
+export interface BestSetting {
+  strength: number;
+  base: number;
+  penalty: number;
+  loss: number;
+}
 
 /**
  * Fits the rule's strengths and shot penalties together by maximum likelihood over a grid (every
- * strength with every penalty), with the model's bi-only fusion fixed (steps and competitors stay
- * at the library's defaults): `strength` and `shotPenalty` on the episodes whose relations have
- * descriptions, `nameOnlyStrength` and `nameOnlyShotPenalty` on those known by opaque names only
- * (each kind of episode depends on its own pair only), on the episodes without "no relation"
- * examples; then `noneRelief` on the described episodes with them. Fit it on episodes of
- * relations that are never the ones it is measured on. losses: strength -> penalty -> mean
- * negative log-likelihood, and relief -> loss.
+ * strength with every base and slope of the penalty), with the model's bi-only fusion fixed
+ * (steps and competitors stay at the library's defaults): `strength`, `shotPenaltyBase` and
+ * `shotPenalty` on the episodes whose relations have descriptions, the name-only three on those
+ * known by opaque names only (each kind of episode depends on its own settings only), on the
+ * episodes without "no relation" examples; then `noneRelief` on the described episodes with
+ * them. Fit it on episodes of relations that are never the ones it is measured on.
+ * losses: strength -> base -> penalty -> mean negative log-likelihood, and relief -> loss.
  */
 export function fitRule(
   episodes: readonly Episode[],
   fusion: FusionParams,
   base: ExampleRule,
-): { rule: ExampleRule; losses: { described: GridLosses; nameOnly: GridLosses; noneRelief: Record<string, number> } } {
-  const pick = (subset: readonly Episode[], strengthKey: 'strength' | 'nameOnlyStrength', penaltyKey: 'shotPenalty' | 'nameOnlyShotPenalty') => {
+): { rule: ExampleRule; best: { described: BestSetting | null; nameOnly: BestSetting | null }; losses: { described: GridLosses; nameOnly: GridLosses; noneRelief: Record<string, number> } } {
+  const settings = shotPenaltyBaseGrid.flatMap((penaltyBase) => shotPenaltyGrid.map((penalty) => ({ base: penaltyBase, penalty, relief: 0 })));
+  const pick = (subset: readonly Episode[], strengthKey: 'strength' | 'nameOnlyStrength') => {
     const losses: GridLosses = {};
-    let best = { strength: base[strengthKey], penalty: base[penaltyKey] ?? 0, loss: Infinity };
-    if (subset.length === 0) return { ...best, losses };
-    for (const strength of strengthGrid) {
-      const row = penaltyLosses(subset, { ...base, [strengthKey]: strength }, fusion, shotPenaltyGrid.map((penalty) => ({ penalty, relief: 0 })));
-      losses[String(strength)] = Object.fromEntries(shotPenaltyGrid.map((penalty, i) => [String(penalty), Math.round((row[i] as number) * 10000) / 10000]));
+    let best: BestSetting | null = null;
+    for (const strength of subset.length === 0 ? [] : strengthGrid) {
+      const row = penaltyLosses(subset, { ...base, [strengthKey]: strength }, fusion, settings);
+      const byBase: Record<string, Record<string, number>> = (losses[String(strength)] = {});
       row.forEach((loss, i) => {
-        if (loss < best.loss) best = { strength, penalty: shotPenaltyGrid[i] as number, loss };
+        const { base: penaltyBase, penalty } = settings[i] as PenaltySetting;
+        (byBase[String(penaltyBase)] ??= {})[String(penalty)] = Math.round(loss * 10000) / 10000;
+        if (best === null || loss < best.loss) best = { strength, base: penaltyBase, penalty, loss };
       });
     }
-    return { ...best, losses };
+    return { best: best as BestSetting | null, losses };
   };
   const plain = episodes.filter((episode) => episode.noneSupports.length === 0);
-  const described = pick(plain.filter((episode) => episode.described), 'strength', 'shotPenalty');
-  const nameOnly = pick(plain.filter((episode) => !episode.described), 'nameOnlyStrength', 'nameOnlyShotPenalty');
-  const rule: ExampleRule = { ...base, strength: described.strength, shotPenalty: described.penalty, nameOnlyStrength: nameOnly.strength, nameOnlyShotPenalty: nameOnly.penalty };
+  const described = pick(plain.filter((episode) => episode.described), 'strength');
+  const nameOnly = pick(plain.filter((episode) => !episode.described), 'nameOnlyStrength');
+  const rule: ExampleRule = {
+    ...base,
+    ...(described.best === null ? {} : { strength: described.best.strength, shotPenalty: described.best.penalty, shotPenaltyBase: described.best.base }),
+    ...(nameOnly.best === null ? {} : { nameOnlyStrength: nameOnly.best.strength, nameOnlyShotPenalty: nameOnly.best.penalty, nameOnlyShotPenaltyBase: nameOnly.best.base }),
+  };
   // Then the relief, at those strengths and penalties, on the episodes with "no relation" examples
-  // (described relations: the penalty they relieve is shotPenalty).
+  // (described relations: the penalty they relieve is the described one).
   const withNone = episodes.filter((episode) => episode.noneSupports.length > 0 && episode.described);
-  const reliefLosses = withNone.length === 0 ? [] : penaltyLosses(withNone, rule, fusion, noneReliefGrid.map((relief) => ({ penalty: described.penalty, relief })));
+  const reliefSettings = noneReliefGrid.map((relief) => ({ base: rule.shotPenaltyBase ?? 0, penalty: rule.shotPenalty ?? 0, relief }));
+  const reliefLosses = withNone.length === 0 ? [] : penaltyLosses(withNone, rule, fusion, reliefSettings);
   const reliefAt = reliefLosses.reduce((at, loss, i) => (loss < (reliefLosses[at] as number) ? i : at), 0);
+  const round = (setting: BestSetting | null) => (setting === null ? null : { ...setting, loss: Math.round(setting.loss * 10000) / 10000 });
   return {
     rule: { ...rule, noneRelief: withNone.length === 0 ? (base.noneRelief ?? 0) : (noneReliefGrid[reliefAt] as number) },
+    best: { described: round(described.best), nameOnly: round(nameOnly.best) },
     losses: { described: described.losses, nameOnly: nameOnly.losses, noneRelief: Object.fromEntries(noneReliefGrid.slice(0, reliefLosses.length).map((relief, i) => [String(relief), Math.round((reliefLosses[i] as number) * 10000) / 10000])) },
   };
 }

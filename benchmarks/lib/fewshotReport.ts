@@ -9,7 +9,7 @@ import { unfittedExampleRule } from '../../src/examples/adapt.js';
 interface Scores { accuracy: number; interval95: number; precision: number; recall: number }
 type Method = 'description' | 'prototype' | 'adapted';
 interface Row { ways: number; shots: number; noneRate: number; noneShots?: number; opaqueNames?: boolean; episodes: number; scores: Partial<Record<Method, Scores>> }
-interface Rule { strength: number; nameOnlyStrength: number; steps: number; competitors: number; commonDirection?: string | null; shotPenalty?: number; nameOnlyShotPenalty?: number; noneRelief?: number }
+interface Rule { strength: number; nameOnlyStrength: number; steps: number; competitors: number; commonDirection?: string | null; shotPenalty?: number; nameOnlyShotPenalty?: number; shotPenaltyBase?: number; nameOnlyShotPenaltyBase?: number; noneRelief?: number }
 interface PenaltyEffect { noneFrom: string; ways: number; shots: number; noneRate: number; withPenalty: Scores; without: Scores }
 interface DirectionEffect { shots: number; noneRate: number; withDirection: Scores; without: Scores }
 export interface FewshotResult {
@@ -26,7 +26,7 @@ export interface FewshotResult {
   /** the rule's common direction (adapt.ts), and the same episodes scored with and without it; absent in results before it. */
   commonDirection?: { numbers: number; pairs: number | null; effect: DirectionEffect[] | null } | null;
   /** the rule's shot penalties (adapt.ts) and the same 50%-none episodes scored with and without them; absent in results before it. */
-  shotPenalty?: { rule: { described: number; nameOnly: number }; effect: PenaltyEffect[] };
+  shotPenalty?: { rule: { described: number; nameOnly: number; describedBase?: number; nameOnlyBase?: number }; effect: PenaltyEffect[] };
   apiAgreement: { queries: number; same: number };
   environment: { commit: string; cpu: string; date: string };
 }
@@ -46,9 +46,14 @@ const setting = (row: Row): string =>
   `${row.ways}-way ${row.shots}-shot${row.noneRate > 0 ? `, ${Math.round(100 * row.noneRate)}% none` : ''}${(row.noneShots ?? 0) > 0 ? `, + ${row.noneShots} "no relation" examples` : ''}${row.opaqueNames === true ? ', names only (no description)' : ''}`;
 const share = (scores: Scores | undefined): string => (scores === undefined ? '-' : `${(100 * scores.precision).toFixed(1)}% / ${(100 * scores.recall).toFixed(1)}%`);
 
-/** ", shot penalties a / b" where the rule has them (results before the penalty have none). */
+/** "b + a x ln(1 + K)", or "a x ln(1 + K)" without a base (results before it have none). */
+const penaltyFormula = (slope: number, base: number | undefined): string => `${base === undefined || base === 0 ? '' : `${base} + `}${slope} x ln(1 + K)`;
+
+/** ", shot penalties ... / ..." where the rule has them (results before the penalty have none). */
 const penalties = (rule: Rule): string =>
-  rule.shotPenalty === undefined ? '' : `, shot penalties ${rule.shotPenalty} / ${rule.nameOnlyShotPenalty ?? 0}${rule.noneRelief === undefined ? '' : ` ("no relation" examples relieve ${rule.noneRelief} x ln(1 + N))`}`;
+  rule.shotPenalty === undefined
+    ? ''
+    : `, shot penalties ${penaltyFormula(rule.shotPenalty, rule.shotPenaltyBase)} / ${penaltyFormula(rule.nameOnlyShotPenalty ?? 0, rule.nameOnlyShotPenaltyBase)}${rule.noneRelief === undefined ? '' : ` ("no relation" examples relieve ${rule.noneRelief} x ln(1 + N))`}`;
 
 export function fewshotMarkdown(result: FewshotResult): string[] {
   const { fewrel, chemprot } = result.protocol;
@@ -92,7 +97,7 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
   if (penalty !== undefined && penalty.effect.length > 0) {
     lines.push(
       '',
-      `The shot penalty (a taught relation's logit less ${penalty.rule.described} x ln(1 + K); the same episodes, half the queries holding none of the relations, model threshold): precision of the answers given / relation queries answered right, with the penalty and without — ` +
+      `The shot penalty (a taught relation's logit less ${penaltyFormula(penalty.rule.described, penalty.rule.describedBase)}; the same episodes, half the queries holding none of the relations, model threshold): precision of the answers given / relation queries answered right, with the penalty and without — ` +
         [...new Set(penalty.effect.map((row) => row.noneFrom))]
           .map((from) => {
             const rows = penalty.effect.filter((row) => row.noneFrom === from);
@@ -112,7 +117,7 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
   lines.push(
     '',
     `The public API (createExtractor with relations carrying examples) gave the same top-1 as these scores on ${result.apiAgreement.same} of ${result.apiAgreement.queries} sampled queries. ` +
-      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? `none (the library default: strength ${unfittedExampleRule.strength}, name-only strength ${unfittedExampleRule.nameOnlyStrength})` : `strength ${result.model.manifestRule.strength}, name-only strength ${result.model.manifestRule.nameOnlyStrength}${result.model.manifestRule.shotPenalty === undefined ? '' : `, shot penalty ${result.model.manifestRule.shotPenalty}, name-only shot penalty ${result.model.manifestRule.nameOnlyShotPenalty ?? 0}, "no relation" relief ${result.model.manifestRule.noneRelief ?? 0}`}${typeof result.model.manifestRule.commonDirection === 'string' ? ', with a common direction' : ''}`}.`,
+      `The model's own rule (manifest \`fusion.examples\`): ${result.model.manifestRule === null ? `none (the library default: strength ${unfittedExampleRule.strength}, name-only strength ${unfittedExampleRule.nameOnlyStrength})` : `strength ${result.model.manifestRule.strength}, name-only strength ${result.model.manifestRule.nameOnlyStrength}${result.model.manifestRule.shotPenalty === undefined ? '' : `, shot penalty ${penaltyFormula(result.model.manifestRule.shotPenalty, result.model.manifestRule.shotPenaltyBase)}, name-only shot penalty ${penaltyFormula(result.model.manifestRule.nameOnlyShotPenalty ?? 0, result.model.manifestRule.nameOnlyShotPenaltyBase)}, "no relation" relief ${result.model.manifestRule.noneRelief ?? 0}`}${typeof result.model.manifestRule.commonDirection === 'string' ? ', with a common direction' : ''}`}.`,
     '',
   );
   return lines;

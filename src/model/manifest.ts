@@ -114,6 +114,9 @@ const commonShape = {
         // (models fitted before it existed).
         shotPenalty: z.number().min(0).optional(),
         nameOnlyShotPenalty: z.number().min(0).optional(),
+        // The part of that penalty that does not grow with K: base + penalty x ln(1 + K) (adapt.ts). Absent: 0.
+        shotPenaltyBase: z.number().min(0).optional(),
+        nameOnlyShotPenaltyBase: z.number().min(0).optional(),
         // What "no relation" examples take back from it (adapt.ts). Absent: 0.
         noneRelief: z.number().min(0).optional(),
         fittedOn: z.record(z.string(), z.unknown()).optional(),
