@@ -58,7 +58,8 @@ export interface ExampleRule {
    * examples fitted it, and the threshold let through ever more sentences that hold none of the
    * relations: on relations a model never trained on, precision of the answers given fell from
    * 93% at K = 0 to 75% at K = 10 (shipped model) and from 96% to 74% (the fewrel_m10_ori split
-   * model), half the queries holding none (benchmarks/results/fewshot/). Fitted by maximum likelihood on
+   * model with the rule it had on 2026-12-07), half the queries holding none
+   * (benchmarks/results/fewshot/). Fitted by maximum likelihood on
    * such episodes of held-out relations with the strengths (benchmarks/lib/fewshotEpisodes.ts
    * fitRule); the likelihood's optimum grew with K as ln(1 + K) does on both models. Absent: 0.
    */
