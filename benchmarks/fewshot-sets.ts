@@ -28,7 +28,7 @@ import { classificationScores } from './lib/metrics.js';
 import { fewrelSplit } from './lib/datasets.js';
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { seededRandom } from './lib/fewshotEpisodes.js';
-import { chemprotSet, docredSet, type RelationSet, semevalSet } from './lib/relationSets.js';
+import { chemprotSet, docredSet, type RelationSet, semevalSet, withoutRelations } from './lib/relationSets.js';
 
 const usage = 'Usage: npm run bench:fewshot-sets -- --model DIR --split fewrel_m10_41 [--data-dir ../shared/data] [--draws 3] [--shots 1,5,10] [--queries 50] [--seed 7] [--steps N] [--common-direction]';
 const flags = parseFlags(usage, {
@@ -66,8 +66,12 @@ if (!String(manifest.provenance.split ?? '').includes(splitFileName)) {
   throw flags.fail(`${repoPath(modelDir)} records split ${String(manifest.provenance.split)}, not ${splitFileName}: pass the model trained for ${split.name}`);
 }
 const minimum = maxShots + 5;
+// DocRED relations the model's own few-shot rule was fitted on (bench:fewshot --write-rule records
+// them) are left out: a rule is never measured on the relations it was fitted on.
+const ruleFittedOn = (manifest.fusion.examples?.fittedOn ?? {}) as { docredRelations?: string[] };
+const ruleDocred = new Set(ruleFittedOn.docredRelations ?? []);
 const sets: RelationSet[] = [
-  await docredSet(dataDir, new Set([...split.train, ...split.eval]), minimum, maxShots + queriesPerRelation),
+  withoutRelations(await docredSet(dataDir, new Set([...split.train, ...split.eval]), minimum, maxShots + queriesPerRelation), ruleDocred),
   semevalSet(dataDir, minimum, maxShots + queriesPerRelation),
   chemprotSet(dataDir, (file) => chemprotItems(dataDir, file, 100000), minimum, maxShots + queriesPerRelation),
 ];
@@ -188,6 +192,7 @@ const out = writeResult(`sets_${manifest.name}`, {
     commonDirectionColumn: commonDirection === null ? null : 'adapted (common direction): the model rule with the mean vector of Re-DocRED calibration sentence pairs (benchmarks/lib/commonDirection.ts) as its common direction',
     metric: 'closed set over every relation of the set; macro F1 = mean per-relation F1 of the argmax answers; queries outside the examples, the same queries for every K of a draw',
     sets: encoded.map(({ set }) => ({ name: set.name, relations: set.relations.map((relation) => relation.id), sentences: set.items.length })),
+    leftOutOfDocred: { relations: [...ruleDocred], why: "the model's few-shot rule was fitted on them (manifest fusion.examples.fittedOn.docredRelations)" },
   },
   encodedSeconds: Math.round(encodedSeconds),
   summary,

@@ -8,20 +8,22 @@
  * Relations (never the ones a rule is fitted on):
  *  - FewRel, with --split (a FewRel zero-shot split model, trained on the split's seen relations
  *    only): queries and examples from the split's test relations, 5-way and (with 10 or more of
- *    them) 10-way; the rule fitted on the split's eval relations and ChemProt train.
+ *    them) 10-way; the rule fitted (--rule-sources, default all three) on the split's eval
+ *    relations, the fit half of the DocRED relations no FewRel relation shares, and ChemProt train.
  *  - FewRel without --split (the shipped model): its 5 calibration relations, which its recipe
  *    never trains on; the rule fitted on the first half of their sentences, the rows drawn from
  *    the other half (it trained on every other source, so no other held-out relations exist).
  *  - ChemProt (biomedical, a domain shift): examples from its train file, queries from its test
- *    file; the rule fitted on the FewRel relations above (eval relations with --split). The
+ *    file; the rule fitted on the FewRel relations above (with --split: the eval relations and the
+ *    DocRED half, as --rule-sources names them). The
  *    split models never saw ChemProt; the shipped model trained on it.
  *  - None-of-the-above queries (FewRel 2.0) at 15% and 50%: sentences of other FewRel relations.
  * Methods: description only (K = 0), prototype (examples only, closed set), and the library's
  * rule (descriptions adapted to the examples, src/examples/adapt.ts). Episodes are scored on
  * precomputed vectors with the library's own functions; a sample of episodes is also run through
  * the public API (createExtractor with relations carrying examples) and must agree with them.
- * --write-rule fits the rule's strengths and shot penalties on the FewRel relations above (and ChemProt train for a
- * split model, which never saw it) and seals them into the model's manifest (fusion.examples).
+ * --write-rule fits the rule's strengths and shot penalties on the sources above (for a split model
+ * its --rule-sources, ChemProt train included) and seals them into the model's manifest (fusion.examples).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,10 +40,11 @@ import { type BenchRelation, fewrelItems, fewrelRelations, fewrelSplit } from '.
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { chemprotItems } from './lib/chemprot.js';
 import { commonDirectionItems, meanDirection } from './lib/commonDirection.js';
+import { docredSet, relationHalf } from './lib/relationSets.js';
 import { drawEpisodes, type Episode, episodeScores, type EpisodeSetting, fitRule, scoreEpisodes, type ScoringMethod, seededRandom, type VectorPool, withOpaqueNames } from './lib/fewshotEpisodes.js';
 
 const usage =
-  'Usage: npm run bench:fewshot -- [--model DIR] [--split fewrel_m10_ori] [--data-dir ../shared/data] [--episodes 1000] [--seed 7] [--per-relation 700] [--write-rule]';
+  'Usage: npm run bench:fewshot -- [--model DIR] [--split fewrel_m10_ori [--rule-sources eval,docred,chemprot]] [--data-dir ../shared/data] [--episodes 1000] [--seed 7] [--per-relation 700] [--write-rule]';
 const flags = parseFlags(usage, {
   model: { type: 'string' },
   split: { type: 'string' },
@@ -50,6 +53,7 @@ const flags = parseFlags(usage, {
   seed: { type: 'string' },
   'per-relation': { type: 'string' },
   'write-rule': { type: 'boolean', default: false },
+  'rule-sources': { type: 'string' },
 });
 const dataDir = resolve(flags.values['data-dir']);
 const modelDir = resolve(flags.values.model ?? defaultModelDirectory());
@@ -80,6 +84,15 @@ if (splitName !== undefined) {
   fitRelations = [];
 }
 const ways = testRelations.length >= 10 ? [5, 10] : [5];
+// What a split model's rule is fitted on (never its test relations): its eval relations, the fit half
+// of the DocRED relations outside FewRel (relationSets.ts: relationHalf), ChemProt train. The DocRED
+// half was added on 2026-12-07 (bench:threshold-transfer: a fit on 5 relations carries poorly to others).
+const knownSources = ['eval', 'docred', 'chemprot'] as const;
+type RuleSource = (typeof knownSources)[number];
+if (splitName === undefined && flags.values['rule-sources'] !== undefined) flags.fail('--rule-sources is for a split model (--split): the shipped model trained on DocRED and ChemProt');
+const ruleSources = (flags.values['rule-sources'] ?? knownSources.join(',')).split(',') as RuleSource[];
+for (const source of ruleSources) if (!knownSources.includes(source)) flags.fail(`--rule-sources ${flags.values['rule-sources']}: ${source} is not one of ${knownSources.join(', ')}`);
+if (splitName !== undefined && !ruleSources.includes('eval') && !ruleSources.includes('docred')) flags.fail('--rule-sources: name eval or docred, the ChemProt rows need FewRel-like relations to fit their rule on');
 
 // ---- vectors from the model's bi-encoder (int8, as the library runs it; cached: benchVectors.ts)
 const vectors = await openBenchVectors(model);
@@ -106,7 +119,15 @@ const pid2name = JSON.parse(readFileSync(join(dataDir, 'fewrel', 'pid2name.json'
 const splitFile = JSON.parse(readFileSync(join(dataDir, 'fewrel', 'splits', 'fewrel_rel2id_5_ori.json'), 'utf8')) as Record<string, Record<string, number>>;
 const others = Object.values(splitFile).flatMap((part) => Object.keys(part)).filter((id) => !testRelations.includes(id) && id in pid2name);
 test.pool.outside = await encodeItems(fewrelItems(dataDir, others, 10).map(({ tokens, head, tail }) => ({ tokens, head, tail })));
-const fit = fitRelations.length > 0 ? await fewrelPool('fewrel-fit', fitRelations) : null;
+const fit = fitRelations.length > 0 && ruleSources.includes('eval') ? await fewrelPool('fewrel-fit', fitRelations) : null;
+// DocRED relations no FewRel relation shares, the fit half; none-of-the-above from the half's other relations.
+let docredFit: VectorPool | null = null;
+if (splitName !== undefined && ruleSources.includes('docred')) {
+  const every = fewrelSplit(dataDir, 5, 'ori');
+  const half = relationHalf(await docredSet(dataDir, new Set([...every.train, ...every.eval, ...every.test]), 40, 100), 'fit');
+  const grouped = byRelation(half.gold, await encodeItems(half.items));
+  docredFit = { name: 'docred-fit', relations: half.relations.map((relation) => relation.id), description: await encodeRelations(half.relations), support: grouped, query: grouped };
+}
 
 const chemTrain = chemprotItems(dataDir, 'train.txt', 300);
 const chemTest = chemprotItems(dataDir, 'test.txt', 300);
@@ -159,6 +180,18 @@ const fitEpisodes = (pool: VectorPool, salt: number): Episode[] => [
   ...[1, 5, 10].flatMap((shots, i) => drawEpisodes(pool, { ways: fitWays(pool), shots, queries: 2, noneRate: 0.5, noneShots: shots }, 50, seed * 1000 + salt + 50 + i)),
 ];
 const fewrelFitSource = fit?.pool ?? test.pool; // the ChemProt rows' rule: FewRel relations other than ChemProt's
+// A split model's fit episodes per source (salts as before the DocRED half, so eval and ChemProt draw the same episodes).
+const splitFitEpisodes = (salts: { eval: number; docred: number; chemprot: number }, sources: readonly RuleSource[]): Episode[] => [
+  ...(fit !== null && sources.includes('eval') ? fitEpisodes(fit.pool, salts.eval) : []),
+  ...(docredFit !== null && sources.includes('docred') ? fitEpisodes(docredFit, salts.docred) : []),
+  ...(sources.includes('chemprot') ? fitEpisodes(chemFitPool, salts.chemprot) : []),
+];
+const fitSourceNames = (sources: readonly RuleSource[]) =>
+  [
+    ...(fit !== null && sources.includes('eval') ? [`FewRel ${fitRelations.join(', ')} (the split's eval relations; ${fitWays(fit.pool)}-way episodes, none-of-the-above queries from the eval relation left out)`] : []),
+    ...(docredFit !== null && sources.includes('docred') ? [`DocRED sentences of ${docredFit.relations.join(', ')} (the fit half of the DocRED relations outside FewRel; 5-way, none-of-the-above from the half's other relations)`] : []),
+    ...(sources.includes('chemprot') ? ['ChemProt train (5-way)'] : []),
+  ].join(' + ');
 // The FewRel rows' rule. A split model: fitted on its eval relations and ChemProt train, which it
 // never saw; the rows are measured on all of its test relations. The shipped model has no
 // never-trained relations besides the ones measured (its recipe trained on every other source,
@@ -169,10 +202,11 @@ const halves = (pool: VectorPool, half: 0 | 1): VectorPool => {
   const part = new Map([...pool.support].map(([relation, vectors]) => [relation, half === 0 ? vectors.slice(0, Math.floor(vectors.length / 2)) : vectors.slice(Math.floor(vectors.length / 2))]));
   return { ...pool, name: `${pool.name}-half${half + 1}`, support: part, query: part };
 };
-const rowsPool = fit === null ? halves(test.pool, 1) : test.pool;
-const forFewrel = fitRule(fit === null ? fitEpisodes(halves(test.pool, 0), 11) : [...fitEpisodes(fit.pool, 11), ...fitEpisodes(chemFitPool, 23)], fusion, base);
-const forChemprot = fitRule(fitEpisodes(fewrelFitSource, 17), fusion, base);
-console.log(`rule for the FewRel rows (fitted on ${fit === null ? 'the first half of their sentences' : `FewRel ${fitRelations.join(', ')} + ChemProt train`}): ${JSON.stringify(shown(forFewrel.rule))}; for the ChemProt rows: ${JSON.stringify(shown(forChemprot.rule))}`);
+const rowsPool = splitName === undefined ? halves(test.pool, 1) : test.pool;
+const chemprotRowSources = ruleSources.filter((source) => source !== 'chemprot');
+const forFewrel = fitRule(splitName === undefined ? fitEpisodes(halves(test.pool, 0), 11) : splitFitEpisodes({ eval: 11, docred: 41, chemprot: 23 }, ruleSources), fusion, base);
+const forChemprot = fitRule(splitName === undefined ? fitEpisodes(fewrelFitSource, 17) : splitFitEpisodes({ eval: 17, docred: 43, chemprot: 0 }, chemprotRowSources), fusion, base);
+console.log(`rule for the FewRel rows (fitted on ${splitName === undefined ? 'the first half of their sentences' : fitSourceNames(ruleSources)}): ${JSON.stringify(shown(forFewrel.rule))}; for the ChemProt rows: ${JSON.stringify(shown(forChemprot.rule))}`);
 
 const methodsFor = (setting: EpisodeSetting): ScoringMethod[] =>
   setting.shots === 0 ? ['description'] : (setting.noneShots ?? 0) > 0 ? ['adapted'] : setting.noneRate > 0 ? ['description', 'adapted'] : ['description', 'prototype', 'adapted'];
@@ -241,9 +275,9 @@ for (const row of [...fewrelRows, ...chemRows]) {
 // ---- the rule a user of this model gets: fitted on relations it never trained on only: the FewRel
 // ones above, and ChemProt train for a split model (the shipped model trained on ChemProt).
 let written: ExampleRule | null = null;
-const writeSources = splitName === undefined ? [`FewRel ${fewrelFitSource.relations.join(', ')}`] : [`FewRel ${fewrelFitSource.relations.join(', ')}`, 'ChemProt train'];
+const writeSources = splitName === undefined ? [`FewRel ${fewrelFitSource.relations.join(', ')}`] : fitSourceNames(ruleSources).split(' + ');
 if (flags.values['write-rule']) {
-  const both = fitRule([...fitEpisodes(fewrelFitSource, 31), ...(splitName === undefined ? [] : fitEpisodes(chemFitPool, 37))], fusion, base);
+  const both = fitRule(splitName === undefined ? fitEpisodes(fewrelFitSource, 31) : splitFitEpisodes({ eval: 31, docred: 47, chemprot: 37 }, ruleSources), fusion, base);
   written = both.rule;
   const manifestPath = join(modelDir, 'manifest.json');
   const raw = JSON.parse(readFileSync(manifestPath, 'utf8')) as { fusion: Record<string, unknown> };
@@ -251,7 +285,9 @@ if (flags.values['write-rule']) {
     ...both.rule,
     fittedOn: {
       sources: writeSources,
-      ways: fitWays(fewrelFitSource),
+      // bench:fewshot-sets leaves these out of its DocRED set when it measures this rule.
+      ...(docredFit === null ? {} : { docredRelations: docredFit.relations }),
+      ways: splitName === undefined ? fitWays(fewrelFitSource) : 'per source, as sources say',
       halfWithOpaqueNames: true,
       shots: [1, 2, 5, 10],
       noneRate: 0.5,
@@ -287,13 +323,14 @@ const result = {
       why: splitName === undefined ? 'the model recipe never trains on its calibration relations' : `the test relations of ${splitName}, which its model never trained on`,
       sentencesPerRelation: perRelation,
       noneOfTheAbove: fusion.threshold < 1 ? `10 sentences of each of ${others.length} other FewRel relations` : `not run: the model's bi-only threshold is ${fusion.threshold}, it never answers without the cross-encoder`,
-      ruleFittedOn: fit === null ? 'the first half of each of these relations\' sentences (the rows are drawn from the other half; the model never trained on other FewRel relations that it was not also measured on)' : `FewRel ${fitRelations.join(', ')} (the split's eval relations; ${fitWays(fit.pool)}-way episodes, none-of-the-above queries from the eval relation left out) + ChemProt train (5-way)`,
+      ruleFittedOn: splitName === undefined ? 'the first half of each of these relations\' sentences (the rows are drawn from the other half; the model never trained on other FewRel relations that it was not also measured on)' : fitSourceNames(ruleSources),
+      ruleSources: splitName === undefined ? null : ruleSources,
     },
     chemprot: {
       relations: chemRelationIds,
       supports: 'train.txt (up to 300 per label)',
       queries: 'test.txt (up to 300 per label)',
-      ruleFittedOn: `FewRel ${fewrelFitSource.relations.join(', ')} (${fitWays(fewrelFitSource)}-way episodes)`,
+      ruleFittedOn: splitName === undefined ? `FewRel ${fewrelFitSource.relations.join(', ')} (${fitWays(fewrelFitSource)}-way episodes)` : fitSourceNames(chemprotRowSources),
       zeroShot: splitName !== undefined,
       note: splitName !== undefined ? 'the split model never saw ChemProt: every ChemProt row is on never-trained relations' : 'the shipped model trained on ChemProt train sentences: its descriptions there are not zero-shot',
     },

@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { docredSpans, parseDocredLine, semevalSet } from '../benchmarks/lib/relationSets.js';
+import { docredSpans, parseDocredLine, type RelationSet, relationHalf, semevalSet, withoutRelations } from '../benchmarks/lib/relationSets.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zsre-relation-sets-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -46,5 +46,34 @@ describe('SemEval-2010', () => {
     // "(e2,e1)": fire (the second entity) causes smoke.
     expect(set.items[0]).toEqual({ tokens: ['smoke', 'from', 'the', 'fire'], head: [3], tail: [0] });
     expect(set.items[1]).toEqual({ tokens: ['smoke', 'from', 'the', 'fire'], head: [0], tail: [3] });
+  });
+});
+
+describe('halves of a relation set', () => {
+  const item = (word: string) => ({ tokens: [word, 'x'], head: [0], tail: [1] });
+  const set: RelationSet = {
+    name: 'docred-unseen',
+    relations: ['P9', 'P1', 'P5', 'P3'].map((id) => ({ id, name: id })),
+    items: ['a', 'b', 'c', 'd', 'e'].map(item),
+    gold: ['P9', 'P1', 'P5', 'P3', 'P1'],
+  };
+
+  it('splits the relations by position in sorted id order, each with all of its sentences, never both halves', () => {
+    const fit = relationHalf(set, 'fit');
+    const measure = relationHalf(set, 'measure');
+    // sorted: P1, P3, P5, P9 -> fit P1, P5; measure P3, P9
+    expect(fit.relations.map((relation) => relation.id)).toEqual(['P1', 'P5']);
+    expect(fit.gold).toEqual(['P1', 'P5', 'P1']);
+    expect(fit.items.map((entry) => (entry as { tokens: string[] }).tokens[0])).toEqual(['b', 'c', 'e']);
+    expect(measure.relations.map((relation) => relation.id)).toEqual(['P9', 'P3']);
+    expect(measure.gold).toEqual(['P9', 'P3']);
+    expect(fit.name).toBe('docred-unseen-fit');
+  });
+
+  it('drops the given relations and their sentences', () => {
+    const rest = withoutRelations(set, new Set(['P1', 'P9']));
+    expect(rest.relations.map((relation) => relation.id)).toEqual(['P5', 'P3']);
+    expect(rest.gold).toEqual(['P5', 'P3']);
+    expect(rest.name).toBe('docred-unseen');
   });
 });

@@ -160,3 +160,30 @@ export function chemprotSet(dataDir: string, read: (file: string) => { items: Ex
     perRelation,
   );
 }
+
+/**
+ * Half of a set's relations, with their sentences: those at even positions of the sorted ids
+ * ('fit') or at odd ones ('measure'). A split model's few-shot rule may be fitted on the 'fit' half
+ * of the DocRED relations outside FewRel (bench:fewshot); bench:fewshot-sets then measures that
+ * model's rule on the other half only, so no set is scored by a rule fitted on it.
+ */
+export function relationHalf(set: RelationSet, part: 'fit' | 'measure'): RelationSet {
+  const sorted = set.relations.map((relation) => relation.id).sort();
+  const keep = new Set(sorted.filter((_, index) => index % 2 === (part === 'fit' ? 0 : 1)));
+  return withRelations(set, `${set.name}-${part}`, keep);
+}
+
+/** The set without the given relations (and their sentences). */
+export function withoutRelations(set: RelationSet, drop: ReadonlySet<string>): RelationSet {
+  return withRelations(set, set.name, new Set(set.relations.map((relation) => relation.id).filter((id) => !drop.has(id))));
+}
+
+function withRelations(set: RelationSet, name: string, keep: ReadonlySet<string>): RelationSet {
+  const out: RelationSet = { name, relations: set.relations.filter((relation) => keep.has(relation.id)), items: [], gold: [] };
+  set.gold.forEach((id, index) => {
+    if (!keep.has(id)) return;
+    out.items.push(set.items[index] as ExtractItem);
+    out.gold.push(id);
+  });
+  return out;
+}
