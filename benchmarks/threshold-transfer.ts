@@ -1,5 +1,5 @@
 /**
- * npm run bench:threshold-transfer -- --model DIR --split fewrel_m15_43 [--data-dir ../shared/data] [--draws 200] [--per-relation 100] [--seed 11]
+ * npm run bench:threshold-transfer -- --model DIR --split fewrel_m15_43 [--data-dir ../shared/data] [--draws 200] [--per-relation 100] [--seed 11] [--fit-relations N]
  *
  * Does the "no relation" threshold carry from the relations it was fitted on to other relations?
  * A model's threshold is fitted on 5 relations it never trained on, for precision 0.9 of the
@@ -17,7 +17,9 @@
  *  - beside it: a relation-bootstrap threshold (the 90th percentile of the smallest thresholds of
  *    200 resamples of the 5 relations), and the model's own threshold (fitted on its FewRel eval
  *    relations) with its own fusion on the pool's groups.
- * Writes benchmarks/results/threshold-transfer/transfer_<model>.json.
+ * --fit-relations N draws N relations for each fit instead of the export's 5 (measured sets stay at 5):
+ * how many relations a user must label before a threshold fitted on them carries to new ones.
+ * Writes benchmarks/results/threshold-transfer/transfer_<model>.json (_fitN with --fit-relations).
  */
 import { join, resolve } from 'node:path';
 import { loadModelDirectory } from '../src/model/loadModel.js';
@@ -38,7 +40,7 @@ import {
   smallestThreshold,
 } from './lib/thresholdTransfer.js';
 
-const usage = 'Usage: npm run bench:threshold-transfer -- --model DIR --split fewrel_m15_43 [--data-dir ../shared/data] [--draws 200] [--per-relation 100] [--seed 11]';
+const usage = 'Usage: npm run bench:threshold-transfer -- --model DIR --split fewrel_m15_43 [--data-dir ../shared/data] [--draws 200] [--per-relation 100] [--seed 11] [--fit-relations N]';
 const flags = parseFlags(usage, {
   model: { type: 'string' },
   split: { type: 'string' },
@@ -46,6 +48,7 @@ const flags = parseFlags(usage, {
   draws: { type: 'string' },
   'per-relation': { type: 'string' },
   seed: { type: 'string' },
+  'fit-relations': { type: 'string' },
 });
 if (flags.values.model === undefined || flags.values.split === undefined) throw flags.fail('--model and --split are required: the pool is held out only for a FewRel split model, which never trained on extra/');
 const dataDir = resolve(flags.values['data-dir']);
@@ -85,8 +88,9 @@ for (const set of sets) {
   set.relations.forEach((relation, r) => relations.push({ id: relation.id, description: descriptions[r] as Float32Array, sentences: vectors.filter((_, i) => set.gold[i] === relation.id) }));
 }
 await release();
-const groupSize = calibrationSize;
-if (relations.length < 2 * groupSize) throw new Error(`the pool has ${relations.length} relations, fewer than two groups of ${groupSize}`);
+const groupSize = calibrationSize; // the measured sets: as many relations as the export fitted on
+const fitSize = flags.positiveInteger('fit-relations', calibrationSize);
+if (relations.length < fitSize + groupSize) throw flags.fail(`--fit-relations ${fitSize}: the pool has ${relations.length} relations, fewer than ${fitSize} to fit on and a set of ${groupSize} to measure`);
 
 // Cosines of every relation with every sentence of the pool, computed once.
 const sentences = relations.flatMap((relation) => relation.sentences);
@@ -114,9 +118,9 @@ for (let draw = 0; draw < draws; draw += 1) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j] as number, order[i] as number];
   }
-  const calibration = order.slice(0, groupSize);
+  const calibration = order.slice(0, fitSize);
   const groups: number[][] = [];
-  for (let at = groupSize; at + groupSize <= order.length; at += groupSize) groups.push(order.slice(at, at + groupSize));
+  for (let at = fitSize; at + groupSize <= order.length; at += groupSize) groups.push(order.slice(at, at + groupSize));
   const calibrationRows = protocolRows(calibration, (r) => sentencesOf[r] as number[], cosine, topK, random);
   const fusion = fitBiOnlyFusion(calibrationRows);
   const calibrationAnswers = bestAnswers(calibrationRows, fusion);
@@ -161,7 +165,7 @@ for (const row of summary) {
   console.log(`${row.rule}: per group of ${groupSize} precision mean ${(100 * g.precision.mean).toFixed(1)} (10th percentile ${(100 * g.precision.p10).toFixed(1)}), below ${target} in ${(100 * g.belowTarget).toFixed(0)}%, answered ${(100 * g.answered).toFixed(1)}%, recall ${(100 * g.recall).toFixed(1)}%`);
 }
 
-const out = writeResult(`transfer_${manifest.name}`, {
+const out = writeResult(`transfer_${manifest.name}${fitSize === calibrationSize ? '' : `_fit${fitSize}`}`, {
   benchmark: 'threshold-transfer',
   environment,
   settings: {
@@ -171,7 +175,7 @@ const out = writeResult(`transfer_${manifest.name}`, {
     fusion: 'bi-only',
     targetPrecision: target,
     topK,
-    calibrationRelations: groupSize,
+    calibrationRelations: fitSize,
     groupSize,
     draws,
     perRelation,
@@ -179,7 +183,7 @@ const out = writeResult(`transfer_${manifest.name}`, {
     pool: sets.map((set) => ({ name: set.name, relations: set.relations.map((relation) => relation.id), sentences: set.items.length })),
     protocol: 'every sentence of a relation set, its gold relation removed from the candidates for half of them (seeded), the top 3 of the rest by cosine as candidates (training/zsre_train/fusion.py abstention_targets); precision = right answers / answers at the threshold, answered = answers / sentences, recall = right answers / sentences whose gold is a candidate',
     rules: {
-      'export (point)': 'what the export does, on the drawn 5 relations: biWeight and noneLogit by maximum likelihood, then the smallest threshold whose precision reaches the target',
+      'export (point)': `what the export does, on the drawn ${fitSize} relations: biWeight and noneLogit by maximum likelihood, then the smallest threshold whose precision reaches the target`,
       'relation bootstrap, 90th percentile': 'the same fusion; the 90th percentile of the smallest thresholds of 200 resamples (with replacement) of the drawn relations',
       "model's own (FewRel eval)": `the model's manifest fusion.biOnly (biWeight ${round(own.biWeight, 3)}, noneLogit ${round(own.noneLogit, 3)}, threshold ${round(ownThreshold, 4)}), fitted by its export on its FewRel eval relations`,
     },

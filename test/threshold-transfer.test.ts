@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../benchmarks/lib/fewshotEpisodes.js';
 import { bestAnswers, bootstrapThreshold, fitBiOnlyFusion, fusionLoss, operatingAt, protocolRows, type ProtocolRow, smallestThreshold } from '../benchmarks/lib/thresholdTransfer.js';
+import { type ThresholdTransferResult, thresholdTransferMarkdown } from '../benchmarks/lib/thresholdTransferReport.js';
 
 describe('smallestThreshold (as training/zsre_train/fusion.py smallest_threshold)', () => {
   const answers = [
@@ -97,5 +98,29 @@ describe('bootstrapThreshold', () => {
     const point = smallestThreshold(byRelation.flat(), 0.9);
     const cautious = bootstrapThreshold(byRelation, 0.9, 0.9, 200, seededRandom(5));
     expect(cautious).toBeGreaterThan(point);
+  });
+});
+
+describe('thresholdTransferMarkdown', () => {
+  const described = (mean: number) => ({ count: 10, silent: 0, precision: { mean, p10: mean - 0.2, median: mean, p90: mean + 0.05 }, belowTarget: 0.5, belowTargetBy5: 0.4, answered: 0.2, recall: 0.3 });
+  const result = (calibrationRelations: number, exportMean: number): ThresholdTransferResult => ({
+    benchmark: 'threshold-transfer',
+    environment: { commit: 'abcdef0123456789', cpu: 'AMD EPYC', date: '2026-12-07T00:00:00Z' },
+    settings: { model: 'training/exports/x', split: 'fewrel_m15_43', targetPrecision: 0.9, calibrationRelations, groupSize: 5, draws: 200, perRelation: 100, pool: [{ name: 'docred-unseen', relations: ['P1', 'P2'] }] },
+    summary: [
+      { rule: 'export (point)', perGroup: described(exportMean), pooledPerDraw: described(exportMean) },
+      { rule: "model's own (FewRel eval)", perGroup: described(0.91), pooledPerDraw: described(0.91) },
+    ],
+  });
+
+  it('gives each fit size its own rows and the model\'s own threshold once, from the export-size run', () => {
+    const lines = thresholdTransferMarkdown([result(5, 0.8), result(20, 0.86)]);
+    const rows = lines.filter((line) => line.startsWith('| fewrel_m15_43'));
+    expect(rows).toEqual([
+      '| fewrel_m15_43 | export (point) | 5 | 80.0 | 60.0 | 50.0% | 40.0% | 0.0% | 20.0% | 30.0% |',
+      "| fewrel_m15_43 | model's own (FewRel eval) | its eval relations | 91.0 | 71.0 | 50.0% | 40.0% | 0.0% | 20.0% | 30.0% |",
+      '| fewrel_m15_43 | export (point) | 20 | 86.0 | 66.0 | 50.0% | 40.0% | 0.0% | 20.0% | 30.0% |',
+    ]);
+    expect(lines.at(-1)).toContain('fewrel_m15_43, fitted on 20 (training/exports/x, commit abcdef01');
   });
 });
