@@ -25,7 +25,7 @@ import { openBenchVectors } from './lib/benchVectors.js';
 import { chemprotItems } from './lib/chemprot.js';
 import { commonDirectionItems, meanDirection } from './lib/commonDirection.js';
 import { classificationScores } from './lib/metrics.js';
-import { fewrelSplit } from './lib/datasets.js';
+import { namedFewrelSplit, requireTrainedFor } from './lib/splitModel.js';
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { seededRandom } from './lib/fewshotEpisodes.js';
 import { chemprotSet, docredSet, type RelationSet, semevalSet, withoutRelations } from './lib/relationSets.js';
@@ -54,17 +54,12 @@ const shots = flags.values.shots.split(',').map((value) => {
   return number;
 });
 const maxShots = Math.max(...shots);
-const splitMatch = /^fewrel_m(\d+)_(\w+)$/.exec(flags.values.split);
-if (splitMatch === null) throw flags.fail(`--split ${flags.values.split}: expected a FewRel split name such as fewrel_m10_41`);
-const split = fewrelSplit(dataDir, Number(splitMatch[1]), splitMatch[2] as string);
+const split = namedFewrelSplit(dataDir, flags.values.split, flags.fail);
 const started = performance.now();
 
 const model = await loadModelDirectory(modelDir, 'int8', { crossEncoder: false });
 const { manifest } = model;
-const splitFileName = `fewrel_rel2id_${splitMatch[1]}_${splitMatch[2]}`; // how a split model's provenance names its split
-if (!String(manifest.provenance.split ?? '').includes(splitFileName)) {
-  throw flags.fail(`${repoPath(modelDir)} records split ${String(manifest.provenance.split)}, not ${splitFileName}: pass the model trained for ${split.name}`);
-}
+requireTrainedFor(manifest, modelDir, split, flags.fail);
 const minimum = maxShots + 5;
 // DocRED relations the model's own few-shot rule was fitted on (bench:fewshot --write-rule records
 // them) are left out: a rule is never measured on the relations it was fitted on.

@@ -38,6 +38,7 @@ import { parseFlags } from './lib/args.js';
 import { openBenchVectors } from './lib/benchVectors.js';
 import { type BenchRelation, fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
+import { namedFewrelSplit, requireTrainedFor } from './lib/splitModel.js';
 import { chemprotItems } from './lib/chemprot.js';
 import { commonDirectionItems, meanDirection } from './lib/commonDirection.js';
 import { docredSet, relationHalf } from './lib/relationSets.js';
@@ -72,9 +73,8 @@ const splitName = flags.values.split;
 let testRelations: string[];
 let fitRelations: string[]; // FewRel relations the rule for the FewRel rows may be fitted on (none: ChemProt only)
 if (splitName !== undefined) {
-  const match = /^fewrel_m(\d+)_(\w+)$/.exec(splitName);
-  if (match === null) throw flags.fail(`--split ${splitName}: expected a FewRel split name such as fewrel_m10_ori`);
-  const split = fewrelSplit(dataDir, Number(match[1]), match[2] as string);
+  const split = namedFewrelSplit(dataDir, splitName, flags.fail);
+  requireTrainedFor(manifest, modelDir, split, flags.fail);
   testRelations = split.test;
   fitRelations = split.eval;
   if (calibration.some((relation) => split.test.includes(relation))) flags.fail(`${repoPath(modelDir)} was calibrated on test relations of ${splitName}: pass the model trained for that split`);

@@ -26,6 +26,7 @@ import { loadModelDirectory } from '../src/model/loadModel.js';
 import { parseFlags } from './lib/args.js';
 import { openBenchVectors } from './lib/benchVectors.js';
 import { fewrelSplit } from './lib/datasets.js';
+import { namedFewrelSplit, requireTrainedFor } from './lib/splitModel.js';
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { seededRandom } from './lib/fewshotEpisodes.js';
 import { docredSet, semevalSet } from './lib/relationSets.js';
@@ -56,18 +57,13 @@ const modelDir = resolve(flags.values.model);
 const draws = flags.positiveInteger('draws', 200);
 const perRelation = flags.positiveInteger('per-relation', 100);
 const seed = flags.positiveInteger('seed', 11);
-const splitMatch = /^fewrel_m(\d+)_(\w+)$/.exec(flags.values.split);
-if (splitMatch === null) throw flags.fail(`--split ${flags.values.split}: expected a FewRel split name such as fewrel_m15_43`);
-const split = fewrelSplit(dataDir, Number(splitMatch[1]), splitMatch[2] as string);
+const split = namedFewrelSplit(dataDir, flags.values.split, flags.fail);
 const started = performance.now();
 const environment = runEnvironment(); // the commit whose code runs, taken before any later commit
 
 const model = await loadModelDirectory(modelDir, 'int8', { crossEncoder: false });
 const { manifest } = model;
-const splitFileName = `fewrel_rel2id_${splitMatch[1]}_${splitMatch[2]}`;
-if (!String(manifest.provenance.split ?? '').includes(splitFileName)) {
-  throw flags.fail(`${repoPath(modelDir)} records split ${String(manifest.provenance.split)}, not ${splitFileName}: pass the model trained for ${split.name}`);
-}
+requireTrainedFor(manifest, modelDir, split, flags.fail);
 const fittedOn = manifest.fusion.fittedOn as { targetPrecision?: number; relations?: string[] } | undefined;
 const target = fittedOn?.targetPrecision ?? 0.9;
 const calibrationSize = fittedOn?.relations?.length ?? 5;
