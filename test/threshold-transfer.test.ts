@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../benchmarks/lib/fewshotEpisodes.js';
 import { bestAnswers, bootstrapThreshold, fitBiOnlyFusion, fusionLoss, operatingAt, protocolRows, type ProtocolRow, smallestThreshold } from '../benchmarks/lib/thresholdTransfer.js';
 import { type ThresholdTransferResult, thresholdTransferMarkdown } from '../benchmarks/lib/thresholdTransferReport.js';
+import { commitLabel } from '../benchmarks/lib/environment.js';
 
 describe('smallestThreshold (as training/zsre_train/fusion.py smallest_threshold)', () => {
   const answers = [
@@ -122,5 +123,13 @@ describe('thresholdTransferMarkdown', () => {
       '| fewrel_m15_43 | export (point) | 20 | 86.0 | 66.0 | 50.0% | 40.0% | 0.0% | 20.0% | 30.0% |',
     ]);
     expect(lines.at(-1)).toContain('fewrel_m15_43, fitted on 20 (training/exports/x, commit abcdef01');
+  });
+});
+
+describe('commitLabel', () => {
+  it('says when a run started from a working tree with uncommitted changes', () => {
+    expect(commitLabel({ commit: 'abcdef0123456789', dirty: false })).toBe('abcdef01');
+    expect(commitLabel({ commit: 'abcdef0123456789', dirty: true })).toBe('abcdef01 (with uncommitted changes)');
+    expect(commitLabel({ commit: 'abcdef0123456789' })).toBe('abcdef01');
   });
 });

@@ -21,6 +21,15 @@ export interface RunEnvironment {
   date: string;
 }
 
+/**
+ * A result's commit as tables show it: the short hash, and that the working tree had uncommitted
+ * changes when the run started (the code that ran is then that commit plus them; a run started
+ * before its change was committed says so in the commit that brought the result).
+ */
+export function commitLabel(environment: { commit: string; dirty?: boolean }): string {
+  return `${environment.commit.slice(0, 8)}${environment.dirty === true ? ' (with uncommitted changes)' : ''}`;
+}
+
 export interface CpuFlags {
   avx2: boolean;
   avx512f: boolean;

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unfittedExampleRule } from '../../src/examples/adapt.js';
+import { commitLabel } from './environment.js';
 
 interface Scores { accuracy: number; interval95: number; precision: number; recall: number }
 type Method = 'description' | 'prototype' | 'adapted';
@@ -59,7 +60,7 @@ export function fewshotMarkdown(result: FewshotResult): string[] {
   const { fewrel, chemprot } = result.protocol;
   const lines = [
     `**${fewrel.split === null ? `\`${result.model.name}\` (the shipped model)` : `\`${fewrel.split}\` split model (trained on that split's seen relations only; \`${result.model.directory}\`)`}**, int8 bi-encoder, ` +
-      `commit ${result.environment.commit.slice(0, 8)}, ${result.environment.cpu}, ${result.environment.date.slice(0, 10)}; ` +
+      `commit ${commitLabel(result.environment)}, ${result.environment.cpu}, ${result.environment.date.slice(0, 10)}; ` +
       `${result.fewrel[0]?.episodes ?? 0} seeded episodes per row, accuracy in % with its 95% interval. ` +
       `FewRel: ${fewrel.relations.length} relations the model never trained on (${fewrel.relations.join(', ')}), rule strengths ${result.rules.forFewrel.rule.strength} / ${result.rules.forFewrel.rule.nameOnlyStrength}${penalties(result.rules.forFewrel.rule)} (described / names only) fitted on ${fewrel.ruleFittedOn}. ` +
       `ChemProt (train sentences as examples, test sentences as queries; ${chemprot.zeroShot ? 'never seen by this model' : 'the shipped model trained on ChemProt, so its descriptions there are not zero-shot'}), ` +
@@ -185,7 +186,7 @@ export interface FewshotSpeedResult {
 /** benchmarks/fewshot-speed.ts: throughput with every relation taught by examples against descriptions only. */
 export function fewshotSpeedMarkdown(result: FewshotSpeedResult): string[] {
   return [
-    `Throughput (\`npm run bench:fewshot-speed\`, commit ${result.environment.commit.slice(0, 8)}, ${result.environment.cpu}, ${result.environment.date.slice(0, 10)}, ${result.threads} threads): ` +
+    `Throughput (\`npm run bench:fewshot-speed\`, commit ${commitLabel(result.environment)}, ${result.environment.cpu}, ${result.environment.date.slice(0, 10)}, ${result.threads} threads): ` +
       `${result.relations} relations, each with ${result.examplesPerRelation} examples or none, the same ${result.sentences} sentences, best of ${result.rounds} interleaved rounds — ` +
       result.rows
         .map((row) => `${row.mode}: ${row.sentencesPerSecond.descriptions.toFixed(1)} sentences/s with descriptions only, ${row.sentencesPerSecond.examples.toFixed(1)} with examples (${(100 * (row.ratio - 1)).toFixed(1)}% ${row.ratio >= 1 ? 'faster' : 'slower'}; a cached build ${row.buildSecondsCached.descriptions.toFixed(1)} s / ${row.buildSecondsCached.examples.toFixed(1)} s)`)

@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commitLabel } from './environment.js';
 
 interface SummaryRow { set: string; relations: number; shots: number; draws: number; macroF1: Record<string, number> }
 export interface FewshotSetsResult {
@@ -39,7 +40,7 @@ export function fewshotSetsMarkdown(result: FewshotSetsResult): string[] {
   const { settings, environment } = result;
   const columns = allColumns.filter(([key]) => result.summary.some((row) => row.macroF1[key] !== undefined));
   const lines = [
-    `**Whole relation sets the \`${settings.split}\` split model never trained on** (\`npm run bench:fewshot-sets\`), int8 bi-encoder, commit ${environment.commit.slice(0, 8)}, ${environment.cpu}, ${environment.date.slice(0, 10)}: ` +
+    `**Whole relation sets the \`${settings.split}\` split model never trained on** (\`npm run bench:fewshot-sets\`), int8 bi-encoder, commit ${commitLabel(environment)}, ${environment.cpu}, ${environment.date.slice(0, 10)}: ` +
       `every relation of the set at once (closed set), macro F1 in % (mean per-relation F1), mean of ${settings.draws} seeded draws of K examples per relation, ` +
       `up to ${settings.queriesPerRelation} other sentences per relation as queries (the same for every K of a draw); K = 0 is the description alone.`,
     '',

@@ -2,6 +2,7 @@
  * The graph benchmark (benchmarks/results/graphs.json, npm run bench:graphs) as markdown, for
  * benchmarks/results/README.md and the README's graphs section (npm run bench:report).
  */
+import { commitLabel } from './environment.js';
 type Ratios = { biBatch: number | null; crossBatch: number | null; biSingle: number | null; crossSingle: number | null };
 type HeldOut = Record<'fused' | 'biOnly', { accuracy: number; macroF1: number }>;
 interface GraphRow {
@@ -50,7 +51,7 @@ export function graphsMarkdown(result: GraphsResult): string[] {
   const env = result.environment;
   const s = result.settings;
   const lines = [
-    `One run of \`npm run bench:graphs\` (${env.date.slice(0, 10)}, commit ${env.commit.slice(0, 8)}, ${env.cores} × ${env.cpu} ` +
+    `One run of \`npm run bench:graphs\` (${env.date.slice(0, 10)}, commit ${commitLabel(env)}, ${env.cores} × ${env.cpu} ` +
       `(${env.cpuFlags.names.join(', ')}), onnxruntime-node ${env.onnxruntimeNode}, ${s.threads} threads, load average ` +
       `${env.loadAverageBefore[0]} -> ${env.loadAverageAfter[0]}, machine: ${s.machine}): each graph variant of \`${result.model}\` on the same inputs, ` +
       `${s.rounds} interleaved rounds. Milliseconds per row in a batch of ${s.batch.rows} (bi-encoder ${s.batch.biTokens} tokens, ` +

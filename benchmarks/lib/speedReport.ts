@@ -3,6 +3,7 @@
  * for benchmarks/results/README.md and the README's speed section (npm run bench:report).
  */
 import type { ChartPoint } from './chart.js';
+import { commitLabel } from './environment.js';
 
 type StageMs = Record<'prepare' | 'biEncoder' | 'search' | 'pairs' | 'crossEncoder' | 'rank' | 'other' | 'total', number>;
 interface SpeedRow { method: string; sentencesPerSecond: number; overBi: number; f1: number; accuracy: number; reranked: number; crossPairsPerSentence?: number; msPerSentence?: StageMs }
@@ -47,7 +48,7 @@ function environmentText(result: SpeedResult): string {
 export function speedMarkdown(result: SpeedResult): string[] {
   const methods = result.table[0]?.methods.map((row) => row.method) ?? [];
   const lines = [
-    `One run of \`npm run bench:speed\` (${result.environment.date.slice(0, 10)}, commit ${result.environment.commit.slice(0, 8)}, ` +
+    `One run of \`npm run bench:speed\` (${result.environment.date.slice(0, 10)}, commit ${commitLabel(result.environment)}, ` +
       `${environmentText(result)}, machine: ${result.settings.machine}). ` +
       `${result.settings.sentencesPerM} FewRel sentences per m (the \`ori\` split's test relations), the same for every method. ` +
       'Throughput as a ratio to the bi-encoder in the same run (sentences/s in brackets); F1 on those sentences' +

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commitLabel } from './environment.js';
 
 interface Described {
   count: number;
@@ -61,7 +62,7 @@ export function thresholdTransferMarkdown(results: readonly ThresholdTransferRes
       lines.push(`| ${result.settings.split} | ${row.rule} | ${fittedOn} | ${pct(g.precision.mean)} | ${pct(g.precision.p10)} | ${pct(g.belowTarget)}% | ${pct(g.belowTargetBy5)}% | ${pct(g.silent)}% | ${pct(g.answered)}% | ${pct(g.recall)}% |`);
     }
   }
-  const runs = results.map((result) => `${result.settings.split}, fitted on ${result.settings.calibrationRelations} (${result.settings.model}, commit ${result.environment.commit.slice(0, 8)}, ${result.environment.date.slice(0, 10)}, ${result.environment.cpu})`);
+  const runs = results.map((result) => `${result.settings.split}, fitted on ${result.settings.calibrationRelations} (${result.settings.model}, commit ${commitLabel(result.environment)}, ${result.environment.date.slice(0, 10)}, ${result.environment.cpu})`);
   lines.push('', `Runs: ${runs.join('; ')}.`);
   return lines;
 }

@@ -1,8 +1,9 @@
 /** The "In the browser" figures (README and benchmarks/results/README.md) from web.json (benchmarks/web.ts). */
+import { commitLabel } from './environment.js';
 
 export interface WebResult {
   benchmark: 'web';
-  environment: { commit: string; cpu: string; cores: number; node: string; chromium: string; loadAverage?: { start: number[]; end: number[] } };
+  environment: { commit: string; dirty?: boolean; cpu: string; cores: number; node: string; chromium: string; loadAverage?: { start: number[]; end: number[] } };
   settings: { sentences: string; relations: number; loads: number; pageThreads: string };
   size: { pageBundle: { bytes: number; gzip: number }; wasmLoader: { bytes: number; gzip: number }; wasm: { bytes: number }; modelBytes: number };
   firstAnswerMs: { cold: number; warm: number };
@@ -24,7 +25,7 @@ export function webMarkdown(result: WebResult, screenshot: string): string[] {
   const load = env.loadAverage === undefined ? '' : `; 1-minute load average ${env.loadAverage.start[0]} at the start, ${env.loadAverage.end[0]} at the end (other jobs shared the cores)`;
   const scanRows = result.labelIndexScan.page.map((row, index) => `| ${row.labels.toLocaleString('en-US')} | ${row.msPerQuery} ms | ${result.labelIndexScan.node[index]?.msPerQuery ?? '?'} ms |`);
   return [
-    `Measured by \`npm run bench:web\` (benchmarks/results/web.json) in headless Chromium ${env.chromium} on ${env.cpu} (${env.cores} cores), Node ${env.node}, commit ${env.commit.slice(0, 8)}${load}.`,
+    `Measured by \`npm run bench:web\` (benchmarks/results/web.json) in headless Chromium ${env.chromium} on ${env.cpu} (${env.cores} cores), Node ${env.node}, commit ${commitLabel(env)}${load}.`,
     '',
     '| budget | measured |',
     '|---|---|',
