@@ -186,14 +186,13 @@ const splitFitEpisodes = (salts: { eval: number; docred: number; chemprot: numbe
   ...(docredFit !== null && sources.includes('docred') ? fitEpisodes(docredFit, salts.docred) : []),
   ...(sources.includes('chemprot') ? fitEpisodes(chemFitPool, salts.chemprot) : []),
 ];
-const fitSourceNames = (sources: readonly RuleSource[]) =>
-  [
+const fitSourceNames = (sources: readonly RuleSource[]): string[] => [
     ...(fit !== null && sources.includes('eval') ? [`FewRel ${fitRelations.join(', ')} (the split's eval relations; ${fitWays(fit.pool)}-way episodes, none-of-the-above queries from the eval relation left out)`] : []),
     ...(docredFit !== null && sources.includes('docred') ? [`DocRED sentences of ${docredFit.relations.join(', ')} (the fit half of the DocRED relations outside FewRel; 5-way, none-of-the-above from the half's other relations)`] : []),
     ...(sources.includes('chemprot') ? ['ChemProt train (5-way)'] : []),
-  ].join(' + ');
-// The FewRel rows' rule. A split model: fitted on its eval relations and ChemProt train, which it
-// never saw; the rows are measured on all of its test relations. The shipped model has no
+];
+// The FewRel rows' rule. A split model: fitted on its --rule-sources (eval relations, DocRED fit half,
+// ChemProt train), which it never saw; the rows are measured on all of its test relations. The shipped model has no
 // never-trained relations besides the ones measured (its recipe trained on every other source,
 // ChemProt included, whose sibling relations make far harsher "none" queries: a rule fitted there
 // answered almost nothing on FewRel at K >= 5), so its rule is fitted on the first half of each
@@ -206,7 +205,7 @@ const rowsPool = splitName === undefined ? halves(test.pool, 1) : test.pool;
 const chemprotRowSources = ruleSources.filter((source) => source !== 'chemprot');
 const forFewrel = fitRule(splitName === undefined ? fitEpisodes(halves(test.pool, 0), 11) : splitFitEpisodes({ eval: 11, docred: 41, chemprot: 23 }, ruleSources), fusion, base);
 const forChemprot = fitRule(splitName === undefined ? fitEpisodes(fewrelFitSource, 17) : splitFitEpisodes({ eval: 17, docred: 43, chemprot: 0 }, chemprotRowSources), fusion, base);
-console.log(`rule for the FewRel rows (fitted on ${splitName === undefined ? 'the first half of their sentences' : fitSourceNames(ruleSources)}): ${JSON.stringify(shown(forFewrel.rule))}; for the ChemProt rows: ${JSON.stringify(shown(forChemprot.rule))}`);
+console.log(`rule for the FewRel rows (fitted on ${splitName === undefined ? 'the first half of their sentences' : fitSourceNames(ruleSources).join(' + ')}): ${JSON.stringify(shown(forFewrel.rule))}; for the ChemProt rows: ${JSON.stringify(shown(forChemprot.rule))}`);
 
 const methodsFor = (setting: EpisodeSetting): ScoringMethod[] =>
   setting.shots === 0 ? ['description'] : (setting.noneShots ?? 0) > 0 ? ['adapted'] : setting.noneRate > 0 ? ['description', 'adapted'] : ['description', 'prototype', 'adapted'];
@@ -275,7 +274,7 @@ for (const row of [...fewrelRows, ...chemRows]) {
 // ---- the rule a user of this model gets: fitted on relations it never trained on only: the FewRel
 // ones above, and ChemProt train for a split model (the shipped model trained on ChemProt).
 let written: ExampleRule | null = null;
-const writeSources = splitName === undefined ? [`FewRel ${fewrelFitSource.relations.join(', ')}`] : fitSourceNames(ruleSources).split(' + ');
+const writeSources = splitName === undefined ? [`FewRel ${fewrelFitSource.relations.join(', ')}`] : fitSourceNames(ruleSources);
 if (flags.values['write-rule']) {
   const both = fitRule(splitName === undefined ? fitEpisodes(fewrelFitSource, 31) : splitFitEpisodes({ eval: 31, docred: 47, chemprot: 37 }, ruleSources), fusion, base);
   written = both.rule;
@@ -323,14 +322,14 @@ const result = {
       why: splitName === undefined ? 'the model recipe never trains on its calibration relations' : `the test relations of ${splitName}, which its model never trained on`,
       sentencesPerRelation: perRelation,
       noneOfTheAbove: fusion.threshold < 1 ? `10 sentences of each of ${others.length} other FewRel relations` : `not run: the model's bi-only threshold is ${fusion.threshold}, it never answers without the cross-encoder`,
-      ruleFittedOn: splitName === undefined ? 'the first half of each of these relations\' sentences (the rows are drawn from the other half; the model never trained on other FewRel relations that it was not also measured on)' : fitSourceNames(ruleSources),
+      ruleFittedOn: splitName === undefined ? 'the first half of each of these relations\' sentences (the rows are drawn from the other half; the model never trained on other FewRel relations that it was not also measured on)' : fitSourceNames(ruleSources).join(' + '),
       ruleSources: splitName === undefined ? null : ruleSources,
     },
     chemprot: {
       relations: chemRelationIds,
       supports: 'train.txt (up to 300 per label)',
       queries: 'test.txt (up to 300 per label)',
-      ruleFittedOn: splitName === undefined ? `FewRel ${fewrelFitSource.relations.join(', ')} (${fitWays(fewrelFitSource)}-way episodes)` : fitSourceNames(chemprotRowSources),
+      ruleFittedOn: splitName === undefined ? `FewRel ${fewrelFitSource.relations.join(', ')} (${fitWays(fewrelFitSource)}-way episodes)` : fitSourceNames(chemprotRowSources).join(' + '),
       zeroShot: splitName !== undefined,
       note: splitName !== undefined ? 'the split model never saw ChemProt: every ChemProt row is on never-trained relations' : 'the shipped model trained on ChemProt train sentences: its descriptions there are not zero-shot',
     },
