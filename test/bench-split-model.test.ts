@@ -29,7 +29,7 @@ describe('requireTrainedFor', () => {
   const manifest = (split: string | undefined) => ({ provenance: { split } }) as unknown as Manifest;
   const split = { m: 10, seed: 'ori', name: 'fewrel_m10_ori' };
   it('passes a model whose provenance names the split file, and names both splits otherwise', () => {
-    expect(() => requireTrainedFor(manifest('../shared/data/fewrel/splits/fewrel_rel2id_10_ori.json'), '/models/x', split, fail)).not.toThrow();
+    expect(() => requireTrainedFor(manifest('data/fewrel/splits/fewrel_rel2id_10_ori.json'), '/models/x', split, fail)).not.toThrow();
     expect(() => requireTrainedFor(manifest('fewrel_rel2id_15_43.json'), '/models/x', split, fail)).toThrow(/records split fewrel_rel2id_15_43.json, not fewrel_rel2id_10_ori: pass the model trained for fewrel_m10_ori/);
     expect(() => requireTrainedFor(manifest(undefined), '/models/x', split, fail)).toThrow('/models/x records no split: it is no FewRel split model; pass the model trained for fewrel_m10_ori');
   });
