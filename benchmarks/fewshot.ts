@@ -36,12 +36,12 @@ import { loadModelDirectory } from '../src/model/loadModel.js';
 import { sealModelDirectory } from '../src/model/seal.js';
 import { parseFlags } from './lib/args.js';
 import { openBenchVectors } from './lib/benchVectors.js';
-import { type BenchRelation, fewrelItems, fewrelRelations, fewrelSplit } from './lib/datasets.js';
+import { type BenchRelation, fewrelItems, fewrelRelations } from './lib/datasets.js';
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { namedFewrelSplit, requireTrainedFor } from './lib/splitModel.js';
 import { chemprotItems } from './lib/chemprot.js';
 import { commonDirectionItems, meanDirection } from './lib/commonDirection.js';
-import { docredSet, relationHalf } from './lib/relationSets.js';
+import { docredOutsideFewrel, relationHalf } from './lib/relationSets.js';
 import { drawEpisodes, type Episode, episodeScores, type EpisodeSetting, fitRule, scoreEpisodes, type ScoringMethod, seededRandom, type VectorPool, withOpaqueNames } from './lib/fewshotEpisodes.js';
 
 const usage =
@@ -123,8 +123,7 @@ const fit = fitRelations.length > 0 && ruleSources.includes('eval') ? await fewr
 // DocRED relations no FewRel relation shares, the fit half; none-of-the-above from the half's other relations.
 let docredFit: VectorPool | null = null;
 if (splitName !== undefined && ruleSources.includes('docred')) {
-  const every = fewrelSplit(dataDir, 5, 'ori');
-  const half = relationHalf(await docredSet(dataDir, new Set([...every.train, ...every.eval, ...every.test]), 40, 100), 'fit');
+  const half = relationHalf(await docredOutsideFewrel(dataDir, 40, 100), 'fit');
   const grouped = byRelation(half.gold, await encodeItems(half.items));
   docredFit = { name: 'docred-fit', relations: half.relations.map((relation) => relation.id), description: await encodeRelations(half.relations), support: grouped, query: grouped };
 }

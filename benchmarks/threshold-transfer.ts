@@ -25,11 +25,10 @@ import { join, resolve } from 'node:path';
 import { loadModelDirectory } from '../src/model/loadModel.js';
 import { parseFlags } from './lib/args.js';
 import { openBenchVectors } from './lib/benchVectors.js';
-import { fewrelSplit } from './lib/datasets.js';
 import { namedFewrelSplit, requireTrainedFor } from './lib/splitModel.js';
 import { repoPath, resultsDir, runEnvironment, writeResult } from './lib/environment.js';
 import { seededRandom } from './lib/fewshotEpisodes.js';
-import { docredSet, semevalSet } from './lib/relationSets.js';
+import { docredOutsideFewrel, semevalSet } from './lib/relationSets.js';
 import {
   bestAnswers,
   type BiOnlyFusion,
@@ -72,9 +71,7 @@ const own: BiOnlyFusion = { biWeight: manifest.fusion.biOnly.biWeight, noneLogit
 const ownThreshold = manifest.fusion.biOnly.threshold;
 
 // The same pool for every split: relations outside all 80 FewRel relations.
-const every = fewrelSplit(dataDir, 5, 'ori');
-const everyFewrel = new Set([...every.train, ...every.eval, ...every.test]);
-const sets = [await docredSet(dataDir, everyFewrel, 40, perRelation), semevalSet(dataDir, 40, perRelation)];
+const sets = [await docredOutsideFewrel(dataDir, 40, perRelation), semevalSet(dataDir, 40, perRelation)];
 const { encodeItems, encodeRelations, release } = await openBenchVectors(model);
 const relations: { id: string; description: Float32Array; sentences: Float32Array[] }[] = [];
 for (const set of sets) {

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadRelations } from '../../src/relations/load.js';
 import type { ExtractItem } from '../../src/index.js';
-import type { BenchRelation } from './datasets.js';
+import { type BenchRelation, fewrelSplit } from './datasets.js';
 
 export interface RelationSet {
   name: string;
@@ -118,6 +118,15 @@ export async function docredSet(dataDir: string, exclude: ReadonlySet<string>, m
     gold.push(relation.id);
   }
   return keepFrequent('docred-unseen', [...relations.values()], items, gold, minimum, perRelation);
+}
+
+/**
+ * DocRED sentences of the relations no FewRel relation shares (all 80, whatever the split): never
+ * trained on by any FewRel split model, and never one of its test relations.
+ */
+export async function docredOutsideFewrel(dataDir: string, minimum: number, perRelation: number): Promise<RelationSet> {
+  const every = fewrelSplit(dataDir, 5, 'ori');
+  return docredSet(dataDir, new Set([...every.train, ...every.eval, ...every.test]), minimum, perRelation);
 }
 
 /** SemEval-2010 Task 8 (train and test files), the 9 directed relation types; "Other" is left out. */
