@@ -23,7 +23,9 @@
  * precomputed vectors with the library's own functions; a sample of episodes is also run through
  * the public API (createExtractor with relations carrying examples) and must agree with them.
  * --write-rule fits the rule's strengths and shot penalties on the sources above (for a split model
- * its --rule-sources, ChemProt train included) and seals them into the model's manifest (fusion.examples).
+ * its --rule-sources, ChemProt train included) and seals them into the model's manifest (fusion.examples);
+ * for the shipped model with a common direction from Re-DocRED, for a split model without one
+ * (Re-DocRED never goes into a FewRel benchmark model).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,8 +144,10 @@ const chemPool: VectorPool = { name: 'chemprot', relations: chemRelationIds, des
 const opaqueNames = [...(await encodeRelations(Array.from({ length: 10 }, (_, i) => ({ id: `R${i + 1}`, name: `R${i + 1}` })))).values()];
 // The rule's common direction (adapt.ts): the model's own, or, with --write-rule, the mean vector of
 // Re-DocRED calibration sentence pairs (benchmarks/lib/commonDirection.ts), written with the rule.
+// Never for a split model: Re-DocRED may not go into a FewRel benchmark model (issue 21, item 5),
+// so a split model's rule is fitted and written without a direction.
 let direction: { vector: readonly number[]; pairs: number | null; documents: number[] | null } | null = null;
-if (flags.values['write-rule']) {
+if (flags.values['write-rule'] && splitName === undefined) {
   const source = commonDirectionItems(dataDir);
   if (source === null) throw flags.fail(`--write-rule needs Re-DocRED for the rule's common direction: no extra/redocred/dev_revised.json under ${dataDir}`);
   direction = { vector: meanDirection(await encodeItems(source.items)), pairs: source.items.length, documents: source.documents };
@@ -293,7 +297,10 @@ if (flags.values['write-rule']) {
       // The best of each grid and the relief's losses; the full grids are in the benchmark's result.
       best: both.best,
       noneReliefLosses: both.losses.noneRelief,
-      commonDirection: { source: 'mean bi-encoder vector of Re-DocRED dev sentence pairs (both orders), calibration part of bench:documents (seed 21, 200 documents), its first 100 documents', pairs: direction?.pairs ?? null },
+      commonDirection:
+        direction === null
+          ? null
+          : { source: 'mean bi-encoder vector of Re-DocRED dev sentence pairs (both orders), calibration part of bench:documents (seed 21, 200 documents), its first 100 documents', pairs: direction.pairs },
       script: 'benchmarks/fewshot.ts --write-rule',
       seed,
     },
