@@ -20,7 +20,6 @@ directory changes and the exit status is 1.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -33,7 +32,8 @@ import onnx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from requantize_static import MAX_DROP_POINTS, gate  # noqa: E402
-from zsre_train.manifest import emit_record, record_graph_sha256, write_edited_manifest  # noqa: E402
+from zsre_train.conversion_cli import conversion_parser, run_conversion  # noqa: E402
+from zsre_train.manifest import record_graph_sha256, write_edited_manifest  # noqa: E402
 from zsre_train.onnx_graphs import ExportError  # noqa: E402
 from zsre_train.pooled_layer import POOLED_MARKER, pool_before_last_layer  # noqa: E402
 from zsre_train.variant_checks import check_variant, load_check_data  # noqa: E402
@@ -78,19 +78,9 @@ def convert(model: Path, data_dir: Path, threads: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Compute the int8 cross-encoder's last layer only at the rows it pools.")
-    parser.add_argument("--model", required=True, type=Path, help="model directory (manifest.json and int8 graphs)")
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data", help="data folder (held-out checks)")
-    parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
-    parser.add_argument("--record", type=Path, help="also write the checks as JSON to this file")
+    parser = conversion_parser("Compute the int8 cross-encoder's last layer only at the rows it pools.", "data folder (held-out checks)")
     args = parser.parse_args(argv)
-    try:
-        record = convert(args.model, args.data_dir, args.threads)
-    except ExportError as error:
-        print(f"error: conversion failed, {args.model} unchanged: {error}", file=sys.stderr)
-        return 1
-    emit_record({"benchmark": "pooled-last-layer", "event": "converted", "model": str(args.model), **record}, args.record)
-    return 0
+    return run_conversion(args, lambda: convert(args.model, args.data_dir, args.threads), "pooled-last-layer", "converted")
 
 
 if __name__ == "__main__":

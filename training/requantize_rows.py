@@ -13,7 +13,6 @@ on any failure nothing in the directory changes and the exit status is 1.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -32,7 +31,8 @@ from zsre_train.export import MAX_ACCURACY_DROP, _held_out, _outputs  # noqa: E4
 from zsre_train.invariance import batch_invariance  # noqa: E402
 from zsre_train.onnx_graphs import ExportError, ort_bi_runner, ort_cross_runner, session  # noqa: E402
 from zsre_train.row_quant import has_per_tensor_activations, per_row_activations  # noqa: E402
-from zsre_train.manifest import record_graph_sha256, write_edited_manifest, emit_record  # noqa: E402
+from zsre_train.manifest import record_graph_sha256, write_edited_manifest  # noqa: E402
+from zsre_train.conversion_cli import conversion_parser, run_conversion  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = {"biEncoder": "bi_encoder", "crossEncoder": "cross_encoder"}
@@ -95,19 +95,9 @@ def convert(model: Path, data_dir: Path, threads: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Give a model directory's int8 graphs per-row activation scales (batch-invariant results).")
-    parser.add_argument("--model", required=True, type=Path, help="model directory (manifest.json and int8 graphs)")
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data", help="data folder for the held-out checks")
-    parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
-    parser.add_argument("--record", type=Path, help="also write the checks as JSON to this file")
+    parser = conversion_parser("Give a model directory's int8 graphs per-row activation scales (batch-invariant results).", "data folder for the held-out checks")
     args = parser.parse_args(argv)
-    try:
-        record = convert(args.model, args.data_dir, args.threads)
-    except ExportError as error:
-        print(f"error: conversion failed, {args.model} unchanged: {error}", file=sys.stderr)
-        return 1
-    emit_record({"benchmark": "row-quantization", "event": "requantized", "model": str(args.model), **record}, args.record)
-    return 0
+    return run_conversion(args, lambda: convert(args.model, args.data_dir, args.threads), "row-quantization", "requantized")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ the directory changes and the exit status is 1.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -42,7 +41,8 @@ from zsre_train.graph_variants import (  # noqa: E402
 from zsre_train.onnx_graphs import ExportError  # noqa: E402
 from zsre_train.row_quant import per_row_activations  # noqa: E402
 from zsre_train.variant_checks import calibrate, check_variant, load_check_data  # noqa: E402
-from zsre_train.manifest import record_graph_sha256, write_edited_manifest, emit_record  # noqa: E402
+from zsre_train.manifest import record_graph_sha256, write_edited_manifest  # noqa: E402
+from zsre_train.conversion_cli import conversion_parser, run_conversion  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = {"biEncoder": "bi_encoder", "crossEncoder": "cross_encoder"}
@@ -114,23 +114,14 @@ def convert(model: Path, data_dir: Path, threads: int, activation_bits: int, wei
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Give a model directory's int8 graphs static (calibrated) activation scales.")
-    parser.add_argument("--model", required=True, type=Path, help="model directory (manifest.json and int8 graphs)")
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data", help="data folder (calibration and held-out checks)")
-    parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
+    parser = conversion_parser("Give a model directory's int8 graphs static (calibrated) activation scales.", "data folder (calibration and held-out checks)")
     parser.add_argument("--activation-bits", type=int, choices=(7, 8), default=8, help="activation bits (uint8 range 0..127 or 0..255)")
     parser.add_argument("--weight-bits", type=int, choices=(7, 8), default=7, help="weight bits (7: requantize the int8 weights to |w| <= 64)")
-    parser.add_argument("--record", type=Path, help="also write the checks as JSON to this file")
     args = parser.parse_args(argv)
-    try:
-        if args.activation_bits == 8 and args.weight_bits == 8:
-            print("warning: 8-bit activations and weights may saturate onnxruntime's AVX2 (non-VNNI) int8 kernel", file=sys.stderr)
-        record = convert(args.model, args.data_dir, args.threads, args.activation_bits, args.weight_bits)
-    except ExportError as error:
-        print(f"error: conversion failed, {args.model} unchanged: {error}", file=sys.stderr)
-        return 1
-    emit_record({"benchmark": "static-quantization", "event": "requantized", "model": str(args.model), **record}, args.record)
-    return 0
+    if args.activation_bits == 8 and args.weight_bits == 8:
+        print("warning: 8-bit activations and weights may saturate onnxruntime's AVX2 (non-VNNI) int8 kernel", file=sys.stderr)
+    return run_conversion(args, lambda: convert(args.model, args.data_dir, args.threads, args.activation_bits, args.weight_bits),
+                          "static-quantization", "requantized")
 
 
 if __name__ == "__main__":
