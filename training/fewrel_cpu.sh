@@ -5,6 +5,8 @@
 # running-or-partial / not run (with the reason). Resumable: rerun the same command after an
 # interruption; finished runs, exports and results are kept, an unfinished run resumes from its
 # checkpoint (train.py --resume), a run that another process is training now is left alone.
+# Two drivers may run side by side (one core each, FEWREL_THREADS=1) on different splits: each
+# split is locked while a driver trains, exports or evaluates it, and another driver passes it by.
 #
 #   training/fewrel_cpu.sh [--why "reason for the splits not run"] [SPLIT ...]   # default: all 15, m=5 first
 #   training/fewrel_cpu.sh --no-train [SPLIT ...]   # only export + evaluate finished runs, then status
@@ -54,8 +56,6 @@ write_status() {
 [ "$mode" = status ] && { write_status; exit $?; }
 
 mkdir -p "$runs/configs" "$exports" "$results"
-exec 9>"$runs/.driver.lock"
-flock -n 9 || { echo "another fewrel_cpu.sh is working on $runs: wait for it, or use --status-only" >&2; exit 1; }
 
 training_now() {  # a train.py process (this driver's or one started by hand) writing this run folder
   pgrep -f "train\.py .*--out ([^ ]*/)?$(basename "$runs")/$1/?( |\$)" > /dev/null
@@ -65,6 +65,9 @@ status=0
 for split in "${splits[@]}"; do
   run=$runs/$split model=$exports/$split
   if [ -f "$results/$split.json" ]; then echo "[$split] done: $results/$split.json"; continue; fi
+  # One driver per split at a time (opening fd 9 again releases the previous split's lock).
+  exec 9>"$runs/.$split.lock"
+  flock -n 9 || { echo "[$split] another fewrel_cpu.sh is working on it: left alone"; continue; }
   if [ ! -f "$run/run.json" ]; then
     if training_now "$split"; then echo "[$split] being trained by another process: left alone"; continue; fi
     if [ "$mode" = no-train ]; then echo "[$split] not trained (--no-train): skipped"; continue; fi
@@ -98,5 +101,6 @@ for split in "${splits[@]}"; do
   fi
   tail -n 6 "$runs/$split.evaluate.log"
 done
+exec 9>&-
 write_status || status=1
 exit $status

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -29,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     status = build_status(split_names(), args.runs, args.exports, args.results, args.profile, args.why)
     out = args.out or args.results / "status.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
+    # Whole or not at all: two drivers side by side may write it at the same moment.
+    partial = out.with_name(out.name + f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
+    partial.replace(out)
     print(f"{out}: " + ", ".join(f"{n} {state}" for state, n in status["counts"].items()))
     return 0
 

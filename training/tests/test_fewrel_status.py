@@ -103,3 +103,23 @@ def test_a_split_trained_in_mixed_precision_says_so(tmp_path):
         "biEncoder": {"sequences_per_s": 39.0}, "crossEncoder": {"sequences_per_s": 25.0}}))
     rows = {row["split"]: row for row in build_status(split_names(), runs, exports, results, "cpu-bf16", cpus=2)["splits"]}
     assert rows["fewrel_m5_40"]["training"]["precision"] == precision
+
+
+def test_a_split_another_driver_holds_is_passed_by(tmp_path):
+    """Two drivers side by side (one core each): a split locked by one is left to it by the other,
+    which goes on with its other splits; the lock goes with the process that held it."""
+    import fcntl
+
+    runs, exports, results = _folders(tmp_path)
+    env = {**os.environ, "PYTHON": sys.executable, "FEWREL_RUNS": str(runs), "FEWREL_EXPORTS": str(exports), "FEWREL_RESULTS": str(results)}
+    command = ["bash", "training/fewrel_cpu.sh", "--no-train", "fewrel_m5_42", "fewrel_m5_43"]
+    with open(runs / ".fewrel_m5_42.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        passed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    assert passed.returncode == 0, passed.stderr
+    assert "[fewrel_m5_42] another fewrel_cpu.sh is working on it: left alone" in passed.stdout
+    assert "[fewrel_m5_43] not trained (--no-train): skipped" in passed.stdout
+    assert json.loads((results / "status.json").read_text())["counts"]["done"] == 1
+    released = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    assert "[fewrel_m5_42] not trained (--no-train): skipped" in released.stdout
+    assert not list(results.glob("*.partial"))
