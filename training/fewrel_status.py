@@ -27,8 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--why", help="reason for the splits not run (default: no GPU lent, and one split's measured cost)")
     parser.add_argument("--out", type=Path, help="status file (default RESULTS/status.json)")
     args = parser.parse_args(argv)
-    status = build_status(split_names(), args.runs, args.exports, args.results, args.profile, args.why)
     out = args.out or args.results / "status.json"
+    previous = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else None
+    status = build_status(split_names(), args.runs, args.exports, args.results, args.profile, args.why, previous=previous)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Whole or not at all: two drivers side by side may write it at the same moment.
     partial = out.with_name(out.name + f".{os.getpid()}.partial")

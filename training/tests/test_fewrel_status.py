@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -123,3 +124,19 @@ def test_a_split_another_driver_holds_is_passed_by(tmp_path):
     released = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     assert "[fewrel_m5_42] not trained (--no-train): skipped" in released.stdout
     assert not list(results.glob("*.partial"))
+
+
+def test_a_fresh_machine_keeps_what_the_previous_status_measured(tmp_path):
+    runs, exports, results = _folders(tmp_path)
+    (runs / "fewrel_m5_ori" / "run.json").write_text(json.dumps({"seconds": 3600.0, "biEncoder": {"sequences_per_s": 8.2}}))
+    previous = build_status(split_names(), runs, exports, results, "cpu", cpus=2)
+    shutil.rmtree(runs)  # the next session's machine holds the committed results, no run folder
+    rows = {row["split"]: row for row in build_status(split_names(), runs, exports, results, "cpu", cpus=2)["splits"]}
+    assert "training" not in rows["fewrel_m5_ori"]  # without the previous file it is lost ...
+    status = build_status(split_names(), runs, exports, results, "cpu", cpus=2, previous=previous)
+    rows = {row["split"]: row for row in status["splits"]}
+    assert rows["fewrel_m5_ori"]["training"]["biEncoderSequencesPerSecond"] == 8.2  # ... with it, kept
+    assert status["measuredCosts"]["trainRuns"] == previous["measuredCosts"]["trainRuns"] == 2
+    assert status["measuredCosts"]["trainSeconds"] == previous["measuredCosts"]["trainSeconds"]
+    assert "one split took 75.0 min of training" in rows["fewrel_m5_41"]["reason"]
+    assert rows["fewrel_m5_40"]["state"] == "not run"  # its run folder is gone: states are not carried over

@@ -107,17 +107,35 @@ def default_reason(costs: dict, cpus: int, profile: str) -> str:
     return f"no GPU was lent to this session; on this machine ({cpus} CPU cores, profile {profile}) {cost}"
 
 
+def kept_from(previous: dict | None, costs: dict, rows: list[dict]) -> dict:
+    """What an earlier status file measured from run folders that are gone from this machine (a
+    session may start on a fresh one, with the results committed but no run folder): a finished
+    split keeps its training figures, and the mean costs stay those of the most runs measured."""
+    if not previous:
+        return costs
+    before = {row["split"]: row for row in previous.get("splits", [])}
+    for row in rows:
+        old = before.get(row["split"], {})
+        if row["state"] == "done" and "training" not in row and "training" in old and old.get("result") == row["result"]:
+            row["training"] = old["training"]
+    old_costs = previous.get("measuredCosts") or {}
+    kept = dict(costs)
+    for value, runs in (("trainSeconds", "trainRuns"), ("exportSeconds", "exportRuns")):
+        if (old_costs.get(runs) or 0) > costs[runs]:
+            kept[value], kept[runs] = old_costs[value], old_costs[runs]
+    return kept
+
+
 def build_status(splits: list[str], runs: Path, exports: Path, results: Path, profile: str, why: str | None = None,
-                 cpus: int | None = None) -> dict:
+                 cpus: int | None = None, previous: dict | None = None) -> dict:
+    """`previous`: the status file this one replaces, whose measurements outlive the run folders."""
     cpus = cpus or os.cpu_count() or 1
-    costs = measured_costs(splits, runs, results)
+    rows = [split_state(split, runs, exports, results) for split in splits]
+    costs = kept_from(previous, measured_costs(splits, runs, results), rows)
     reason = why or default_reason(costs, cpus, profile)
-    rows = []
-    for split in splits:
-        row = split_state(split, runs, exports, results)
+    for row in rows:
         if row["state"] == "not run":
             row["reason"] = reason
-        rows.append(row)
     counts = {state: sum(1 for row in rows if row["state"] == state) for state in STATES}
     return {"benchmark": "fewrel-zero-shot", "profile": profile, "updatedAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "runs": str(runs), "exports": str(exports), "counts": counts, "measuredCosts": costs, "splits": rows}
