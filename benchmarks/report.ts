@@ -28,6 +28,7 @@ import { candidateSetsMarkdown, documentsChart, documentsMarkdown, isDocumentsRe
 import { isWebResult, webMarkdown } from './lib/webReport.js';
 import { graphsMarkdown, isGraphsResult } from './lib/graphsReport.js';
 import { noneTrainingMarkdown, readNoneTrainingResults } from './lib/noneTrainingReport.js';
+import { readVerifierTrialResults, verifierMarkdown } from './lib/verifierReport.js';
 import { calibrationCurveMarkdown } from './lib/calibrationCurveReport.js';
 import { readThresholdTransferResults, thresholdTransferMarkdown } from './lib/thresholdTransferReport.js';
 
@@ -256,6 +257,18 @@ if (noneTraining.length > 0) {
   const text = outputs.get(readme) ?? readFileSync(readme, 'utf8');
   if (!section.test(text)) throw new Error(`${readme} has no <!-- none-training:start --> ... <!-- none-training:end --> section to fill`);
   outputs.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${noneTraining.join('\n')}\n${end}`));
+}
+// The triple-verifier trial (issue 21; training/verifier_trial.py): in this folder's README and
+// the README's none-verifier section.
+const verifierTrial = verifierMarkdown(readVerifierTrialResults(resultsDir));
+if (verifierTrial.length > 0) {
+  const here = join(resultsDir, 'README.md');
+  outputs.set(here, `${outputs.get(here) ?? ''}## A triple verifier (none-verifier/)\n\n${verifierTrial.join('\n')}\n`);
+  const readme = join(repoRoot, 'README.md');
+  const section = /(<!-- none-verifier:start[^>]*-->\n)[\s\S]*?(<!-- none-verifier:end -->)/;
+  const text = outputs.get(readme) ?? readFileSync(readme, 'utf8');
+  if (!section.test(text)) throw new Error(`${readme} has no <!-- none-verifier:start --> ... <!-- none-verifier:end --> section to fill`);
+  outputs.set(readme, text.replace(section, (_, start: string, end: string) => `${start}${verifierTrial.join('\n')}\n${end}`));
 }
 const chart = fewrelChart(fewrel);
 if (chart !== undefined) outputs.set(join(resultsDir, 'chart.svg'), renderSeedChart(chart.points, chart.targets, chart.title));
