@@ -45,7 +45,7 @@ describe('verifier trial report (issue 21)', () => {
     expect(table[5]).toContain('| never seen by the verifier | not reached on calibration |');
     expect(table[6]).toBe("| today's library: EMMA with the `'documents'` calibration (bench:documents, same measuring documents) | all 96 | 71.0 / 29.3 / 41.5 (its default threshold) | - | 50.3 |");
     expect(lines[0]).toContain('2 of the 96 relations never in a row');
-    expect(lines).toContain("Blend weights (standardised logits): library 2.723, verifier 0.237; the library's answers from `npm run bench:documents -- --calibration documents --scores-dir DIR`, passed as `--bench-scores DIR`.");
+    expect(lines).toContain("Blend weights (standardised features): library 2.723, verifier 0.237; the library's answers from `npm run bench:documents -- --calibration documents --scores-dir DIR`, passed as `--bench-scores DIR`.");
     expect(lines.at(-2)).toBe('33 min of CPU stages in all (candidates, training, verifying), 2026-12-07.');
   });
 

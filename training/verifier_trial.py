@@ -25,7 +25,8 @@ Stages, each cached in --work so an interrupted run resumes where it stopped:
    --calibration-docs 50 --max-docs 90 --window 0`: the library's own answers to the same pairs),
    two more rows: the library's answer with its probability as the confidence, and the same answer
    with a logistic blend of that probability and the verifier's probability of it, fitted on the
-   calibration documents: does the verifier know anything the calibrated model does not?
+   calibration documents: does the verifier know anything the calibrated model does not? And the
+   same blend with the pair's shape instead of the verifier (words and entities between the two).
 """
 from __future__ import annotations
 
@@ -269,7 +270,24 @@ def fit_blend(features: np.ndarray, right: np.ndarray, l2: float = 1e-3, steps: 
     return (lambda x: 1 / (1 + np.exp(-(((x - mean) / scale) @ w + b)))), w
 
 
-def stacked(bench_dir: Path, keys: dict, gold: dict, parts: dict, verified: dict, ids: list[str]):
+def pair_shape(documents: list[dict], key: tuple) -> list[float]:
+    """What the text says about a pair without any model: log of the words between the two
+    entities, and how many other entities of the sentence stand between them (a pair separated by
+    other entities is more often one that holds nothing)."""
+    doc, head, tail, sentence = key
+    document = documents[doc]
+
+    def first(entity: int) -> list[int]:
+        return min((m["pos"] for m in document["vertexSet"][entity] if m["sent_id"] == sentence), key=lambda pos: pos[0])
+
+    a, b = sorted((first(head), first(tail)), key=lambda pos: pos[0])
+    low, high = a[1], b[0]
+    between = sum(1 for entity, mentions in enumerate(document["vertexSet"]) if entity not in (head, tail)
+                  and any(m["sent_id"] == sentence and low <= m["pos"][0] < high for m in mentions))
+    return [float(np.log1p(max(0, high - low))), float(between)]
+
+
+def stacked(bench_dir: Path, keys: dict, gold: dict, parts: dict, verified: dict, ids: list[str], documents: list[dict]):
     """Answer functions for the library's answers alone and blended with the verifier, and the blend's weights."""
     answers, features = {}, {}
     for name in ("calibration", "measuring"):
@@ -283,9 +301,14 @@ def stacked(bench_dir: Path, keys: dict, gold: dict, parts: dict, verified: dict
         features[name] = np.stack([_logit(probability), _logit(checked.astype(np.float64))], axis=1)
     right = np.array([int(b) in g for b, g in zip(answers["calibration"], gold["calibration"])], dtype=np.float64)
     blend, weights = fit_blend(features["calibration"], right)
+    shape = {name: np.column_stack([features[name][:, 0], np.array([pair_shape(documents, k) for k in keys[name]])]) for name in features}
+    shaped, shape_weights = fit_blend(shape["calibration"], right)
     return ({"libraryProbability": lambda n: verifier.Answers(answers[n], 1 / (1 + np.exp(-features[n][:, 0]))),
-             "libraryPlusVerifier": lambda n: verifier.Answers(answers[n], blend(features[n]))},
+             "libraryPlusVerifier": lambda n: verifier.Answers(answers[n], blend(features[n])),
+             "libraryPlusPairShape": lambda n: verifier.Answers(answers[n], shaped(shape[n]))},
             {"libraryLogit": round(float(weights[0]), 3), "verifierLogit": round(float(weights[1]), 3),
+             "pairShape": {"libraryLogit": round(float(shape_weights[0]), 3), "logWordsBetween": round(float(shape_weights[1]), 3),
+                           "entitiesBetween": round(float(shape_weights[2]), 3)},
              "note": "weights on standardised logits, fitted on the calibration documents"})
 
 
@@ -343,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         if blends is not None:
             yield from blends[0].items()
 
-    blends = None if args.bench_scores is None else stacked(args.bench_scores, keys, gold, parts, verified, ids)
+    blends = None if args.bench_scores is None else stacked(args.bench_scores, keys, gold, parts, verified, ids, documents)
 
     results = {name: {"allRelations": rows_for(f, gold, None), "trainedRelations": rows_for(f, gold, seen),
                       "heldOutRelations": rows_for(f, gold, held_out)} for name, f in methods()}

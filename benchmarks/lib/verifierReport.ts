@@ -24,7 +24,7 @@ export interface VerifierTrialResult {
   results: Record<string, Record<Scope, Rows>>;
   shippedDocumentsCalibration: { atDefaultThreshold: ShippedPoint; bestF1Here: ShippedPoint } | null;
   /** the blend rows' logistic weights (training/verifier_trial.py --bench-scores); null without them. */
-  blend?: { libraryLogit: number; verifierLogit: number; libraryRun: string } | null;
+  blend?: { libraryLogit: number; verifierLogit: number; libraryRun: string; pairShape?: { libraryLogit: number; logWordsBetween: number; entitiesBetween: number } } | null;
   time: { stageSeconds: Record<string, number>; totalSeconds: number };
   environment: { commit: string | null; cpu: string; threads: number; date: string };
 }
@@ -49,6 +49,7 @@ const METHODS: Record<string, string> = {
   verifyBest: 'the candidate the verifier believes most among the 3',
   libraryProbability: 'today\'s library (EMMA, `\'documents\'` calibration): its answer and probability',
   libraryPlusVerifier: 'the same answer, a logistic blend of its probability and the verifier\'s (fitted on calibration)',
+  libraryPlusPairShape: 'the same answer, a logistic blend of its probability and the pair\'s shape: words and entities between the two (no verifier)',
 };
 const SCOPES: Record<Scope, string> = { allRelations: 'all 96', trainedRelations: 'trained', heldOutRelations: 'never seen by the verifier' };
 
@@ -84,7 +85,9 @@ export function verifierMarkdown(results: readonly VerifierTrialResult[]): strin
       lines.push(`| today's library: EMMA with the \`'documents'\` calibration (bench:documents, same measuring documents) | all 96 | ${prf(shipped.atDefaultThreshold)} (its default threshold) | - | ${shipped.bestF1Here.f1.toFixed(1)} |`);
     }
     if (result.blend) {
-      lines.push('', `Blend weights (standardised logits): library ${result.blend.libraryLogit}, verifier ${result.blend.verifierLogit}; the library's answers from \`${result.blend.libraryRun} --scores-dir DIR\`, passed as \`--bench-scores DIR\`.`);
+      const shape = result.blend.pairShape;
+      const shapeWeights = shape === undefined ? '' : `; with the pair's shape: library ${shape.libraryLogit}, log words between ${shape.logWordsBetween}, entities between ${shape.entitiesBetween}`;
+      lines.push('', `Blend weights (standardised features): library ${result.blend.libraryLogit}, verifier ${result.blend.verifierLogit}${shapeWeights}; the library's answers from \`${result.blend.libraryRun} --scores-dir DIR\`, passed as \`--bench-scores DIR\`.`);
     }
     lines.push('', `${Math.round(result.time.totalSeconds / 60)} min of CPU stages in all (candidates, training, verifying), ${result.environment.date}.`, '');
   }

@@ -103,3 +103,17 @@ def test_the_blend_learns_the_informative_feature():
     score, weights = fit_blend(np.stack([signal, noise], axis=1), right)
     assert weights[0] > 5 * abs(weights[1])
     assert ((score(np.stack([signal, noise], axis=1)) >= 0.5) == right.astype(bool)).mean() > 0.85
+
+
+def test_pair_shape_counts_words_and_entities_between_the_two():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from verifier_trial import pair_shape
+
+    # "Ada met Bob and Cy in Rome ." : entities Ada 0, Bob 2, Cy 4, Rome 6 (all sentence 0)
+    document = {"vertexSet": [[{"sent_id": 0, "pos": [0, 1]}], [{"sent_id": 0, "pos": [2, 3]}],
+                              [{"sent_id": 0, "pos": [4, 5]}], [{"sent_id": 0, "pos": [6, 7]}, {"sent_id": 1, "pos": [0, 1]}]]}
+    words, between = pair_shape([document], (0, 3, 0, 0))  # Rome -> Ada: order of head and tail does not matter
+    assert words == pytest.approx(np.log1p(5)) and between == 2.0  # Bob and Cy
+    assert pair_shape([document], (0, 0, 1, 0)) == [pytest.approx(np.log1p(1)), 0.0]
