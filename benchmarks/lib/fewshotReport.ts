@@ -2,8 +2,7 @@
  * The few-shot table (benchmarks/fewshot.ts results in benchmarks/results/fewshot/), for the
  * results README and the README's "Teach a relation with examples" section.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { benchmarkNamed, readResultFolder } from './resultFolder.js';
 import { unfittedExampleRule } from '../../src/examples/adapt.js';
 import { commitLabel } from './environment.js';
 
@@ -33,13 +32,7 @@ export interface FewshotResult {
 }
 
 export function readFewshotResults(resultsDir: string): FewshotResult[] {
-  const folder = join(resultsDir, 'fewshot');
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => JSON.parse(readFileSync(join(folder, file), 'utf8')) as FewshotResult)
-    .filter((result) => result.benchmark === 'fewshot');
+  return readResultFolder(resultsDir, 'fewshot', benchmarkNamed<FewshotResult>('fewshot'));
 }
 
 const cell = (scores: Scores | undefined): string => (scores === undefined ? '-' : `${(100 * scores.accuracy).toFixed(1)} ± ${(100 * scores.interval95).toFixed(1)}`);

@@ -2,8 +2,7 @@
  * The whole-set few-shot table (benchmarks/fewshot-sets.ts results, benchmarks/results/fewshot/sets_*.json)
  * for the results README and the README's "Teach a relation with examples" section.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { benchmarkNamed, readResultFolder } from './resultFolder.js';
 import { commitLabel } from './environment.js';
 
 interface SummaryRow { set: string; relations: number; shots: number; draws: number; macroF1: Record<string, number> }
@@ -15,13 +14,7 @@ export interface FewshotSetsResult {
 }
 
 export function readFewshotSetsResults(resultsDir: string): FewshotSetsResult[] {
-  const folder = join(resultsDir, 'fewshot');
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder)
-    .filter((file) => file.startsWith('sets_') && file.endsWith('.json'))
-    .sort()
-    .map((file) => JSON.parse(readFileSync(join(folder, file), 'utf8')) as FewshotSetsResult)
-    .filter((result) => result.benchmark === 'fewshot-sets');
+  return readResultFolder(resultsDir, 'fewshot', benchmarkNamed<FewshotSetsResult>('fewshot-sets'), 'sets_');
 }
 
 const setNames: Record<string, string> = {

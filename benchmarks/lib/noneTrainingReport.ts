@@ -4,8 +4,7 @@
  * README's documents section. Each run's bi-encoder (torch fp32) on Re-DocRED sentence pairs, with
  * thresholds fitted on calibration documents, and its closed-set F1 on held-out FewRel relations.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readResultFolder } from './resultFolder.js';
 
 interface Scores { threshold: number; answered: number; related: number; precision: number; recall: number; f1: number }
 interface Row {
@@ -40,13 +39,7 @@ export function isNoneTrainingResult(value: unknown): value is NoneTrainingResul
 }
 
 export function readNoneTrainingResults(resultsDir: string): NoneTrainingResult[] {
-  const folder = join(resultsDir, 'none-training');
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => JSON.parse(readFileSync(join(folder, file), 'utf8')) as unknown)
-    .filter(isNoneTrainingResult)
+  return readResultFolder(resultsDir, 'none-training', isNoneTrainingResult)
     // Baseline (no none pairs) first, then by the number of none pairs.
     .sort((a, b) => (a.nonePairs?.noneKept ?? 0) - (b.nonePairs?.noneKept ?? 0) || a.run.localeCompare(b.run));
 }

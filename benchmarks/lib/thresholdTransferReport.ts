@@ -3,8 +3,7 @@
  * benchmarks/results/threshold-transfer/): per split model and threshold rule, the precision the
  * rule gives on relation sets other than the ones it was fitted on.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { benchmarkNamed, readResultFolder } from './resultFolder.js';
 import { commitLabel } from './environment.js';
 
 interface Described {
@@ -26,13 +25,7 @@ export interface ThresholdTransferResult {
 }
 
 export function readThresholdTransferResults(resultsDir: string): ThresholdTransferResult[] {
-  const dir = join(resultsDir, 'threshold-transfer');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as { benchmark?: string })
-    .filter((result): result is ThresholdTransferResult => result.benchmark === 'threshold-transfer')
+  return readResultFolder(resultsDir, 'threshold-transfer', benchmarkNamed<ThresholdTransferResult>('threshold-transfer'))
     .sort((a, b) => a.settings.split.localeCompare(b.settings.split) || a.settings.calibrationRelations - b.settings.calibrationRelations);
 }
 

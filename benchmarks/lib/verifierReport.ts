@@ -5,8 +5,7 @@
  * reads, judging the shipped model's candidates; thresholds fitted on calibration documents,
  * figures on the benchmark's 90 measuring documents.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { benchmarkNamed, readResultFolder } from './resultFolder.js';
 
 interface Point { threshold: number; answered: number; right: number; related: number; precision: number; recall: number; f1: number }
 interface Rows { precision70: Point | null; calibrationBestF1: Point; bestF1Here: Point }
@@ -29,18 +28,8 @@ export interface VerifierTrialResult {
   environment: { commit: string | null; cpu: string; threads: number; date: string };
 }
 
-export function isVerifierTrialResult(value: unknown): value is VerifierTrialResult {
-  return typeof value === 'object' && value !== null && (value as { benchmark?: unknown }).benchmark === 'verifier-trial';
-}
-
 export function readVerifierTrialResults(resultsDir: string): VerifierTrialResult[] {
-  const folder = join(resultsDir, 'none-verifier');
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => JSON.parse(readFileSync(join(folder, file), 'utf8')) as unknown)
-    .filter(isVerifierTrialResult);
+  return readResultFolder(resultsDir, 'none-verifier', benchmarkNamed<VerifierTrialResult>('verifier-trial'));
 }
 
 const METHODS: Record<string, string> = {
