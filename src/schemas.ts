@@ -123,7 +123,7 @@ export interface ExtractBatchOptions {
   /**
    * Profiling: the call adds its milliseconds per pipeline stage to this object's fields
    * (prepare, biEncoder, search, pairs, crossEncoder, rank; see src/pipeline/timings.ts).
-   * Pass `{}` and read it after the call. In-process extractors only (not the worker pool).
+   * Pass `{}` and read it after the call. In-process extractors only (a worker pool refuses it).
    */
   timings?: StageTimings;
 }

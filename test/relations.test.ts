@@ -115,6 +115,13 @@ describe('loadRelations from a .json file', () => {
     expect(await loadRelations(path)).toEqual([{ id: 'P26', name: 'spouse is the subject has the object as their spouse' }]);
   });
 
+  it('refuses one relation object written without its array, instead of reading its fields as ids', async () => {
+    const path = file('one.json', JSON.stringify({ id: 'rival', name: 'rival of', description: 'competes with' }));
+    const error = await zsreError(loadRelations(path), 'INVALID_INPUT');
+    expect(error.message).toContain('holds one relation object');
+    expect(error.message).toContain('wrap it in [ ]');
+  });
+
   it('rejects map values of the wrong shape, naming the key', async () => {
     const path = file('badmap.json', JSON.stringify({ P1: ['a', 'b'], P2: { name: 'x' } }));
     const error = await zsreError(loadRelations(path), 'INVALID_INPUT');

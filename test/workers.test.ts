@@ -84,6 +84,13 @@ describe('createWorkerPool', () => {
     try {
       const error: unknown = await pool.extract({ text: 'Ada was born in London.', head: 'Bob', tail: 'London' }).catch((caught: unknown) => caught);
       expect(isZsreError(error) && error.code).toBe('ENTITY_NOT_FOUND');
+      // Options are checked as in one process; stage timings are not measured across workers.
+      const item = { text: 'Ada was born in London.', head: 'Ada', tail: 'London' };
+      const timings: unknown = await pool.extractBatch([item], { timings: {} }).catch((caught: unknown) => caught);
+      expect(isZsreError(timings) && timings.message).toContain('worker pool extractBatch options: unknown option "timings"');
+      // @ts-expect-error a typo a JavaScript caller can make
+      const typo: unknown = await pool.extractBatch([item], { onProgres: () => {} }).catch((caught: unknown) => caught);
+      expect(isZsreError(typo) && typo.code).toBe('INVALID_INPUT');
     } finally {
       await pool.dispose();
     }

@@ -33,6 +33,7 @@ import type { TextTokenizer } from '../tokenizer/textTokenizer.js';
 import type { CalibrationFile } from '../calibration/calibrationFile.js';
 import { registerInternals } from './internals.js';
 import type { Sessions } from './sessions.js';
+import { allOptionKinds, batchOptionKinds, checkCallOptions } from './callOptions.js';
 
 /**
  * What a platform hands over once it has loaded a model: Node's createExtractor (src/extractor.ts)
@@ -178,6 +179,7 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
   const extractBatch: Extractor['extractBatch'] = (items, batchOptions) => {
     try {
       checkOpen();
+      checkCallOptions(batchOptions, batchOptionKinds, 'extractBatch');
       checkNotAborted(batchOptions?.signal);
       if (!Array.isArray(items)) {
         throw new ZsreError('INVALID_INPUT', `extractBatch expects an array of items, received ${typeof items}: wrap a single item in [ ] or call extract().`);
@@ -261,6 +263,7 @@ async function wire(parts: ExtractorParts): Promise<Extractor> {
     extractBatch,
     async extractAll(input, allOptions = {}) {
       checkOpen();
+      checkCallOptions(allOptions, allOptionKinds, 'extractAll');
       checkNotAborted(allOptions.signal);
       const { text, entities } = parseInput(extractAllInputSchema, input, 'extractAll input');
       checkText(text);

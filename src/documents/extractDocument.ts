@@ -7,6 +7,7 @@ import { entityRefSchema, parseInput, type EntityRef, type ExtractBatchOptions, 
 import { findEntities } from './findEntities.js';
 import { locateEntity } from '../entities/locate.js';
 import { entityTypeOf } from '../entities/schema.js';
+import { batchOptionKinds, checkCallOptions } from '../core/callOptions.js';
 
 export interface DocumentInput extends PairScopeOptions {
   text: string;
@@ -75,6 +76,8 @@ export async function extractDocument(
       { context: { field: 'extractor' } },
     );
   }
+  // The document's own settings (pairs, windowSentences, ...) go in the input; the third argument is extractBatch's.
+  checkCallOptions(options, batchOptionKinds, 'extractDocument');
   input = parseInput(documentInputSchema, input, 'extractDocument input');
   const pairing = documentPairing(input);
   const { results, refused } = await classifyPairs(extractor, input.text, pairing.pairs, options);

@@ -116,6 +116,16 @@ export async function readJsonRelations(path: string): Promise<Relation[]> {
     return relations;
   }
   if (parsed !== null && typeof parsed === 'object') {
+    // One relation object written without its array would read as a map whose ids are "id",
+    // "name" and "description": refused, since no relation set has those ids on purpose.
+    if ('id' in parsed && 'name' in parsed) {
+      throw new ZsreError(
+        'INVALID_INPUT',
+        `Relations file "${path}" holds one relation object ({"id", "name", ...}), not an array: wrap it in [ ] ` +
+          '(a map form {id: "text"} cannot have both "id" and "name" as relation ids).',
+        { context: { path } },
+      );
+    }
     const [repeated] = repeatedTopLevelKeys(text);
     if (repeated !== undefined) {
       throw new ZsreError(
