@@ -41,7 +41,9 @@ const labelled = [
   pair('Nina and Omar wed in Lisbon.', 'Nina', 'Omar', 'P26'),
   pair('Nina and Omar wed in Lisbon.', 'Nina', 'Lisbon', null),
 ];
-const input = workspace.file('labelled.jsonl', `${labelled.map((line) => JSON.stringify(line)).join('\n')}\n`);
+// The first line names its entities for RDF output as an extract line may: calibrate takes it.
+const lines = labelled.map((line, index) => (index === 0 ? { ...line, headId: 'https://example.org/ivy', tailId: 'https://example.org/jon' } : line));
+const input = workspace.file('labelled.jsonl', `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
 const output = join(workspace.work, 'calibration.json');
 
 describe('zsre calibrate', () => {
@@ -63,6 +65,11 @@ describe('zsre calibrate', () => {
     const extractOutput = join(workspace.work, 'out.jsonl');
     const extracted = await workspace.zsre('extract', '--relations', relations, '--input', extractInput, '--output', extractOutput, '--calibration', output);
     expect(extracted.code, extracted.stderr).toBe(0);
+    // Another relation set: the calibration is refused as an option, not as a model that cannot load.
+    const fewer = workspace.file('fewer.json', JSON.stringify((JSON.parse(readFileSync(relations, 'utf8')) as unknown[]).slice(0, 4)));
+    const refused = await workspace.zsre('extract', '--relations', fewer, '--input', extractInput, '--output', join(workspace.work, 'other.jsonl'), '--calibration', output);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/cannot start the extractor: .*another relation set/);
     const records = readFileSync(extractOutput, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { result: unknown });
     const extractor = await createExtractor({ relations, cacheDir: join(workspace.work, 'lib-cache'), calibration });
     try {
@@ -110,7 +117,8 @@ describe('zsre calibrate', () => {
     const unknown = workspace.file('unknown.jsonl', ['', ...labelled.slice(0, 3).map((line) => JSON.stringify(line)), JSON.stringify({ ...labelled[3], relation: 'P999' })].join('\n'));
     const second = await workspace.zsre('calibrate', '--relations', relations, '--input', unknown, '--output', fresh);
     expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(/labelled pair 3: relation "P999" is not one of the extractor's relations.*\(--input .*unknown\.jsonl line 5\)/);
+    expect(second.stderr).toMatch(/--input .*unknown\.jsonl line 5: relation "P999" is not one of the extractor's relations/);
+    expect(second.stderr).not.toContain('labelled pair 3');
     const missing = await workspace.zsre('extract', '--relations', relations, '--input', input, '--output', join(workspace.work, 'x.jsonl'), '--calibration', join(workspace.work, 'nope.json'));
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/cannot read the calibration file .*nope\.json/);

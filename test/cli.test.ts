@@ -92,6 +92,8 @@ describe('zsre help and usage errors', () => {
     [['extract', '--bogus'], /Unknown option '--bogus'/],
     [['extract', '--input', 'x.jsonl', '--output', 'y.jsonl'], /missing required option --relations/],
     [['extract', '--relations', 'wikidata', '--input', 'missing.jsonl', '--output', 'y.jsonl'], /input file missing.jsonl does not exist/],
+    [['extract', '--relations', 'wikidata', '--input', '.', '--output', 'y.jsonl'], /input file \. is a folder, not a file/],
+    [['calibrate', '--relations', 'wikidata', '--input', 'missing.jsonl', '--output', 'c.json'], /--input missing.jsonl does not exist/],
     [['extract', '--relations', 'wikidata', '--input', 'x', '--output', 'y', '--top-k', '0'], /--top-k must be a positive integer/],
     [['extract', '--relations', 'wikidata', '--input', 'relations.json', '--output', 'relations.json'], /--output must differ from --input/],
     [['extract', '--relations', 'wikidata', '--input', 'relations.json', '--output', 'no/such/dir/out.jsonl'], /folder of --output .* does not exist/],
@@ -138,6 +140,14 @@ describe('zsre extract failures before any line is processed', () => {
     const second = await zsre('extract', '--relations', relationsFile, '--input', input, '--output', otherIds, '--model', model);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain('"not-in-input"');
+  });
+
+  it('says an empty input holds no lines, and writes no output', async () => {
+    const empty = file('empty.jsonl', '\n');
+    const outcome = await zsre('extract', '--relations', relationsFile, '--input', empty, '--output', join(work, 'from-empty.jsonl'), '--model', join(work, 'no-model'));
+    expect(outcome.code).toBe(0);
+    expect(outcome.stderr).toMatch(/nothing to do: .*empty\.jsonl holds no input lines \(no output written\)/);
+    expect(existsSync(join(work, 'from-empty.jsonl'))).toBe(false);
   });
 
   it('does nothing, without loading a model, when every line is already in the output', async () => {

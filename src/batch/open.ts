@@ -73,7 +73,9 @@ export async function openExtractor(
     const { createExtractor } = await import('../index.js');
     return await createExtractor({ ...options, relations });
   } catch (error) {
-    throw new LoadFailure(`cannot load the model${options.model === undefined ? '' : ` "${options.model}"`}: ${describeError(error)}`, {
+    // A model that cannot load, or an option the model or relations refuse (a calibration fitted for another relation set).
+    const what = isZsreError(error) && error.code === 'INVALID_INPUT' ? 'cannot start the extractor' : 'cannot load the model';
+    throw new LoadFailure(`${what}${options.model === undefined ? '' : ` "${options.model}"`}: ${describeError(error)}`, {
       cause: error,
     });
   }

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Exit codes of every command (documented in `zsre --help`). */
@@ -47,4 +48,10 @@ export function probability(value: string | undefined, flag: string): number | u
     throw new UsageError(`${flag} must be a number between 0 and 1, received "${value}"`);
   }
   return parsed;
+}
+
+/** A file the command reads: a missing path and a folder get their own message. */
+export function requireFile(path: string, what: string): void {
+  if (!existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
+  if (!statSync(path).isFile()) throw new UsageError(`${what} ${path} is a ${statSync(path).isDirectory() ? 'folder' : 'special file'}, not a file: give the path of a file`);
 }

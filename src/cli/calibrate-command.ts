@@ -3,7 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { describeError, LoadFailure, openExtractor } from '../batch/index.js';
 import { labelDocument, type LabelledDocumentInput } from '../documents/labelDocument.js';
 import type { LabelledPair } from '../calibration/fitCalibration.js';
-import { exitCodes, parseCommandArgs, probability, requireOption, UsageError } from './args.js';
+import { exitCodes, parseCommandArgs, probability, requireFile, requireOption, UsageError } from './args.js';
 import { labelIndexProgress } from './progress.js';
 
 export const calibrateHelp = `Usage: zsre calibrate --relations FILE|wikidata --input FILE --output FILE [--model DIR]
@@ -81,15 +81,19 @@ export async function runCalibrate(args: string[]): Promise<number> {
     const calibration = await fitCalibration(extractor, pairs, {
       precision,
       onProgress: ({ stage, done, total }) => {
-        const line = `${stage === 'score' ? 'scoring pairs' : 'fitting'}: ${Math.floor((100 * done) / total)}%`;
-        if (line !== shown) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+        const percent = Math.floor((100 * done) / total);
+        const line = `${stage === 'score' ? 'scoring pairs' : 'fitting'}: ${percent}%`;
+        if (line === shown) return;
         shown = line;
+        // A terminal gets one line redrawn; a log file a line per quarter, not a run of carriage returns.
+        if (process.stderr.isTTY) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+        else if (percent % 25 === 0) process.stderr.write(`${line}\n`);
       },
     }).catch((error: unknown) => {
-      // "labelled pair N" / "Item N" count pairs from 0: say which line of --input that is.
+      // "labelled pair N" / "Item N" count pairs from 0: name the line of --input instead.
       const match = error instanceof Error ? /^(?:labelled pair|Item) (\d+)/i.exec(error.message) : null;
       const line = match === null ? undefined : lines[Number(match[1])];
-      if (line !== undefined && error instanceof Error) error.message = `${error.message} (--input ${input} line ${line})`;
+      if (line !== undefined && error instanceof Error) error.message = `--input ${input} line ${line}${error.message.slice((match as RegExpExecArray)[0].length)}`;
       throw error;
     });
     // Written whole or not at all: a temporary file renamed into place.
@@ -124,9 +128,21 @@ export async function runCalibrate(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * An extract line may name its entities for RDF output (headId, tailId); a labelled pair is an
+ * extract line plus "relation", so they are accepted here and set aside: calibration has no use
+ * for them. Any other field is checked by fitCalibration.
+ */
+function withoutEntityIds(parsed: unknown): LabelledPair {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed as LabelledPair;
+  const { headId: _headId, tailId: _tailId, ...pair } = parsed as Record<string, unknown>;
+  return pair as LabelledPair;
+}
+
 /** The labelled pairs of a .jsonl file; a line that is not JSON is an error naming it. */
 async function readLabelledPairs(path: string): Promise<{ pairs: LabelledPair[]; lines: number[] }> {
   let text: string;
+  requireFile(path, '--input');
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
@@ -156,7 +172,7 @@ async function readLabelledPairs(path: string): Promise<{ pairs: LabelledPair[];
       unpaired += labelled.unpaired.length;
       return;
     }
-    pairs.push(parsed as LabelledPair);
+    pairs.push(withoutEntityIds(parsed));
     lines.push(index + 1);
   });
   if (pairs.length === 0) throw new UsageError(`--input ${path} holds no labelled pairs`);

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
-import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
+import { exitCodes, parseCommandArgs, positiveInteger, probability, requireFile, requireOption, UsageError } from './args.js';
 import { isBlank, lineId, openCalibration, openExtractor, openNoneExamples, openWorkerPool, prepareLine, readJsonl, readLines, runBatch, type BatchRunner, type PreparedLine, type ResumeState } from '../batch/index.js';
 import { lockOutput, removeStalePartials } from './outputLock.js';
 import { createProgress, labelIndexProgress } from './progress.js';
@@ -121,11 +121,9 @@ export async function runExtract(args: string[]): Promise<number> {
   if (threadsPerWorker !== undefined && workers === 1 && values.workers === undefined) {
     throw new UsageError('--threads-per-worker needs --workers N');
   }
-  if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`input file ${input} does not exist`);
+  requireFile(input, 'input file');
   const noneExamplesFile = values['none-examples'];
-  if (noneExamplesFile !== undefined && (!existsSync(noneExamplesFile) || !statSync(noneExamplesFile).isFile())) {
-    throw new UsageError(`--none-examples file ${noneExamplesFile} does not exist`);
-  }
+  if (noneExamplesFile !== undefined) requireFile(noneExamplesFile, '--none-examples file');
   if (resolve(input) === resolve(output)) throw new UsageError('--output must differ from --input');
   if (!existsSync(dirname(resolve(output)))) throw new UsageError(`the folder of --output ${output} does not exist; create it first`);
   if (existsSync(output) && statSync(output).isDirectory()) {
@@ -166,7 +164,9 @@ async function extractLocked(settings: ExtractSettings): Promise<number> {
 
   const total = await countRemaining(input, output, resume);
   if (total === 0) {
-    process.stderr.write(`zsre: nothing to do: every line of ${input} is already in ${output}\n`);
+    process.stderr.write(
+      resume.done.size === 0 ? `zsre: nothing to do: ${input} holds no input lines (no output written)\n` : `zsre: nothing to do: every line of ${input} is already in ${output}\n`,
+    );
     return resume.errorLines > 0 ? exitCodes.lineErrors : exitCodes.ok;
   }
 

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkBaseIri, defaultBaseIri } from '../triples/index.js';
-import { exitCodes, parseCommandArgs, positiveInteger, probability, requireOption, UsageError } from './args.js';
+import { exitCodes, parseCommandArgs, positiveInteger, probability, requireFile, requireOption, UsageError } from './args.js';
 import { describeError, LoadFailure } from '../batch/index.js';
 import { isBuiltinRelationSet } from '../relations/builtin.js';
 import { outputFormats, prepareTarget, type OutputFormat, type SinkEntry } from './sinks.js';
@@ -70,7 +70,7 @@ const log = (message: string): void => {
 };
 
 function existingFile(path: string, flag: string): string {
-  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`${flag} ${path} does not exist`);
+  requireFile(path, flag);
   return resolve(path);
 }
 
