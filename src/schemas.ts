@@ -5,6 +5,7 @@ import type { StageTimings } from './pipeline/timings.js';
 import { entityRefSchema, type EntityRef, type ExtractItem, type Span, type TextItem, type TokenItem } from './entities/schema.js';
 import { calibrationFileSchema } from './calibration/calibrationFile.js';
 import { ZsreError } from './errors.js';
+import { editDistance } from './batch/fieldTypos.js';
 import type { Manifest } from './model/manifest.js';
 import type { Relation, RelationExample } from './relations/schema.js';
 
@@ -182,13 +183,51 @@ export interface Extractor {
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = mostSpecificIssue(parsed.error.issues, []);
+  const issue = unknownField(schema, parsed.error.issues[0]) ?? mostSpecificIssue(parsed.error.issues, []);
   const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
   throw new ZsreError(
     'INVALID_INPUT',
     `Invalid ${what}: field "${field}" ${issue.message}. Pass the ${what} in the documented shape (docs/api.md).`,
     { cause: parsed.error, context: { field } },
   );
+}
+
+/**
+ * An unknown field (a misspelt option such as `treshold`) named as the field itself, with the
+ * known field it most resembles where one is close: zod's own text is "Unrecognized key".
+ */
+function unknownField(schema: z.ZodType, issue: z.core.$ZodIssue | undefined): { path: PropertyKey[]; message: string } | undefined {
+  if (issue?.code !== 'unrecognized_keys' || issue.keys.length === 0) return undefined;
+  const key = issue.keys[0] as string;
+  const known = knownKeysAt(schema, issue.path);
+  const near = known
+    .map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate.toLowerCase()) }))
+    .filter(({ candidate, distance }) => distance <= (candidate.length <= 6 ? 1 : 2))
+    .sort((a, b) => a.distance - b.distance)[0];
+  const hint = near !== undefined ? ` (did you mean "${near.candidate}"?)` : known.length > 0 ? ` (known fields: ${known.join(', ')})` : '';
+  return { path: [...issue.path, key], message: `is not a known field${hint}` };
+}
+
+/** The field names of the object schema at `path` (through optional wrappers); [] where it is not a plain object. */
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const unwrap = (node: unknown): unknown => {
+    let current = node;
+    while (current !== null && typeof current === 'object' && typeof (current as { unwrap?: unknown }).unwrap === 'function') {
+      current = (current as { unwrap: () => unknown }).unwrap();
+    }
+    return current;
+  };
+  const shapeOf = (node: unknown): Record<string, unknown> | undefined => {
+    const shape = (unwrap(node) as { shape?: unknown } | null)?.shape;
+    return shape !== null && typeof shape === 'object' ? (shape as Record<string, unknown>) : undefined;
+  };
+  let node: unknown = schema;
+  for (const key of path) {
+    const shape = shapeOf(node);
+    if (shape === undefined || typeof key !== 'string') return [];
+    node = shape[key];
+  }
+  return Object.keys(shapeOf(node) ?? {});
 }
 
 /**

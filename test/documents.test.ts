@@ -167,7 +167,8 @@ describe('extractDocument', () => {
     expect(await refused('Ada met Bob.', '(root)')).toContain('extractDocument input');
     expect(await refused({ text: 42 }, 'text')).toContain('field "text"');
     expect(await refused({ text: 'Ada met Bob.', entities: 'Ada' }, 'entities')).toContain('field "entities"');
-    expect(await refused({ text: 'Ada met Bob.', pairz: 'all' }, '(root)')).toContain('pairz'); // a misspelt option is not dropped
+    // A misspelt option is not dropped: the field is named, with the one it resembles.
+    expect(await refused({ text: 'Ada met Bob.', pairz: 'all' }, 'pairz')).toContain('field "pairz" is not a known field (did you mean "pairs"?)');
     expect(await refused({ text: 'Ada met Bob.', maxTokenDistance: -3 }, 'maxTokenDistance')).toContain('field "maxTokenDistance"');
     expect(await refused({ text: 'Ada met Bob.', directions: 'backward' }, 'directions')).toContain('field "directions"');
     const noExtractor = await (extractDocument as (e: unknown, i: unknown) => Promise<unknown>)({}, { text: 'Ada met Bob.' }).catch((caught: unknown) => caught);

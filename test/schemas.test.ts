@@ -23,7 +23,9 @@ describe('parseInput messages', () => {
 
   it('names bad options', () => {
     expect(message(extractorOptionsSchema, { relations: 'x', batchSize: 0 }, 'extractor options')).toMatch(/field "batchSize"/);
-    expect(message(extractorOptionsSchema, { relations: 'x', topk: 3 }, 'extractor options')).toMatch(/Unrecognized key: "topk"/);
+    expect(message(extractorOptionsSchema, { relations: 'x', topk: 3 }, 'extractor options')).toMatch(/field "topk" is not a known field \(did you mean "topK"\?\)/);
+    expect(message(extractorOptionsSchema, { relations: 'x', treshold: 0.5 }, 'extractor options')).toMatch(/field "treshold" is not a known field \(did you mean "threshold"\?\)/);
+    expect(message(extractorOptionsSchema, { relations: 'x', colour: 'red' }, 'extractor options')).toMatch(/field "colour" is not a known field \(known fields: .*threshold.*relations, model/);
     expect(message(extractorOptionsSchema, {}, 'extractor options')).toMatch(/field "relations"/);
   });
 
