@@ -58,5 +58,6 @@ describe('call options', () => {
   it('checkCallOptions accepts a signal from AbortController and a timings object', () => {
     expect(() => checkCallOptions({ signal: new AbortController().signal, timings: {} }, { signal: 'signal', timings: 'object' }, 'call')).not.toThrow();
     expect(() => checkCallOptions({ timings: 3 }, { timings: 'object' }, 'call')).toThrow('"timings" must be an object, received number');
+    expect(() => checkCallOptions({ constructor: 1 }, { timings: 'object' }, 'call')).toThrow('unknown option "constructor"');
   });
 });

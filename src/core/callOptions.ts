@@ -18,7 +18,8 @@ export function checkCallOptions(options: unknown, known: Readonly<Record<string
   const names = Object.keys(known);
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    const kind = known[key];
+    // Own keys only: an inherited name ("constructor", "toString") is no option either.
+    const kind = Object.hasOwn(known, key) ? known[key] : undefined;
     if (kind === undefined) {
       throw new ZsreError('INVALID_INPUT', `${call} options: unknown option "${key}"; the options are ${names.join(', ')}.`, { context: { field: key } });
     }
@@ -40,5 +41,7 @@ function isAbortSignal(value: unknown): boolean {
 
 /** extractBatch's options (ExtractBatchOptions). */
 export const batchOptionKinds = { onProgress: 'function', signal: 'signal', timings: 'object' } as const satisfies Record<string, CallOptionKind>;
+/** A worker pool's extractBatch: stage timings are measured inside one process, so a pool has none to give. */
+export const poolOptionKinds = { onProgress: 'function', signal: 'signal' } as const satisfies Record<string, CallOptionKind>;
 /** extractAll's options (ExtractAllOptions): pairs and windowSentences are checked where they are used. */
 export const allOptionKinds = { ...batchOptionKinds, pairs: 'any', windowSentences: 'any', onSkipped: 'function' } as const satisfies Record<string, CallOptionKind>;

@@ -7,9 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { abortError, checkNotAborted, ZsreError } from '../errors.js';
 import type { ExtractBatchOptions, ExtractItem, ExtractorOptions, ExtractResult } from '../schemas.js';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
-import { checkCallOptions, type CallOptionKind } from '../core/callOptions.js';
-
-const poolOptionKinds: Record<string, CallOptionKind> = { onProgress: 'function', signal: 'signal' };
+import { checkCallOptions, poolOptionKinds } from '../core/callOptions.js';
 
 export interface TaskStartEvent {
   /** Which worker slot runs the task (0-based; a restarted worker keeps its slot). */
@@ -224,7 +222,6 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
     if (disposed) throw new ZsreError('DISPOSED', 'This worker pool was disposed: create a new one with createWorkerPool().');
     if (fatal !== null) throw fatal;
     if (!Array.isArray(items)) throw new ZsreError('INVALID_INPUT', `extractBatch expects an array of items, received ${typeof items}.`);
-    // Stage timings are measured inside one process: a pool has none to give (ExtractBatchOptions.timings).
     checkCallOptions(batchOptions, poolOptionKinds, 'worker pool extractBatch');
     const { signal } = batchOptions;
     checkNotAborted(signal);
